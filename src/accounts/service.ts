@@ -1,0 +1,454 @@
+import { DAY, HOUR } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { generateID } from '../crypto/random.js';
+import { hashPassword, verifyDummyPassword, verifyPassword } from '../crypto/password.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent, type Actor } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import { getSettings } from '../settings/service.js';
+import * as sessions from '../sessions/service.js';
+import type { SessionLevel, SessionRow } from '../sessions/service.js';
+import { levelAfterPassword, type SecondStepDecision } from '../mfa/sign-in.js';
+import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.js';
+import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
+import * as store from './store.js';
+import type { Account, AccountKind, StaffRole } from './store.js';
+
+export type { Account, AccountKind, StaffRole } from './store.js';
+
+export function link(ctx: Context, path: string): string {
+  return `${ctx.config.publicURL}${path}`;
+}
+
+const consolePath = (kind: AccountKind) => (kind === 'staff' ? '/admin' : '');
+
+function actorOf(a: Account): Actor {
+  return { type: a.kind, id: a.id };
+}
+
+/** Audit target columns for an account: contacts in contact_id, staff in staff_id. */
+export function targetOf(a: { kind: AccountKind; id: string }): { contactID?: string; staffID?: string } {
+  return a.kind === 'contact' ? { contactID: a.id } : { staffID: a.id };
+}
+
+export async function getAccount(ctx: Context, kind: AccountKind, id: string, db: Executor = ctx.db): Promise<Account | null> {
+  return store.findAccountByID(db, kind, id);
+}
+
+export async function findAccountByEmail(ctx: Context, kind: AccountKind, email: string): Promise<Account | null> {
+  return store.findAccountByEmail(ctx.db, kind, email);
+}
+
+// ---------------------------------------------------------------- sign-up and verification
+
+/**
+ * Customer self sign-up. An address that already has an account gets exactly the same answer
+ * (and the same password-hashing cost), while its owner is emailed instead, so sign-up never
+ * tells a stranger who has an account.
+ */
+export async function signUp(ctx: Context, input: { email: string; password: string; name: string }, meta: RequestMeta): Promise<void> {
+  const settings = await getSettings(ctx);
+  if (!settings.allowSignup) throw new AppError('forbidden', 'Sign-up is turned off; ask the support team for an invitation');
+  const email = store.normalizeEmail(input.email);
+  const passwordHash = await hashPassword(input.password);
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const existing = await store.findAccountByEmail(trx, 'contact', email);
+    if (existing) {
+      await ctx.mailer.enqueue(trx, templates.signupExisting(email, link(ctx, '/signin'), link(ctx, '/forgot-password')));
+      return;
+    }
+    const id = generateID('ct', now);
+    await store.insertContact(trx, {
+      id,
+      email,
+      name: input.name.trim(),
+      password_hash: passwordHash,
+      email_verified_at: null,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    });
+    const token = await issueEmailToken(ctx, trx, 'verify_email', 'contact', id, DAY);
+    await appendAuditEvent(ctx, trx, { actor: { type: 'contact', id }, action: 'auth.signup', contactID: id, meta });
+    await ctx.mailer.enqueue(trx, templates.verifyEmail(email, link(ctx, `/verify-email?token=${token}`)));
+  });
+}
+
+export async function verifyEmail(ctx: Context, token: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const t = await consumeEmailToken(ctx, trx, 'verify_email', token);
+    if (!t) throw new AppError('invalid_token');
+    await store.markEmailVerified(trx, t.subjectID, ctx.clock.now().toISOString());
+    await appendAuditEvent(ctx, trx, { actor: { type: 'contact', id: t.subjectID }, action: 'auth.email.verified', contactID: t.subjectID, meta });
+  });
+}
+
+/** Sends a fresh verification link to a signed-in customer who has not verified yet. */
+export async function resendVerification(ctx: Context, account: Account): Promise<void> {
+  if (account.kind !== 'contact' || account.emailVerifiedAt) return;
+  await ctx.db.transaction().execute(async (trx) => {
+    const token = await issueEmailToken(ctx, trx, 'verify_email', 'contact', account.id, DAY);
+    await ctx.mailer.enqueue(trx, templates.verifyEmail(account.email, link(ctx, `/verify-email?token=${token}`)));
+  });
+}
+
+// ---------------------------------------------------------------- sign-in
+
+export interface SignInResult {
+  token: string;
+  session: SessionRow;
+  account: Account;
+  decision: SecondStepDecision;
+}
+
+/**
+ * Password sign-in. Unknown emails, wrong passwords and deactivated staff all answer
+ * `invalid_credentials` after the same argon2id work. On success a brand-new session starts
+ * (any session the browser had is ended), at the level the MFA rules decide.
+ */
+export async function signIn(
+  ctx: Context,
+  kind: AccountKind,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+  previous: SessionRow | null,
+  rememberedDeviceToken?: string,
+): Promise<SignInResult> {
+  const email = store.normalizeEmail(input.email);
+  await checkLoginBackoff(ctx, kind, email);
+  const account = await store.findAccountByEmail(ctx.db, kind, email);
+  const ok = account?.passwordHash ? await verifyPassword(account.passwordHash, input.password) : await verifyDummyPassword(input.password);
+  if (!account || !ok || !account.active) {
+    await recordLoginFailure(ctx, kind, email);
+    await appendAuditEvent(ctx, ctx.db, {
+      actor: account ? actorOf(account) : { type: kind, id: null },
+      action: 'auth.login.failed',
+      ...(account ? targetOf(account) : {}),
+      meta,
+      details: { reason: !account ? 'unknown_email' : !ok ? 'wrong_password' : 'inactive' },
+    });
+    throw new AppError('invalid_credentials');
+  }
+  await clearLoginFailures(ctx, kind, email);
+  const decision = await levelAfterPassword(ctx, account, rememberedDeviceToken);
+  return ctx.db.transaction().execute(async (trx) => {
+    if (previous) await sessions.endSession(trx, previous);
+    const started = await sessions.startSession(ctx, trx, kind, account.id, decision.level, meta, { stepUp: false });
+    await appendAuditEvent(ctx, trx, {
+      actor: actorOf(account),
+      action: decision.level === 'full' ? 'auth.login.succeeded' : 'auth.password.succeeded',
+      ...targetOf(account),
+      meta,
+      details: decision.level === 'full' ? { secondStep: decision.skippedBy ?? 'none' } : { next: decision.level },
+    });
+    return { ...started, account, decision };
+  });
+}
+
+export async function signOut(ctx: Context, session: SessionRow, meta: RequestMeta): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await sessions.endSession(trx, session);
+    await appendAuditEvent(ctx, trx, { actor: { type: session.kind, id: session.subjectID }, action: 'auth.logout', ...targetOf({ kind: session.kind, id: session.subjectID }), meta });
+  });
+}
+
+export async function signOutEverywhere(ctx: Context, session: SessionRow, meta: RequestMeta): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const n = await sessions.endAllSessions(trx, session.kind, session.subjectID);
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: session.kind, id: session.subjectID },
+      action: 'auth.logout_everywhere',
+      ...targetOf({ kind: session.kind, id: session.subjectID }),
+      meta,
+      details: { sessionsRevoked: n },
+    });
+    return n;
+  });
+}
+
+// ---------------------------------------------------------------- passwords
+
+/** Always answers the same; emails a 1-hour single-use link only when the account exists. */
+export async function requestPasswordReset(ctx: Context, kind: AccountKind, email: string, meta: RequestMeta): Promise<void> {
+  const account = await store.findAccountByEmail(ctx.db, kind, email);
+  if (!account || !account.active || !account.passwordHash) return;
+  await ctx.db.transaction().execute(async (trx) => {
+    const token = await issueEmailToken(ctx, trx, 'password_reset', kind, account.id, HOUR);
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset_requested', ...targetOf(account), meta });
+    await ctx.mailer.enqueue(
+      trx,
+      templates.passwordReset(account.email, link(ctx, `${consolePath(kind)}/reset-password?token=${token}`), { at: ctx.clock.now(), ...meta }),
+    );
+  });
+}
+
+/**
+ * Sets a new password from an emailed link. It never signs anyone in and never touches MFA;
+ * it ends every session of the account, and lifts a password back-off and a hard MFA lock
+ * (PRODUCT.md §7: "until staff unlock it or the customer resets the password").
+ */
+export async function resetPassword(ctx: Context, kind: AccountKind, token: string, password: string, meta: RequestMeta): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  const account = await ctx.db.transaction().execute(async (trx) => {
+    const t = await consumeEmailToken(ctx, trx, 'password_reset', token);
+    if (!t || t.subjectKind !== kind) throw new AppError('invalid_token');
+    const account = await store.findAccountByID(trx, kind, t.subjectID);
+    if (!account || !account.active) throw new AppError('invalid_token');
+    await store.updatePassword(trx, kind, account.id, passwordHash, ctx.clock.now().toISOString());
+    const revoked = await sessions.endAllSessions(trx, kind, account.id);
+    await afterPasswordReset(ctx, trx, account);
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details: { sessionsRevoked: revoked } });
+    await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
+    return account;
+  });
+  await clearLoginFailures(ctx, kind, account.email);
+}
+
+/** Hook for rules that a password reset lifts (the MFA hard lock); see mfa/lockout. */
+let passwordResetHooks: Array<(ctx: Context, trx: Executor, account: Account) => Promise<void>> = [];
+export function onPasswordReset(hook: (ctx: Context, trx: Executor, account: Account) => Promise<void>): void {
+  passwordResetHooks = [...passwordResetHooks, hook];
+}
+async function afterPasswordReset(ctx: Context, trx: Executor, account: Account): Promise<void> {
+  for (const hook of passwordResetHooks) await hook(ctx, trx, account);
+}
+
+export async function changePassword(ctx: Context, account: Account, session: SessionRow, current: string, next: string, meta: RequestMeta): Promise<number> {
+  if (!account.passwordHash || !(await verifyPassword(account.passwordHash, current))) {
+    throw new AppError('invalid_credentials', 'The current password is wrong');
+  }
+  const passwordHash = await hashPassword(next);
+  return ctx.db.transaction().execute(async (trx) => {
+    await store.updatePassword(trx, account.kind, account.id, passwordHash, ctx.clock.now().toISOString());
+    const revoked = await sessions.endAllSessions(trx, account.kind, account.id, session);
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.changed', ...targetOf(account), meta, details: { sessionsRevoked: revoked } });
+    await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
+    return revoked;
+  });
+}
+
+// ---------------------------------------------------------------- email change
+
+/** Asks to move the account to another address: the new one confirms, the old one is told. */
+export async function requestEmailChange(ctx: Context, account: Account, newEmail: string, password: string, meta: RequestMeta): Promise<void> {
+  if (!account.passwordHash || !(await verifyPassword(account.passwordHash, password))) {
+    throw new AppError('invalid_credentials', 'The password is wrong');
+  }
+  const email = store.normalizeEmail(newEmail);
+  if (email === account.email) throw new AppError('invalid_input', 'That is already your email address');
+  await ctx.db.transaction().execute(async (trx) => {
+    // An address that already belongs to someone is not revealed here; confirmation fails later.
+    const token = await issueEmailToken(ctx, trx, 'email_change', account.kind, account.id, DAY, email);
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.email.change_requested', ...targetOf(account), meta });
+    await ctx.mailer.enqueue(trx, templates.emailChangeConfirm(email, link(ctx, `${consolePath(account.kind)}/confirm-email?token=${token}`)));
+    await ctx.mailer.enqueue(trx, templates.emailChangeNotice(account.email, email, { at: ctx.clock.now(), ...meta }));
+  });
+}
+
+export async function confirmEmailChange(ctx: Context, kind: AccountKind, token: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const t = await consumeEmailToken(ctx, trx, 'email_change', token);
+    if (!t || t.subjectKind !== kind || !t.data) throw new AppError('invalid_token');
+    const taken = await store.findAccountByEmail(trx, kind, t.data);
+    if (taken) throw new AppError('conflict', 'That address already belongs to another account');
+    const account = await store.findAccountByID(trx, kind, t.subjectID);
+    if (!account) throw new AppError('invalid_token');
+    const at = ctx.clock.now().toISOString();
+    await store.updateProfile(trx, kind, account.id, { email: t.data }, at);
+    if (kind === 'contact') await store.markEmailVerified(trx, account.id, at);
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.email.changed', ...targetOf(account), meta, details: { from: account.email, to: t.data } });
+  });
+}
+
+export async function updateName(ctx: Context, account: Account, name: string): Promise<void> {
+  await store.updateProfile(ctx.db, account.kind, account.id, { name: name.trim() }, ctx.clock.now().toISOString());
+}
+
+// ---------------------------------------------------------------- invitations
+
+/** Staff create a contact, by default emailing an invitation to choose a password. */
+export async function createContact(ctx: Context, actor: Actor, input: { email: string; name: string; invite: boolean }, meta: RequestMeta): Promise<Account> {
+  const email = store.normalizeEmail(input.email);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    if (await store.findAccountByEmail(trx, 'contact', email)) throw new AppError('conflict', 'A contact with this email already exists');
+    const id = generateID('ct', now);
+    await store.insertContact(trx, {
+      id,
+      email,
+      name: input.name.trim(),
+      password_hash: null,
+      email_verified_at: null,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    });
+    if (input.invite) {
+      const token = await issueEmailToken(ctx, trx, 'invitation', 'contact', id, 7 * DAY);
+      await ctx.mailer.enqueue(trx, templates.invitation(email, input.name, link(ctx, `/invitation?token=${token}`)));
+    }
+    await appendAuditEvent(ctx, trx, { actor, action: 'contact.created', contactID: id, meta, details: { invited: input.invite } });
+    return (await store.findAccountByID(trx, 'contact', id))!;
+  });
+}
+
+export async function inviteStaff(ctx: Context, actor: Actor, input: { email: string; name: string; role: StaffRole }, meta: RequestMeta): Promise<Account> {
+  const email = store.normalizeEmail(input.email);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    if (await store.findAccountByEmail(trx, 'staff', email)) throw new AppError('conflict', 'A staff member with this email already exists');
+    const id = generateID('st', now);
+    await store.insertStaff(trx, {
+      id,
+      email,
+      name: input.name.trim(),
+      role: input.role,
+      password_hash: null,
+      active: 1,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    });
+    const token = await issueEmailToken(ctx, trx, 'invitation', 'staff', id, 7 * DAY);
+    await ctx.mailer.enqueue(trx, templates.invitation(email, input.name, link(ctx, `/admin/invitation?token=${token}`), input.role));
+    await appendAuditEvent(ctx, trx, { actor, action: 'staff.invited', staffID: id, meta, details: { role: input.role } });
+    return (await store.findAccountByID(trx, 'staff', id))!;
+  });
+}
+
+/** What an invitation link is for, to greet the person on the accept page. */
+export async function describeInvitation(ctx: Context, kind: AccountKind, token: string): Promise<{ email: string; name: string; firstAdmin: boolean } | null> {
+  for (const purpose of kind === 'staff' ? (['invitation', 'admin_setup'] as const) : (['invitation'] as const)) {
+    const t = await peekEmailToken(ctx, ctx.db, purpose, token);
+    if (t && t.subjectKind === kind) {
+      const a = await store.findAccountByID(ctx.db, kind, t.subjectID);
+      if (a) return { email: a.email, name: a.name, firstAdmin: purpose === 'admin_setup' };
+    }
+  }
+  return null;
+}
+
+/**
+ * Accepts an invitation (or the first admin's setup link): sets the password and name. The
+ * first admin may also choose the email address, since the server made the account up.
+ * It does not sign in: the person signs in next, through every step the rules require.
+ */
+export async function acceptInvitation(
+  ctx: Context,
+  kind: AccountKind,
+  input: { token: string; password: string; name?: string; email?: string },
+  meta: RequestMeta,
+): Promise<Account> {
+  const passwordHash = await hashPassword(input.password);
+  return ctx.db.transaction().execute(async (trx) => {
+    let t = await consumeEmailToken(ctx, trx, 'invitation', input.token);
+    let firstAdmin = false;
+    if (!t && kind === 'staff') {
+      t = await consumeEmailToken(ctx, trx, 'admin_setup', input.token);
+      firstAdmin = t !== null;
+    }
+    if (!t || t.subjectKind !== kind) throw new AppError('invalid_token');
+    const account = await store.findAccountByID(trx, kind, t.subjectID);
+    if (!account || !account.active || account.passwordHash) throw new AppError('invalid_token');
+    const at = ctx.clock.now().toISOString();
+    await store.updatePassword(trx, kind, account.id, passwordHash, at);
+    const fields: { name?: string; email?: string } = {};
+    if (input.name?.trim()) fields.name = input.name.trim();
+    if (firstAdmin && input.email) {
+      const email = store.normalizeEmail(input.email);
+      const other = await store.findAccountByEmail(trx, 'staff', email);
+      if (other && other.id !== account.id) throw new AppError('conflict', 'That address already belongs to another staff member');
+      fields.email = email;
+    }
+    if (Object.keys(fields).length) await store.updateProfile(trx, kind, account.id, fields, at);
+    if (kind === 'contact') await store.markEmailVerified(trx, account.id, at);
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: firstAdmin ? 'staff.setup_completed' : 'auth.invitation.accepted', ...targetOf(account), meta });
+    return (await store.findAccountByID(trx, kind, account.id))!;
+  });
+}
+
+// ---------------------------------------------------------------- staff administration
+
+export async function listStaff(ctx: Context): Promise<Account[]> {
+  return store.listStaff(ctx.db);
+}
+
+/**
+ * Changes a staff member's role or deactivates them. Deactivation ends their sessions and
+ * revokes their API tokens in the same transaction. Nobody changes their own role or status,
+ * and the last active admin cannot be demoted or deactivated.
+ */
+export async function updateStaffMember(
+  ctx: Context,
+  actor: Account,
+  id: string,
+  change: { role?: StaffRole; active?: boolean },
+  meta: RequestMeta,
+): Promise<Account> {
+  if (actor.id === id) throw new AppError('forbidden', 'You cannot change your own role or status');
+  return ctx.db.transaction().execute(async (trx) => {
+    const target = await store.findAccountByID(trx, 'staff', id);
+    if (!target) throw new AppError('not_found');
+    const losesAdmin = target.role === 'admin' && target.active && ((change.role && change.role !== 'admin') || change.active === false);
+    if (losesAdmin && (await store.countActiveAdmins(trx)) <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
+    await store.updateStaff(trx, id, { ...(change.role ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active ? 1 : 0 } : {}) }, ctx.clock.now().toISOString());
+    let sessionsRevoked = 0;
+    let tokensRevoked = 0;
+    if (change.active === false) {
+      sessionsRevoked = await sessions.endAllSessions(trx, 'staff', id);
+      for (const hook of deactivationHooks) tokensRevoked += await hook(ctx, trx, id);
+    }
+    await appendAuditEvent(ctx, trx, {
+      actor: actorOf(actor),
+      action: change.active === false ? 'staff.deactivated' : change.active === true ? 'staff.reactivated' : 'staff.role_changed',
+      staffID: id,
+      meta,
+      details: { from: { role: target.role, active: target.active }, to: change, sessionsRevoked, tokensRevoked },
+    });
+    return (await store.findAccountByID(trx, 'staff', id))!;
+  });
+}
+
+/** Other features (API tokens) revoke what a deactivated staff member held; returns counts. */
+let deactivationHooks: Array<(ctx: Context, trx: Executor, staffID: string) => Promise<number>> = [];
+export function onStaffDeactivated(hook: (ctx: Context, trx: Executor, staffID: string) => Promise<number>): void {
+  deactivationHooks = [...deactivationHooks, hook];
+}
+
+/** `portico admin create` / `staff create`: an account with a password, no email round trip. */
+export async function createStaffWithPassword(
+  ctx: Context,
+  input: { email: string; name: string; role: StaffRole; password: string },
+): Promise<Account> {
+  const email = store.normalizeEmail(input.email);
+  const passwordHash = await hashPassword(input.password);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    if (await store.findAccountByEmail(trx, 'staff', email)) throw new AppError('conflict', `a staff member with email ${email} already exists`);
+    const id = generateID('st', now);
+    await store.insertStaff(trx, { id, email, name: input.name.trim(), role: input.role, password_hash: passwordHash, active: 1, created_at: now.toISOString(), updated_at: now.toISOString() });
+    await appendAuditEvent(ctx, trx, { actor: { type: 'cli', id: null }, action: 'staff.created', staffID: id, details: { role: input.role } });
+    return (await store.findAccountByID(trx, 'staff', id))!;
+  });
+}
+
+/**
+ * While no admin has a password (a new installation), makes sure a first admin exists and
+ * returns a fresh single-use setup link (1 hour) for the console to print. Null otherwise.
+ */
+export async function ensureFirstAdminSetupLink(ctx: Context): Promise<string | null> {
+  if ((await store.countAdminsWithPassword(ctx.db)) > 0) return null;
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    let admin = (await store.listStaff(trx)).find((s) => s.role === 'admin' && s.active && !s.passwordHash);
+    if (!admin) {
+      const id = generateID('st', now);
+      await store.insertStaff(trx, { id, email: 'admin@localhost', name: 'Administrator', role: 'admin', password_hash: null, active: 1, created_at: now.toISOString(), updated_at: now.toISOString() });
+      await appendAuditEvent(ctx, trx, { actor: { type: 'system', id: null }, action: 'staff.first_admin_created', staffID: id });
+      admin = (await store.findAccountByID(trx, 'staff', id))!;
+    }
+    const token = await issueEmailToken(ctx, trx, 'admin_setup', 'staff', admin.id, HOUR);
+    return link(ctx, `/admin/setup?token=${token}`);
+  });
+}
+
+export type { SessionLevel };

@@ -1,0 +1,146 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from '../db/index.js';
+import type { ContactsTable, StaffTable } from '../db/types.js';
+
+export type AccountKind = 'contact' | 'staff';
+export type StaffRole = StaffTable['role'];
+
+/** A contact (customer) or a staff member: the two kinds of people who sign in. */
+export interface Account {
+  kind: AccountKind;
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  emailVerifiedAt: string | null;
+  role: StaffRole | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+type Row = Omit<ContactsTable, 'seq'> | Omit<StaffTable, 'seq'>;
+
+export function toAccount(kind: AccountKind, r: Row & { seq?: unknown }): Account {
+  const staff = kind === 'staff' ? (r as StaffTable) : null;
+  const contact = kind === 'contact' ? (r as ContactsTable) : null;
+  return {
+    kind,
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    passwordHash: r.password_hash,
+    // Staff are invited to an address and accept from it, so theirs counts as verified.
+    emailVerifiedAt: contact ? contact.email_verified_at : r.created_at,
+    role: staff?.role ?? null,
+    active: staff ? staff.active === 1 : true,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const table = (kind: AccountKind) => (kind === 'contact' ? 'contacts' : 'staff') as 'contacts';
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export async function findAccountByEmail(db: Executor, kind: AccountKind, email: string): Promise<Account | null> {
+  const r = await db.selectFrom(table(kind)).selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+  return r ? toAccount(kind, r) : null;
+}
+
+export async function findAccountByID(db: Executor, kind: AccountKind, id: string): Promise<Account | null> {
+  const r = await db.selectFrom(table(kind)).selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? toAccount(kind, r) : null;
+}
+
+export async function insertContact(db: Executor, c: Omit<ContactsTable, 'seq'>): Promise<void> {
+  await db.insertInto('contacts').values(c).execute();
+}
+
+export async function insertStaff(db: Executor, s: Omit<StaffTable, 'seq'>): Promise<void> {
+  await db.insertInto('staff').values(s).execute();
+}
+
+export async function updatePassword(db: Executor, kind: AccountKind, id: string, hash: string, at: string): Promise<void> {
+  await db.updateTable(table(kind)).set({ password_hash: hash, updated_at: at }).where('id', '=', id).execute();
+}
+
+export async function updateProfile(db: Executor, kind: AccountKind, id: string, fields: { name?: string; email?: string }, at: string): Promise<void> {
+  await db.updateTable(table(kind)).set({ ...fields, updated_at: at }).where('id', '=', id).execute();
+}
+
+export async function markEmailVerified(db: Executor, id: string, at: string): Promise<void> {
+  await db.updateTable('contacts').set({ email_verified_at: at, updated_at: at }).where('id', '=', id).where('email_verified_at', 'is', null).execute();
+}
+
+export async function updateStaff(db: Executor, id: string, fields: { role?: StaffRole; active?: number }, at: string): Promise<void> {
+  await db.updateTable('staff').set({ ...fields, updated_at: at }).where('id', '=', id).execute();
+}
+
+export async function countActiveAdmins(db: Executor): Promise<number> {
+  const r = await db
+    .selectFrom('staff')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('active', '=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function countAdminsWithPassword(db: Executor): Promise<number> {
+  const r = await db
+    .selectFrom('staff')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('active', '=', 1)
+    .where('password_hash', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function listStaff(db: Executor): Promise<Account[]> {
+  const rows = await db.selectFrom('staff').selectAll().orderBy('seq', 'desc').execute();
+  return rows.map((r) => toAccount('staff', r));
+}
+
+export interface ContactPage {
+  items: Array<Account & { seq: number }>;
+  nextCursor: string | null;
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Contacts newest first, keyset-paged on the insertion sequence, optionally filtered by a
+ * substring of name or email. SQLite searches a trigram FTS5 index, PostgreSQL a pg_trgm GIN
+ * index; queries shorter than three characters fall back to a prefix match.
+ * `conditions` are extra SQL predicates on the `contacts` row (the MFA filters add them).
+ */
+export async function searchContacts(
+  db: Executor,
+  dialect: 'sqlite' | 'postgres',
+  opts: { query?: string; limit: number; beforeSeq?: number; conditions?: RawBuilder<boolean>[] },
+): Promise<ContactPage> {
+  let q = db.selectFrom('contacts').selectAll();
+  const term = opts.query?.trim().toLowerCase();
+  if (term && term.length >= 3) {
+    if (dialect === 'sqlite') {
+      const phrase = `"${term.replace(/"/g, '""')}"`;
+      q = q.where(sql<boolean>`contacts.seq IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ${phrase})`);
+    } else {
+      q = q.where(sql<boolean>`(lower(contacts.name) || ' ' || contacts.email) LIKE ${`%${likeEscape(term)}%`}`);
+    }
+  } else if (term) {
+    const prefix = `${likeEscape(term)}%`;
+    q = q.where(sql<boolean>`(contacts.email LIKE ${prefix} ESCAPE '\\' OR lower(contacts.name) LIKE ${prefix} ESCAPE '\\')`);
+  }
+  if (opts.beforeSeq !== undefined) q = q.where('seq', '<', opts.beforeSeq);
+  for (const c of opts.conditions ?? []) q = q.where(c);
+  const rows = await q.orderBy('seq', 'desc').limit(opts.limit + 1).execute();
+  const page = rows.slice(0, opts.limit).map((r) => ({ ...toAccount('contact', r), seq: Number(r.seq) }));
+  return { items: page, nextCursor: rows.length > opts.limit ? String(page[page.length - 1].seq) : null };
+}

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Fastify from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Context } from './context.js';
+import { pingDatabase } from './db/index.js';
+import { checkCSRF } from './http/csrf.js';
+import { handleError } from './http/errors-handler.js';
+import { problemFor } from './http/errors.js';
+import type { App } from './http/types.js';
+import { registerAuthRoutes } from './accounts/routes-auth.js';
+import { registerStaffAccountRoutes } from './accounts/routes-staff.js';
+import { registerTicketRoutes } from './tickets/routes.js';
+import { registerSettingsRoutes } from './settings/routes.js';
+
+export const WEB_DIST = resolve(import.meta.dirname, '..', 'web', 'dist');
+
+export interface BuildOptions {
+  /** Serve the built web UI from this folder (default web/dist, when it exists). */
+  webDir?: string | null;
+  logger?: boolean;
+}
+
+/** Builds the HTTP application on a context; `listen` is the caller's business. */
+export async function buildApp(ctx: Context, options: BuildOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger === false ? undefined : ctx.log,
+    logger: options.logger === false ? false : undefined,
+    // Fastify takes a hop count too, though its types omit it.
+    trustProxy: ctx.config.trustProxy as boolean | string[],
+    bodyLimit: 256 * 1024,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Plain-HTTP localhost must keep working; HSTS is for the HTTPS deployment's proxy.
+    hsts: ctx.config.publicURL.startsWith('https:'),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Portico API', version: '1', description: 'Help center with customer MFA that support staff can manage.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (req) => {
+    checkCSRF(ctx, req);
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    if (!(await pingDatabase(ctx.db))) return reply.code(503).send({ status: 'unavailable' });
+    return { status: 'ok' };
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerAuthRoutes(app, ctx, 'contact');
+  registerAuthRoutes(app, ctx, 'staff');
+  registerStaffAccountRoutes(app, ctx);
+  registerTicketRoutes(app, ctx);
+  registerSettingsRoutes(app, ctx);
+
+  const webDir = options.webDir === undefined ? WEB_DIST : options.webDir;
+  const hasWeb = webDir !== null && existsSync(join(webDir, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false, index: false });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/api/') && hasWeb) {
+      // The React app routes everything else on the client.
+      return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    const p = problemFor('not_found', `No route ${req.method} ${req.url.split('?')[0]}`);
+    return reply.code(404).type('application/problem+json').send(p);
+  });
+
+  return app;
+}

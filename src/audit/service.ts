@@ -1,0 +1,138 @@
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import type { AuditEventsTable } from '../db/types.js';
+import { generateID } from '../crypto/random.js';
+import { constantTimeEqual } from '../crypto/hash.js';
+import { GENESIS_HASH, chainHash } from './chain.js';
+
+export type ActorType = AuditEventsTable['actor_type'];
+
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+}
+
+export interface AuditEntry {
+  actor: Actor;
+  action: string;
+  contactID?: string | null;
+  staffID?: string | null;
+  reason?: string | null;
+  verification?: Record<string, unknown> | null;
+  meta?: RequestMeta;
+  /** Never a secret, code or token. */
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: { type: ActorType; id: string | null };
+  contactId: string | null;
+  staffId: string | null;
+  action: string;
+  reason: string | null;
+  verification: Record<string, unknown> | null;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export function toAuditEvent(r: AuditEventsTable): AuditEvent {
+  return {
+    id: r.id,
+    at: r.at,
+    actor: { type: r.actor_type, id: r.actor_id },
+    contactId: r.contact_id,
+    staffId: r.staff_id,
+    action: r.action,
+    reason: r.reason,
+    verification: r.verification ? JSON.parse(r.verification) : null,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    details: r.details ? JSON.parse(r.details) : null,
+  };
+}
+
+/**
+ * Appends one entry to the chain. Call it inside the transaction that makes the change it
+ * records, so the change and its record commit together. The head row's update takes a row
+ * lock on PostgreSQL (and SQLite serialises writers), so concurrent appends queue up and the
+ * chain never forks.
+ */
+export async function appendAuditEvent(ctx: Context, trx: Executor, entry: AuditEntry): Promise<string> {
+  if (!trx.isTransaction) {
+    return ctx.db.transaction().execute((t) => appendAuditEvent(ctx, t, entry));
+  }
+  const head = await trx
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('id', '=', 1)
+    .returning(['seq', 'hash'])
+    .executeTakeFirstOrThrow();
+  const now = ctx.clock.now();
+  const row: Omit<AuditEventsTable, 'hash'> = {
+    seq: Number(head.seq),
+    id: generateID('ev', now),
+    at: now.toISOString(),
+    actor_type: entry.actor.type,
+    actor_id: entry.actor.id,
+    contact_id: entry.contactID ?? null,
+    staff_id: entry.staffID ?? null,
+    action: entry.action,
+    reason: entry.reason ?? null,
+    verification: entry.verification ? JSON.stringify(entry.verification) : null,
+    ip: entry.meta?.ip ?? null,
+    user_agent: entry.meta?.userAgent?.slice(0, 512) ?? null,
+    details: entry.details ? JSON.stringify(entry.details) : null,
+    prev_hash: head.hash,
+  };
+  const hash = chainHash(ctx.keys.audit, row);
+  await trx.insertInto('audit_events').values({ ...row, hash }).execute();
+  await trx.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
+  return row.id;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  headHash: string;
+  firstBrokenId?: string;
+  problem?: string;
+}
+
+/**
+ * Recomputes the chain in pages (a million entries never sit in memory at once). Detects an
+ * edited entry, a deleted or reordered entry, and a deleted tail that the head row still
+ * remembers. A truncation that also rewrote the head needs the head hash recorded elsewhere.
+ */
+export async function verifyAuditChain(ctx: Context): Promise<VerifyResult> {
+  const PAGE = 2000;
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  let checked = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await ctx.db.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(PAGE).execute();
+    for (const raw of rows) {
+      const r = { ...raw, seq: Number(raw.seq) };
+      const { hash, ...rest } = r;
+      if (r.seq !== expectedSeq) {
+        return { ok: false, checked, headHash: prev, firstBrokenId: r.id, problem: `entry ${expectedSeq} is missing before ${r.id}` };
+      }
+      if (r.prev_hash !== prev || !constantTimeEqual(chainHash(ctx.keys.audit, rest), hash)) {
+        return { ok: false, checked, headHash: prev, firstBrokenId: r.id, problem: `entry ${r.id} does not match its hash` };
+      }
+      prev = hash;
+      expectedSeq++;
+      checked++;
+      after = r.seq;
+    }
+    if (rows.length < PAGE) break;
+  }
+  const head = await ctx.db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  if (Number(head.seq) !== checked || head.hash !== prev) {
+    return { ok: false, checked, headHash: prev, problem: `the log ends at entry ${checked} but ${Number(head.seq)} were written: entries were deleted from the end` };
+  }
+  return { ok: true, checked, headHash: prev };
+}

@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import { createRuntime } from '../runtime.js';
+import { openDatabase } from '../db/index.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { AppError } from '../http/errors.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../crypto/password.js';
+import { createStaffWithPassword, ensureFirstAdminSetupLink, type StaffRole } from '../accounts/service.js';
+import { verifyAuditChain } from '../audit/service.js';
+import { startServer } from './serve.js';
+
+export class CLIError extends Error {}
+
+export interface Flags {
+  email?: string;
+  name?: string;
+  role?: string;
+  scopes?: string;
+  days?: string;
+  reason?: string;
+  staff?: boolean;
+  help?: boolean;
+}
+
+export const USAGE = `usage: portico <command>
+  serve                                   migrate, then serve (prints a setup link on a new installation)
+  migrate                                 apply pending migrations and exit
+  admin create --email E --name N         create an admin (password on stdin)
+  staff create --email E --name N --role agent|supervisor|admin   (password on stdin)
+  audit verify                            check the audit chain (exit 1 if broken)`;
+
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password: ');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
+    throw new CLIError(`the password (on stdin) must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
+  }
+  return password;
+}
+
+function need(value: string | undefined, flag: string): string {
+  if (!value || !value.trim()) throw new CLIError(`missing ${flag}`);
+  return value.trim();
+}
+
+function checkEmail(email: string): string {
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new CLIError(`--email: "${email}" is not an email address`);
+  return email;
+}
+
+/** Builds the web UI when it has not been built yet (the first `npm start`). */
+export function ensureWebBuilt(): void {
+  const root = resolve(import.meta.dirname, '..', '..');
+  if (existsSync(join(root, 'web', 'dist', 'index.html'))) return;
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) {
+    console.error('portico: the web UI is not built and vite is not installed (run npm install); serving the API only');
+    return;
+  }
+  console.error('portico: building the web UI (first start)…');
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', join(root, 'web', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new CLIError('building the web UI failed (see above)');
+}
+
+/** Runs one command; returns the exit code, or -1 when the process should stay up (serve). */
+export async function runCommand(words: string[], flags: Flags, config: Config): Promise<number> {
+  const command = words.join(' ');
+  if (flags.help || command === '' || command === 'help') {
+    console.log(USAGE);
+    return command === '' && !flags.help ? 1 : 0;
+  }
+  switch (command) {
+    case 'serve': {
+      ensureWebBuilt();
+      await startServer(config);
+      return -1;
+    }
+    case 'migrate': {
+      const { db, dialect, close } = await openDatabase(config.databaseURL);
+      try {
+        const applied = await migrateToLatest(db, dialect);
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+      } finally {
+        await close();
+      }
+      return 0;
+    }
+    case 'admin create':
+    case 'staff create': {
+      const email = checkEmail(need(flags.email, '--email'));
+      const name = need(flags.name, '--name');
+      const role = (command === 'admin create' ? 'admin' : need(flags.role, '--role')) as StaffRole;
+      if (!['agent', 'supervisor', 'admin'].includes(role)) throw new CLIError(`--role must be agent, supervisor or admin, not "${role}"`);
+      const password = await readPassword();
+      const rt = await createRuntime(config, { deliverMail: false });
+      try {
+        const s = await createStaffWithPassword(rt.ctx, { email, name, role, password });
+        console.log(`created ${role} ${s.email} (${s.id}); sign in at ${config.publicURL}/admin`);
+      } catch (error) {
+        if (error instanceof AppError) throw new CLIError(error.message);
+        throw error;
+      } finally {
+        await rt.close();
+      }
+      return 0;
+    }
+    case 'audit verify': {
+      const rt = await createRuntime(config, { deliverMail: false });
+      try {
+        const r = await verifyAuditChain(rt.ctx);
+        if (r.ok) {
+          console.log(`ok: ${r.checked} entries, head ${r.headHash}`);
+          return 0;
+        }
+        console.log(`broken: ${r.problem}${r.firstBrokenId ? ` (first broken entry ${r.firstBrokenId})` : ''}; ${r.checked} entries verified before it`);
+        return 1;
+      } finally {
+        await rt.close();
+      }
+    }
+    case 'setup-link': {
+      const rt = await createRuntime(config, { deliverMail: false });
+      try {
+        const url = await ensureFirstAdminSetupLink(rt.ctx);
+        console.log(url ?? 'an admin has already set a password; no setup link is needed');
+      } finally {
+        await rt.close();
+      }
+      return 0;
+    }
+    default:
+      throw new CLIError(`unknown command "${command}" (try: portico help)`);
+  }
+}

@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { runCommand, CLIError } from './commands.js';
+
+/**
+ * `portico <command>`: every command exits non-zero with one clear line on bad input, and
+ * never prints a stack trace for a mistake the operator can fix.
+ */
+async function main(argv: string[]): Promise<number> {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  const { values } = parseArgs({
+    args: argv.slice(words.length),
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      scopes: { type: 'string' },
+      days: { type: 'string' },
+      reason: { type: 'string' },
+      staff: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const config = loadConfig();
+  return runCommand(words, values, config);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // serve keeps the process alive by itself; every other command ends here.
+    if (code !== -1) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      for (const p of error.problems) console.error(`portico: configuration: ${p}`);
+    } else if (error instanceof CLIError) {
+      console.error(`portico: ${error.message}`);
+    } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`portico: ${error.message}`);
+    } else {
+      console.error(`portico: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,51 @@
+import type { Config } from '../config.js';
+import { createRuntime } from '../runtime.js';
+import { buildApp } from '../app.js';
+import { ensureFirstAdminSetupLink } from '../accounts/service.js';
+import { purgeExpiredSessions } from '../sessions/service.js';
+import { purgeRateLimits } from '../http/rate-limit.js';
+import { DAY } from '../clock.js';
+
+/** `portico serve`: migrate, serve, print the first admin's setup link while there is none. */
+export async function startServer(config: Config): Promise<void> {
+  const rt = await createRuntime(config);
+  const { ctx } = rt;
+  if (config.secretKeyGenerated) {
+    ctx.log.warn(`generated a new secret key in ${config.dataDir}/secret.key; back it up, or set PORTICO_SECRET_KEY`);
+  }
+  const app = await buildApp(ctx);
+  await app.listen({ port: config.port, host: config.host });
+  const setupLink = await ensureFirstAdminSetupLink(ctx);
+  if (setupLink) {
+    console.log(
+      [
+        '',
+        '  Portico is running. No admin has signed in yet: open this single-use link (valid 1 hour)',
+        '  to choose the first admin\'s email and password:',
+        '',
+        `  ${setupLink}`,
+        '',
+      ].join('\n'),
+    );
+  }
+  console.log(`  Help center: ${config.publicURL}/   Console: ${config.publicURL}/admin\n`);
+
+  const housekeeping = setInterval(() => {
+    void purgeExpiredSessions(ctx).catch(() => undefined);
+    void purgeRateLimits(ctx, DAY).catch(() => undefined);
+  }, 10 * 60_000);
+  housekeeping.unref();
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    ctx.log.info({ signal }, 'shutting down');
+    clearInterval(housekeeping);
+    await app.close();
+    await rt.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

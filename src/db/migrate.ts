@@ -1,0 +1,25 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { DB, Dialect } from './types.js';
+import * as m001 from './migrations/001-foundation.js';
+
+// Migrations are listed here in order; each takes the dialect, since a few statements
+// (search indexes) differ between SQLite and PostgreSQL.
+const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }]> = [['001-foundation', m001]];
+
+/** Applies pending migrations; returns the names applied. Throws with the failing name. */
+export async function migrateToLatest(db: DB, dialect: Dialect): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of MIGRATIONS) out[name] = { up: (d) => m.up(d as DB, dialect) };
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,143 @@
+import type { Generated, Kysely, Transaction } from 'kysely';
+
+// Column conventions, chosen so that one schema runs on SQLite and PostgreSQL alike:
+// times are ISO-8601 UTC text (lexical order = time order), booleans are integers 0/1,
+// structured details are JSON text. Secrets are only ever stored as hashes or ciphertext.
+
+export interface ContactsTable {
+  seq: Generated<number>;
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  email_verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StaffTable {
+  seq: Generated<number>;
+  id: string;
+  email: string;
+  name: string;
+  role: 'agent' | 'supervisor' | 'admin';
+  password_hash: string | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  kind: 'contact' | 'staff';
+  subject_id: string;
+  /** mfa = password passed, second step pending; enrollment = may only enroll; full. */
+  level: 'mfa' | 'enrollment' | 'full';
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  step_up_at: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface EmailTokensTable {
+  token_hash: string;
+  purpose: string;
+  subject_kind: 'contact' | 'staff';
+  subject_id: string;
+  data: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface TicketsTable {
+  seq: Generated<number>;
+  id: string;
+  contact_id: string;
+  subject: string;
+  status: 'open' | 'pending' | 'solved';
+  recovery: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TicketMessagesTable {
+  seq: Generated<number>;
+  id: string;
+  ticket_id: string;
+  author_kind: 'contact' | 'staff' | 'system';
+  author_id: string | null;
+  body: string;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  id: string;
+  at: string;
+  actor_type: 'contact' | 'staff' | 'token' | 'cli' | 'system';
+  actor_id: string | null;
+  contact_id: string | null;
+  staff_id: string | null;
+  action: string;
+  reason: string | null;
+  verification: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface OutboxTable {
+  seq: Generated<number>;
+  id: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  created_at: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  sent_at: string | null;
+  last_error: string | null;
+  locked_until: string | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: string;
+  count: number;
+}
+
+export interface Database {
+  contacts: ContactsTable;
+  staff: StaffTable;
+  sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+  tickets: TicketsTable;
+  ticket_messages: TicketMessagesTable;
+  settings: SettingsTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  outbox: OutboxTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type DB = Kysely<Database>;
+/** Either the database or a transaction: store functions take this first. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+export type Dialect = 'sqlite' | 'postgres';

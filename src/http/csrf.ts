@@ -1,0 +1,53 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from '../context.js';
+import { generateToken } from '../crypto/random.js';
+import { constantTimeEqual, hashToken, hmacHex } from '../crypto/hash.js';
+import type { SessionKind } from '../sessions/service.js';
+import { AppError } from './errors.js';
+import { COOKIES, readCookie, sessionCookieName, setCookie } from './cookies.js';
+
+/**
+ * CSRF tokens are an HMAC of what the browser holds in an HttpOnly cookie: the session
+ * cookie when there is one, else an anonymous random seed. A cross-site page can make the
+ * browser send the cookie but can neither read it nor compute the HMAC, so it cannot forge the
+ * `x-csrf-token` header. The token changes when the session does (at sign-in), which is why
+ * sign-in answers carry the new one.
+ */
+export function csrfTokenFor(ctx: Context, kind: SessionKind, cookieValue: string): string {
+  return hmacHex(ctx.keys.csrf, `${kind}:${hashToken(cookieValue)}`);
+}
+
+/** Which session a path belongs to: the help center's or the console's. */
+export function audienceOf(url: string): SessionKind {
+  return /^\/api\/v1\/(auth|me)(\/|$|\?)/.test(url) ? 'contact' : 'staff';
+}
+
+/** The CSRF token for this browser, creating the anonymous seed cookie if needed. */
+export function issueCSRFToken(ctx: Context, req: FastifyRequest, reply: FastifyReply, kind: SessionKind, sessionToken?: string): string {
+  const bound = sessionToken ?? readCookie(req, sessionCookieName(kind));
+  if (bound) return csrfTokenFor(ctx, kind, bound);
+  let seed = readCookie(req, COOKIES.seed);
+  if (!seed) {
+    seed = generateToken();
+    setCookie(ctx, reply, COOKIES.seed, seed);
+    // Later reads in this same request see the new seed.
+    req.cookies[COOKIES.seed] = seed;
+  }
+  return csrfTokenFor(ctx, kind, seed);
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Rejects an unsafe, cookie-authenticated request without the right header. */
+export function checkCSRF(ctx: Context, req: FastifyRequest): void {
+  if (SAFE.has(req.method)) return;
+  if (!req.url.startsWith('/api/')) return;
+  // API clients authenticate with a bearer token, which a cross-site page cannot attach.
+  if (typeof req.headers.authorization === 'string' && /^Bearer\s/i.test(req.headers.authorization)) return;
+  const kind = audienceOf(req.url);
+  const sent = req.headers['x-csrf-token'];
+  const bound = readCookie(req, sessionCookieName(kind)) ?? readCookie(req, COOKIES.seed);
+  if (typeof sent !== 'string' || !bound || !constantTimeEqual(sent, csrfTokenFor(ctx, kind, bound))) {
+    throw new AppError('csrf_failed', 'Send the csrfToken from GET …/session in the x-csrf-token header');
+  }
+}

@@ -1,0 +1,41 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, problemFor, type ErrorCode } from './errors.js';
+
+function send(reply: FastifyReply, code: ErrorCode, detail?: string, extra?: Record<string, unknown>): FastifyReply {
+  const problem = problemFor(code, detail, extra);
+  if (typeof extra?.retryAfter === 'number') reply.header('retry-after', String(extra.retryAfter));
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+/**
+ * The one error handler: every failure leaves as problem+json with a stable `code`. Bad input
+ * names the fields; a 5xx says nothing about the inside and is logged instead.
+ */
+export function handleError(error: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof AppError) return send(reply, error.code, error.detail, error.extra);
+  const fe = error as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fe)) {
+    const where = fe.validationContext ?? 'body';
+    const issues = fe.validation.map((v) => ({ field: `${where}${v.instancePath.replace(/\//g, '.')}`, message: v.message }));
+    return send(reply, 'invalid_input', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { errors: issues });
+  }
+  if (fe.validation) return send(reply, 'invalid_input', fe.message);
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return send(reply, 'payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return send(reply, 'unsupported_media_type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return send(reply, 'invalid_input', 'The JSON body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return send(reply, 'invalid_input', 'The body is not valid JSON');
+  }
+  if (error instanceof SyntaxError || fe.statusCode === 400) return send(reply, 'invalid_input', 'The body is not valid JSON');
+  if (fe.statusCode === 413) return send(reply, 'payload_too_large');
+  if (fe.statusCode === 415) return send(reply, 'unsupported_media_type');
+  if (fe.statusCode === 404) return send(reply, 'not_found');
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return send(reply, 'invalid_input', fe.message);
+  req.log.error({ err: error }, 'request failed');
+  return send(reply, 'internal');
+}

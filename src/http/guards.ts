@@ -1,0 +1,112 @@
+import type { FastifyRequest } from 'fastify';
+import type { Context } from '../context.js';
+import type { Actor } from '../audit/service.js';
+import { getAccount, type Account, type StaffRole } from '../accounts/service.js';
+import * as sessions from '../sessions/service.js';
+import type { SessionKind, SessionLevel, SessionRow } from '../sessions/service.js';
+import { AppError } from './errors.js';
+import { readCookie, sessionCookieName } from './cookies.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Sessions already resolved for this request, by kind (null = none). */
+    resolvedSessions?: Partial<Record<SessionKind, SessionRow | null>>;
+  }
+}
+
+/** The browser's live session of a kind, resolved once per request. */
+export async function currentSession(ctx: Context, req: FastifyRequest, kind: SessionKind): Promise<SessionRow | null> {
+  req.resolvedSessions ??= {};
+  if (!(kind in req.resolvedSessions)) {
+    req.resolvedSessions[kind] = await sessions.resolveSession(ctx, kind, readCookie(req, sessionCookieName(kind)));
+  }
+  return req.resolvedSessions[kind] ?? null;
+}
+
+/** The API.md sign-in state of a session. */
+export function stateOf(s: SessionRow | null): 'anonymous' | 'mfa_required' | 'enrollment_required' | 'authenticated' {
+  if (!s) return 'anonymous';
+  return s.level === 'mfa' ? 'mfa_required' : s.level === 'enrollment' ? 'enrollment_required' : 'authenticated';
+}
+
+/** Answers a session that is not at one of the allowed levels with the API.md code. */
+function denyForLevel(s: SessionRow | null, allowed: SessionLevel[]): never | void {
+  if (s && allowed.includes(s.level)) return;
+  if (!s) throw new AppError('unauthenticated');
+  if (s.level === 'mfa') throw new AppError('mfa_required');
+  if (s.level === 'enrollment') throw new AppError('enrollment_required');
+  throw new AppError('forbidden');
+}
+
+export interface SessionAuth {
+  session: SessionRow;
+  account: Account;
+}
+
+/** A signed-in customer at one of the allowed levels (by default, fully signed in). */
+export async function requireContact(ctx: Context, req: FastifyRequest, allowed: SessionLevel[] = ['full']): Promise<SessionAuth> {
+  return requireSessionOf(ctx, req, 'contact', allowed);
+}
+
+export async function requireSessionOf(ctx: Context, req: FastifyRequest, kind: SessionKind, allowed: SessionLevel[] = ['full']): Promise<SessionAuth> {
+  const session = await currentSession(ctx, req, kind);
+  denyForLevel(session, allowed);
+  const account = await getAccount(ctx, kind, session!.subjectID);
+  if (!account || !account.active) throw new AppError('unauthenticated');
+  return { session: session!, account };
+}
+
+export const ROLE_RANK: Record<StaffRole, number> = { agent: 1, supervisor: 2, admin: 3 };
+
+export interface StaffAuth {
+  account: Account;
+  /** The browser session, or null for an API token. */
+  session: SessionRow | null;
+  /** The API token's id and scopes, or null for a browser session. */
+  token: { id: string; scopes: string[] } | null;
+  actor: Actor;
+}
+
+export interface StaffRequirement {
+  /** The lowest role allowed. */
+  minRole?: StaffRole;
+  /** The API-token scope the endpoint needs. */
+  scope?: string;
+  /** Over a browser session, a second step within the last 5 minutes. */
+  stepUp?: boolean;
+  /** Only a browser session may call this (API-token management, say). */
+  sessionOnly?: boolean;
+}
+
+/** Resolves API tokens; registered by the API-token feature. */
+export type BearerResolver = (ctx: Context, token: string) => Promise<{ account: Account; id: string; scopes: string[] } | null>;
+let bearerResolver: BearerResolver | null = null;
+export function setBearerResolver(r: BearerResolver): void {
+  bearerResolver = r;
+}
+
+/**
+ * A staff member allowed to do something: by browser session (role, then step-up) or by API
+ * token (its scopes, limited by its owner's current role; no step-up, no CSRF).
+ */
+export async function requireStaff(ctx: Context, req: FastifyRequest, need: StaffRequirement = {}): Promise<StaffAuth> {
+  const authz = req.headers.authorization;
+  let auth: StaffAuth;
+  if (typeof authz === 'string' && /^Bearer\s+/i.test(authz)) {
+    if (need.sessionOnly) throw new AppError('forbidden', 'This needs a signed-in staff member, not an API token');
+    const found = bearerResolver ? await bearerResolver(ctx, authz.replace(/^Bearer\s+/i, '').trim()) : null;
+    if (!found) throw new AppError('unauthenticated', 'The API token is not valid, expired or revoked');
+    if (need.scope && !found.scopes.includes(need.scope)) throw new AppError('forbidden', `The API token lacks the ${need.scope} scope`);
+    auth = { account: found.account, session: null, token: { id: found.id, scopes: found.scopes }, actor: { type: 'token', id: found.id } };
+  } else {
+    const { session, account } = await requireSessionOf(ctx, req, 'staff');
+    auth = { account, session, token: null, actor: { type: 'staff', id: account.id } };
+  }
+  if (need.minRole && ROLE_RANK[auth.account.role!] < ROLE_RANK[need.minRole]) {
+    throw new AppError('forbidden', `This needs the ${need.minRole} role or higher`);
+  }
+  if (need.stepUp && auth.session && !sessions.hasFreshStepUp(ctx, auth.session)) {
+    throw new AppError('step_up_required');
+  }
+  return auth;
+}

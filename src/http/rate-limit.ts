@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { Context } from '../context.js';
+import { AppError } from './errors.js';
+
+/**
+ * Fixed-window counters kept in the database, so that limits hold across several Portico
+ * instances on one PostgreSQL. One upsert both counts and decides, so concurrent requests
+ * cannot slip past the limit together.
+ */
+export async function countHit(ctx: Context, key: string, windowMs: number): Promise<{ count: number; windowStart: string }> {
+  const now = ctx.clock.now();
+  const nowISO = now.toISOString();
+  const windowEdge = new Date(now.getTime() - windowMs).toISOString();
+  const r = await sql<{ count: number; window_start: string }>`
+    INSERT INTO rate_limits (key, window_start, count) VALUES (${key}, ${nowISO}, 1)
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN rate_limits.window_start <= ${windowEdge} THEN 1 ELSE rate_limits.count + 1 END,
+      window_start = CASE WHEN rate_limits.window_start <= ${windowEdge} THEN ${nowISO} ELSE rate_limits.window_start END
+    RETURNING count, window_start`.execute(ctx.db);
+  const row = r.rows[0];
+  return { count: Number(row.count), windowStart: row.window_start };
+}
+
+/** Counts one hit for `key` and throws 429 `rate_limited` once `limit` is passed in the window. */
+export async function enforceRateLimit(ctx: Context, key: string, limit: number, windowMs: number): Promise<void> {
+  const { count, windowStart } = await countHit(ctx, key, windowMs);
+  if (count > limit) {
+    const retryAfter = Math.max(1, Math.ceil((new Date(windowStart).getTime() + windowMs - ctx.clock.now().getTime()) / 1000));
+    throw new AppError('rate_limited', `Too many attempts; try again in ${retryAfter} seconds`, { retryAfter });
+  }
+}
+
+export async function clearRateLimit(ctx: Context, key: string): Promise<void> {
+  await ctx.db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
+
+export async function purgeRateLimits(ctx: Context, olderThanMs: number): Promise<void> {
+  const edge = new Date(ctx.clock.now().getTime() - olderThanMs).toISOString();
+  await ctx.db.deleteFrom('rate_limits').where('window_start', '<', edge).execute();
+}

@@ -1,0 +1,140 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { DB, Executor } from '../db/index.js';
+import { generateID } from '../crypto/random.js';
+import type { Email, Transport } from './transport.js';
+
+export type { Email } from './transport.js';
+
+/**
+ * A durable outbox: `enqueue` writes the email in the caller's transaction (so an email goes
+ * out exactly when the change it announces commits), and a background loop delivers due
+ * emails with retries and exponential backoff. A slow or down SMTP server delays mail; it
+ * never loses it and never holds up a request.
+ */
+export interface Mailer {
+  enqueue(db: Executor, email: Email): Promise<void>;
+  /** Delivers what is due now; returns how many were sent. */
+  deliverDue(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 12;
+const CLAIM_FOR_MS = 60_000;
+
+export function backoffMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** (attempts - 1), 6 * 3600_000);
+}
+
+export function createMailer(db: DB, transport: Transport, clock: Clock, log: FastifyBaseLogger, pollMs = 1000): Mailer {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+  let stopped = true;
+
+  async function deliverOnce(): Promise<number> {
+    const now = clock.now();
+    const nowISO = now.toISOString();
+    const due = await db
+      .selectFrom('outbox')
+      .select(['id'])
+      .where('sent_at', 'is', null)
+      .where('next_attempt_at', '<=', nowISO)
+      .where('attempts', '<', MAX_ATTEMPTS)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowISO)]))
+      .orderBy('seq')
+      .limit(50)
+      .execute();
+    let sent = 0;
+    for (const { id } of due) {
+      // Claim the row with one conditional write, so two instances never send it twice.
+      const claimed = await db
+        .updateTable('outbox')
+        .set({ locked_until: new Date(now.getTime() + CLAIM_FOR_MS).toISOString() })
+        .where('id', '=', id)
+        .where('sent_at', 'is', null)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowISO)]))
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      try {
+        await transport.send({ to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body }, row.id);
+        await db
+          .updateTable('outbox')
+          .set({ sent_at: clock.now().toISOString(), attempts: row.attempts + 1, locked_until: null, last_error: null })
+          .where('id', '=', id)
+          .execute();
+        sent++;
+      } catch (error) {
+        const attempts = row.attempts + 1;
+        const message = error instanceof Error ? error.message : String(error);
+        log.warn({ to: row.recipient, subject: row.subject, attempts, error: message }, 'email delivery failed; will retry');
+        await db
+          .updateTable('outbox')
+          .set({
+            attempts,
+            last_error: message.slice(0, 500),
+            locked_until: null,
+            next_attempt_at: new Date(clock.now().getTime() + backoffMs(attempts)).toISOString(),
+          })
+          .where('id', '=', id)
+          .execute();
+      }
+    }
+    return sent;
+  }
+
+  function deliverDue(): Promise<number> {
+    // One delivery pass at a time per process.
+    if (!running) running = deliverOnce().finally(() => (running = null));
+    return running;
+  }
+
+  function schedule(delay: number): void {
+    if (stopped) return;
+    timer = setTimeout(async () => {
+      try {
+        await deliverDue();
+      } catch (error) {
+        log.error({ error: error instanceof Error ? error.message : String(error) }, 'outbox delivery pass failed');
+      }
+      schedule(pollMs);
+    }, delay);
+    timer.unref();
+  }
+
+  return {
+    async enqueue(executor, email) {
+      const now = clock.now();
+      await executor
+        .insertInto('outbox')
+        .values({
+          id: generateID('em', now),
+          recipient: email.to,
+          subject: email.subject,
+          text_body: email.text,
+          html_body: email.html,
+          created_at: now.toISOString(),
+          next_attempt_at: now.toISOString(),
+          sent_at: null,
+          last_error: null,
+          locked_until: null,
+        })
+        .execute();
+      // Deliver soon after the enclosing transaction commits rather than at the next poll.
+      if (!stopped) setTimeout(() => void deliverDue().catch(() => undefined), 20).unref();
+    },
+    deliverDue,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (running) await running.catch(() => undefined);
+      transport.close();
+    },
+  };
+}

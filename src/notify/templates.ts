@@ -1,0 +1,126 @@
+import type { Email } from './transport.js';
+
+/** Who did something, when and from where: every security email says so. */
+export interface Circumstances {
+  at: Date;
+  ip: string | null;
+  userAgent: string | null;
+  /** "you", or "our support team" for staff actions. */
+  actor?: string;
+}
+
+interface Message {
+  to: string;
+  subject: string;
+  /** Paragraphs of plain text; never HTML (they are escaped). */
+  lines: string[];
+  action?: { label: string; url: string };
+  circumstances?: Circumstances;
+  notYou?: string;
+}
+
+export function escapeHTML(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+function describeBrowser(ua: string | null): string {
+  if (!ua) return 'an unknown browser';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : null;
+  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : null;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? os ?? ua.slice(0, 60);
+}
+
+/** Builds a plain-text and an HTML body from the same paragraphs. */
+export function render(m: Message): Email {
+  const details: string[] = [];
+  if (m.circumstances) {
+    const c = m.circumstances;
+    details.push(`When: ${c.at.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
+    details.push(`By: ${c.actor ?? 'you'}`);
+    details.push(`From: ${c.ip ?? 'an unknown address'}, ${describeBrowser(c.userAgent)}`);
+  }
+  const text = [
+    ...m.lines,
+    ...(m.action ? [`${m.action.label}: ${m.action.url}`] : []),
+    ...(details.length ? [details.join('\n')] : []),
+    ...(m.notYou ? [m.notYou] : []),
+    '— Portico Help Center',
+  ].join('\n\n');
+  const p = (s: string) => `<p style="margin:0 0 16px">${escapeHTML(s)}</p>`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2933;max-width:560px;margin:24px auto;line-height:1.5">
+${m.lines.map(p).join('\n')}
+${m.action ? `<p style="margin:24px 0"><a href="${escapeHTML(m.action.url)}" style="background:#2457c5;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHTML(m.action.label)}</a></p><p style="font-size:13px;color:#52606d">Or open this address: ${escapeHTML(m.action.url)}</p>` : ''}
+${details.length ? `<p style="font-size:14px;color:#52606d;margin:0 0 16px">${details.map(escapeHTML).join('<br>')}</p>` : ''}
+${m.notYou ? `<p style="margin:0 0 16px"><strong>${escapeHTML(m.notYou)}</strong></p>` : ''}
+<p style="color:#7b8794;font-size:13px">— Portico Help Center</p>
+</body></html>`;
+  return { to: m.to, subject: m.subject, text, html };
+}
+
+export const templates = {
+  verifyEmail: (to: string, url: string): Email =>
+    render({
+      to,
+      subject: 'Confirm your email address',
+      lines: ['Welcome to the help center. Confirm this email address to open tickets and protect your account.', 'The link works once and expires in 24 hours.'],
+      action: { label: 'Confirm email address', url },
+      notYou: 'If you did not sign up, ignore this email: no account is usable without this confirmation.',
+    }),
+  signupExisting: (to: string, signInURL: string, resetURL: string): Email =>
+    render({
+      to,
+      subject: 'Someone tried to sign up with your email address',
+      lines: [
+        'Somebody tried to create a help-center account with this email address, which already has one.',
+        `If it was you, sign in at ${signInURL}, or reset your password at ${resetURL}.`,
+      ],
+      notYou: 'If it was not you, you can ignore this email; your account has not changed.',
+    }),
+  invitation: (to: string, name: string, url: string, role?: string): Email =>
+    render({
+      to,
+      subject: role ? 'You have been invited to the help desk console' : 'You have been invited to the help center',
+      lines: [`Hello ${name},`, role ? `You have been invited to the support console as ${role}. Choose a password to accept.` : 'Our support team created a help-center account for you. Choose a password to accept.', 'The link works once and expires in 7 days.'],
+      action: { label: 'Accept invitation', url },
+    }),
+  passwordReset: (to: string, url: string, c: Circumstances): Email =>
+    render({
+      to,
+      subject: 'Reset your password',
+      lines: ['Somebody asked to reset the password of this account. The link works once and expires in 1 hour. Resetting your password does not sign you in and does not change your two-step verification.'],
+      action: { label: 'Choose a new password', url },
+      circumstances: c,
+      notYou: 'If you did not ask for this, ignore this email: your password stays as it is.',
+    }),
+  passwordChanged: (to: string, c: Circumstances): Email =>
+    render({
+      to,
+      subject: 'Your password was changed',
+      lines: ['The password of your account was changed and your other sessions were signed out.'],
+      circumstances: c,
+      notYou: 'If this was not you, reset your password now and contact support.',
+    }),
+  emailChangeConfirm: (to: string, url: string): Email =>
+    render({
+      to,
+      subject: 'Confirm your new email address',
+      lines: ['Confirm this address to make it the email of your help-center account. The link works once and expires in 24 hours.'],
+      action: { label: 'Confirm new address', url },
+    }),
+  emailChangeNotice: (to: string, newEmail: string, c: Circumstances): Email =>
+    render({
+      to,
+      subject: 'Your email address is being changed',
+      lines: [`A change of this account's email address to ${newEmail} was requested. It takes effect once the new address is confirmed.`],
+      circumstances: c,
+      notYou: 'If this was not you, change your password now and contact support.',
+    }),
+  ticketReply: (to: string, subject: string, url: string): Email =>
+    render({
+      to,
+      subject: `New reply on your request: ${subject}`,
+      lines: [`Our support team replied to your request "${subject}".`],
+      action: { label: 'Read the reply', url },
+    }),
+};

@@ -1,0 +1,126 @@
+import { DAY, HOUR, MINUTE, addMs } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { generateToken } from '../crypto/random.js';
+import { hashToken } from '../crypto/hash.js';
+import { AppError } from '../http/errors.js';
+import * as store from './store.js';
+import type { SessionKind, SessionLevel, SessionRow } from './store.js';
+
+export type { SessionKind, SessionLevel, SessionRow } from './store.js';
+
+/**
+ * Lifetimes. A session that has not finished its second step lives as long as the challenge
+ * (10 minutes); an enrollment-only session long enough to set up a factor. Staff sessions are
+ * shorter than customers' because they can change other people's MFA.
+ */
+const LIFETIME: Record<SessionKind, Record<SessionLevel, { idle: number; absolute: number }>> = {
+  contact: {
+    mfa: { idle: 10 * MINUTE, absolute: 10 * MINUTE },
+    enrollment: { idle: 30 * MINUTE, absolute: 30 * MINUTE },
+    full: { idle: 1 * DAY, absolute: 14 * DAY },
+  },
+  staff: {
+    mfa: { idle: 10 * MINUTE, absolute: 10 * MINUTE },
+    enrollment: { idle: 30 * MINUTE, absolute: 30 * MINUTE },
+    full: { idle: 2 * HOUR, absolute: 12 * HOUR },
+  },
+};
+
+/** How long a second step counts as a step-up. */
+export const STEP_UP_WINDOW = 5 * MINUTE;
+/** last_seen_at is written at most this often, so reads stay reads. */
+const TOUCH_EVERY = MINUTE;
+
+export interface NewSession {
+  token: string;
+  session: SessionRow;
+}
+
+/** Starts a session and returns its token (the cookie value); only the token's hash is stored. */
+export async function startSession(
+  ctx: Context,
+  db: Executor,
+  kind: SessionKind,
+  subjectID: string,
+  level: SessionLevel,
+  meta: RequestMeta,
+  options: { stepUp?: boolean } = {},
+): Promise<NewSession> {
+  const token = generateToken();
+  const now = ctx.clock.now();
+  const session: SessionRow = {
+    idHash: hashToken(token),
+    kind,
+    subjectID,
+    level,
+    createdAt: now.toISOString(),
+    lastSeenAt: now.toISOString(),
+    expiresAt: addMs(now, LIFETIME[kind][level].absolute),
+    stepUpAt: options.stepUp ? now.toISOString() : null,
+    ip: meta.ip,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+  };
+  await store.insertSession(db, session);
+  return { token, session };
+}
+
+/**
+ * Replaces a session by a new one at another authentication level, so that a session id seen
+ * before a sign-in step is worthless after it. The old row's deletion decides: if another
+ * request already rotated or revoked it, this one fails.
+ */
+export async function rotateSession(
+  ctx: Context,
+  trx: Executor,
+  old: SessionRow,
+  level: SessionLevel,
+  meta: RequestMeta,
+  options: { stepUp?: boolean } = {},
+): Promise<NewSession> {
+  const deleted = await store.deleteSession(trx, old.idHash);
+  if (!deleted) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
+  return startSession(ctx, trx, old.kind, old.subjectID, level, meta, options);
+}
+
+/** The live session for a cookie token, or null when unknown, expired or idle too long. */
+export async function resolveSession(ctx: Context, kind: SessionKind, token: string | undefined): Promise<SessionRow | null> {
+  if (!token || token.length > 128) return null;
+  const s = await store.findSession(ctx.db, hashToken(token));
+  if (!s || s.kind !== kind) return null;
+  const now = ctx.clock.now();
+  const idleLimit = new Date(s.lastSeenAt).getTime() + LIFETIME[s.kind][s.level].idle;
+  if (now.toISOString() >= s.expiresAt || now.getTime() >= idleLimit) {
+    await store.deleteSession(ctx.db, s.idHash);
+    return null;
+  }
+  if (now.getTime() - new Date(s.lastSeenAt).getTime() > TOUCH_EVERY) {
+    await store.touchSession(ctx.db, s.idHash, now.toISOString());
+  }
+  return s;
+}
+
+export function hasFreshStepUp(ctx: Context, s: SessionRow): boolean {
+  return s.stepUpAt !== null && ctx.clock.now().getTime() - new Date(s.stepUpAt).getTime() <= STEP_UP_WINDOW;
+}
+
+export async function recordStepUp(ctx: Context, db: Executor, s: SessionRow): Promise<void> {
+  await store.setStepUp(db, s.idHash, ctx.clock.now().toISOString());
+}
+
+export async function endSession(db: Executor, s: SessionRow): Promise<void> {
+  await store.deleteSession(db, s.idHash);
+}
+
+/** Signs a person out everywhere (optionally but for one session); returns how many ended. */
+export function endAllSessions(db: Executor, kind: SessionKind, subjectID: string, keep?: SessionRow): Promise<number> {
+  return store.deleteSubjectSessions(db, kind, subjectID, keep?.idHash);
+}
+
+export function listActiveSessions(ctx: Context, db: Executor, kind: SessionKind, subjectID: string): Promise<SessionRow[]> {
+  return store.listSubjectSessions(db, kind, subjectID, ctx.clock.now().toISOString());
+}
+
+export function purgeExpiredSessions(ctx: Context): Promise<number> {
+  return store.deleteExpiredSessions(ctx.db, ctx.clock.now().toISOString());
+}
