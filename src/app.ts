@@ -16,6 +16,7 @@ import { registerAuthRoutes } from './accounts/routes-auth.js';
 import { registerStaffAccountRoutes } from './accounts/routes-staff.js';
 import { registerTicketRoutes } from './tickets/routes.js';
 import { registerSettingsRoutes } from './settings/routes.js';
+import { registerMFARoutes, registerMFASettingsRoutes } from './mfa/routes.js';
 
 export const WEB_DIST = resolve(import.meta.dirname, '..', 'web', 'dist');
 
@@ -87,6 +88,9 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   registerStaffAccountRoutes(app, ctx);
   registerTicketRoutes(app, ctx);
   registerSettingsRoutes(app, ctx);
+  registerMFARoutes(app, ctx, 'contact');
+  registerMFARoutes(app, ctx, 'staff');
+  registerMFASettingsRoutes(app, ctx);
 
   const webDir = options.webDir === undefined ? WEB_DIST : options.webDir;
   const hasWeb = webDir !== null && existsSync(join(webDir, 'index.html'));

@@ -11,6 +11,7 @@ import { requestMeta } from '../http/request-meta.js';
 import { emailSchema, nameSchema, passwordSchema, tokenSchema } from '../http/schemas.js';
 import type { SessionKind } from '../sessions/service.js';
 import { HOUR, MINUTE } from '../clock.js';
+import { levelAfterPassword } from '../mfa/sign-in.js';
 import * as accounts from './service.js';
 import type { Account } from './service.js';
 
@@ -43,6 +44,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
     if (s) {
       const account = await accounts.getAccount(ctx, kind, s.subjectID);
       if (account) body[kind === 'contact' ? 'contact' : 'staff'] = presentAccount(account);
+      if (account && s.level === 'mfa') body.methods = (await levelAfterPassword(ctx, account)).methods ?? [];
     }
     return body;
   }

@@ -51,7 +51,7 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
         query,
         limit,
         beforeSeq: cursor ? Number(cursor) : undefined,
-        conditions: mfa ? mfaFilterConditions(mfa) : [],
+        conditions: mfa ? mfaFilterConditions(mfa, ctx.clock.now().toISOString()) : [],
       });
       const summaries = await summarizeMFA(ctx, 'contact', page.items.map((c) => c.id));
       return { items: page.items.map((c) => presentContact(c, summaries.get(c.id))), nextCursor: page.nextCursor };

@@ -10,6 +10,7 @@ import { getSettings } from '../settings/service.js';
 import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { levelAfterPassword, type SecondStepDecision } from '../mfa/sign-in.js';
+import { unlockSecondStep } from '../mfa/lockout.js';
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.js';
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
 import * as store from './store.js';
@@ -197,21 +198,12 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
     if (!account || !account.active) throw new AppError('invalid_token');
     await store.updatePassword(trx, kind, account.id, passwordHash, ctx.clock.now().toISOString());
     const revoked = await sessions.endAllSessions(trx, kind, account.id);
-    await afterPasswordReset(ctx, trx, account);
-    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details: { sessionsRevoked: revoked } });
+    const unlocked = await unlockSecondStep(ctx, trx, { kind, id: account.id });
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details: { sessionsRevoked: revoked, secondStepUnlocked: unlocked } });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
     return account;
   });
   await clearLoginFailures(ctx, kind, account.email);
-}
-
-/** Hook for rules that a password reset lifts (the MFA hard lock); see mfa/lockout. */
-let passwordResetHooks: Array<(ctx: Context, trx: Executor, account: Account) => Promise<void>> = [];
-export function onPasswordReset(hook: (ctx: Context, trx: Executor, account: Account) => Promise<void>): void {
-  passwordResetHooks = [...passwordResetHooks, hook];
-}
-async function afterPasswordReset(ctx: Context, trx: Executor, account: Account): Promise<void> {
-  for (const hook of passwordResetHooks) await hook(ctx, trx, account);
 }
 
 export async function changePassword(ctx: Context, account: Account, session: SessionRow, current: string, next: string, meta: RequestMeta): Promise<number> {
@@ -389,7 +381,7 @@ export async function updateStaffMember(
     const target = await store.findAccountByID(trx, 'staff', id);
     if (!target) throw new AppError('not_found');
     const losesAdmin = target.role === 'admin' && target.active && ((change.role && change.role !== 'admin') || change.active === false);
-    if (losesAdmin && (await store.countActiveAdmins(trx)) <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
+    if (losesAdmin && (await store.countActiveAdmins(trx, { lock: ctx.dialect === 'postgres' })) <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
     await store.updateStaff(trx, id, { ...(change.role ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active ? 1 : 0 } : {}) }, ctx.clock.now().toISOString());
     let sessionsRevoked = 0;
     let tokensRevoked = 0;

@@ -123,7 +123,73 @@ export interface RateLimitsTable {
   count: number;
 }
 
+export interface MFAFactorsTable {
+  id: string;
+  owner_kind: 'contact' | 'staff';
+  owner_id: string;
+  type: 'totp' | 'webauthn';
+  name: string;
+  status: 'pending' | 'active';
+  secret_sealed: string | null;
+  last_used_step: number | null;
+  credential_id: string | null;
+  public_key: string | null;
+  counter: number | null;
+  transports: string | null;
+  aaguid: string | null;
+  device_type: string | null;
+  backed_up: number | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  owner_kind: 'contact' | 'staff';
+  owner_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface RememberedDevicesTable {
+  id: string;
+  owner_kind: 'contact' | 'staff';
+  owner_id: string;
+  token_hash: string;
+  browser: string;
+  ip: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string;
+}
+
+export interface MFAChallengesTable {
+  session_hash: string;
+  purpose: 'sign_in' | 'step_up' | 'register';
+  challenge: string | null;
+  attempts: Generated<number>;
+  expires_at: string;
+}
+
+export interface MFAAccountsTable {
+  owner_kind: 'contact' | 'staff';
+  owner_id: string;
+  failures: Generated<number>;
+  locked_until: string | null;
+  hard_locked: Generated<number>;
+  enrollment_required: Generated<number>;
+  retire_factor_ids: string | null;
+  setup_required: Generated<number>;
+  updated_at: string;
+}
+
 export interface Database {
+  mfa_factors: MFAFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  remembered_devices: RememberedDevicesTable;
+  mfa_challenges: MFAChallengesTable;
+  mfa_accounts: MFAAccountsTable;
   contacts: ContactsTable;
   staff: StaffTable;
   sessions: SessionsTable;

@@ -23,7 +23,7 @@ export function escapeHTML(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-function describeBrowser(ua: string | null): string {
+export function describeBrowser(ua: string | null): string {
   if (!ua) return 'an unknown browser';
   const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : null;
   const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : null;
@@ -122,5 +122,21 @@ export const templates = {
       subject: `New reply on your request: ${subject}`,
       lines: [`Our support team replied to your request "${subject}".`],
       action: { label: 'Read the reply', url },
+    }),
+  /**
+   * Every change to a customer's MFA (PRODUCT.md §3): what changed, when, by whom, from where,
+   * and what to do if it was not them.
+   */
+  securityNotice: (to: string, subject: string, lines: string[], c: Circumstances, action?: { label: string; url: string }): Email =>
+    render({
+      to,
+      subject,
+      lines,
+      circumstances: c,
+      action,
+      notYou:
+        c.actor && c.actor !== 'you'
+          ? 'If you did not ask our support team for this, reply to this email or contact support right away, and change your password.'
+          : 'If this was not you, change your password now and contact support: someone may have access to your account.',
     }),
 };

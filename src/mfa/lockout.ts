@@ -1,0 +1,121 @@
+import { MINUTE } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import type { Account } from '../accounts/store.js';
+import * as store from './store.js';
+import type { Owner } from './store.js';
+
+/**
+ * Brute-force rules of PRODUCT.md §7. One per-account counter covers every code check (TOTP,
+ * WebAuthn, recovery, temporary, identity); every LOCK_EVERY consecutive failures lock the
+ * second step for LOCK_FOR; HARD_LOCK_AT consecutive failures lock it until staff unlock it or
+ * the password is reset. The counter is written in its own statement, never inside the
+ * sign-in's transaction, so rolling a sign-in back never rolls a failure back.
+ */
+export const CHALLENGE_MAX_WRONG = 5;
+export const LOCK_EVERY = 10;
+export const LOCK_FOR = 15 * MINUTE;
+export const HARD_LOCK_AT = 100;
+
+export function ownerOf(a: { kind: Account['kind']; id: string }): Owner {
+  return { kind: a.kind, id: a.id };
+}
+
+export interface LockState {
+  locked: boolean;
+  hard: boolean;
+  until: string | null;
+  failures: number;
+}
+
+export async function lockState(ctx: Context, owner: Owner, db: Executor = ctx.db): Promise<LockState> {
+  const row = await store.findMFAAccount(db, owner);
+  if (!row) return { locked: false, hard: false, until: null, failures: 0 };
+  const now = ctx.clock.now().toISOString();
+  const hard = row.hard_locked === 1;
+  const temporary = row.locked_until !== null && row.locked_until > now;
+  return { locked: hard || temporary, hard, until: hard ? null : temporary ? row.locked_until : null, failures: Number(row.failures) };
+}
+
+/** Throws 429 `account_locked` while the account's second step is locked. */
+export async function assertNotLocked(ctx: Context, owner: Owner): Promise<void> {
+  const s = await lockState(ctx, owner);
+  if (!s.locked) return;
+  if (s.hard) throw new AppError('account_locked', 'Too many wrong codes: this account is locked until the support team unlocks it or you reset your password');
+  const retryAfter = Math.ceil((new Date(s.until!).getTime() - ctx.clock.now().getTime()) / 1000);
+  throw new AppError('account_locked', `Too many wrong codes: try again in ${Math.ceil(retryAfter / 60)} minutes`, { retryAfter });
+}
+
+/**
+ * Counts one failed code check. Returns 'hard' or 'temporary' when this failure locked the
+ * account (the owner is emailed and the lock audited), else null.
+ */
+export async function recordCodeFailure(ctx: Context, account: Account, meta: RequestMeta, check: string): Promise<'hard' | 'temporary' | null> {
+  const owner = ownerOf(account);
+  const now = ctx.clock.now();
+  const failures = await store.incrementFailures(ctx.db, owner, now.toISOString());
+  let lock: 'hard' | 'temporary' | null = null;
+  if (failures >= HARD_LOCK_AT) lock = 'hard';
+  else if (failures % LOCK_EVERY === 0) lock = 'temporary';
+  await ctx.db.transaction().execute(async (trx) => {
+    if (lock === 'hard') await store.updateMFAAccount(trx, owner, { hard_locked: 1 }, now.toISOString());
+    if (lock === 'temporary') await store.updateMFAAccount(trx, owner, { locked_until: new Date(now.getTime() + LOCK_FOR).toISOString() }, now.toISOString());
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: account.kind, id: account.id },
+      action: 'mfa.challenge.failed',
+      ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+      meta,
+      details: { check, consecutiveFailures: failures },
+    });
+    if (lock) {
+      await appendAuditEvent(ctx, trx, {
+        actor: { type: 'system', id: null },
+        action: lock === 'hard' ? 'mfa.locked.until_unlocked' : 'mfa.locked.temporarily',
+        ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+        meta,
+        details: { consecutiveFailures: failures, ...(lock === 'temporary' ? { minutes: LOCK_FOR / MINUTE } : {}) },
+      });
+      await ctx.mailer.enqueue(
+        trx,
+        templates.securityNotice(
+          account.email,
+          'Two-step verification locked after wrong codes',
+          [
+            `There were ${failures} wrong two-step verification codes in a row on your account, so we locked the second sign-in step ${
+              lock === 'hard' ? 'until our support team unlocks it or you reset your password' : 'for 15 minutes'
+            }.`,
+          ],
+          { at: now, ...meta },
+        ),
+      );
+    }
+  });
+  return lock;
+}
+
+/** A passed code check ends the run of consecutive failures. */
+export async function clearCodeFailures(ctx: Context, db: Executor, owner: Owner): Promise<void> {
+  await db
+    .updateTable('mfa_accounts')
+    .set({ failures: 0, locked_until: null, updated_at: ctx.clock.now().toISOString() })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('hard_locked', '=', 0)
+    .where('failures', '>', 0)
+    .execute();
+}
+
+/** Lifts every lock (staff unlock, or a password reset). Returns whether anything was locked. */
+export async function unlockSecondStep(ctx: Context, db: Executor, owner: Owner): Promise<boolean> {
+  const before = await lockState(ctx, owner, db);
+  await db
+    .updateTable('mfa_accounts')
+    .set({ failures: 0, locked_until: null, hard_locked: 0, updated_at: ctx.clock.now().toISOString() })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .execute();
+  return before.locked;
+}

@@ -1,0 +1,51 @@
+import { DAY } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { generateID, generateToken } from '../crypto/random.js';
+import { hmacHex } from '../crypto/hash.js';
+import type { Account } from '../accounts/store.js';
+import { describeBrowser } from '../notify/templates.js';
+import * as store from './store.js';
+import { ownerOf } from './lockout.js';
+
+/** Remembered devices store a keyed hash of the cookie's token, never the token. */
+function hashDeviceToken(ctx: Context, token: string): string {
+  return hmacHex(ctx.keys.remember, token);
+}
+
+/** Remembers this browser for `days`; returns the cookie token. */
+export async function rememberDevice(ctx: Context, db: Executor, account: Account, days: number, meta: RequestMeta): Promise<{ token: string; maxAgeSeconds: number }> {
+  const token = generateToken();
+  const now = ctx.clock.now();
+  await store.insertRememberedDevice(db, {
+    id: generateID('rd', now),
+    owner_kind: account.kind,
+    owner_id: account.id,
+    token_hash: hashDeviceToken(ctx, token),
+    browser: describeBrowser(meta.userAgent),
+    ip: meta.ip,
+    created_at: now.toISOString(),
+    last_used_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + days * DAY).toISOString(),
+  });
+  return { token, maxAgeSeconds: days * 86400 };
+}
+
+/**
+ * Whether the cookie's token names a live remembered device of this account. A device also
+ * stops counting when the admin shortens the remembered-device period below its age.
+ */
+export async function isRememberedDevice(ctx: Context, account: Account, token: string | undefined, maxDays: number): Promise<boolean> {
+  if (!token || token.length > 128 || maxDays <= 0) return false;
+  const d = await store.findRememberedDevice(ctx.db, hashDeviceToken(ctx, token));
+  const now = ctx.clock.now();
+  if (!d || d.owner_kind !== account.kind || d.owner_id !== account.id) return false;
+  if (d.expires_at <= now.toISOString()) return false;
+  if (now.getTime() - new Date(d.created_at).getTime() > maxDays * DAY) return false;
+  await store.touchRememberedDevice(ctx.db, d.id, now.toISOString());
+  return true;
+}
+
+export function forgetRememberedDevices(ctx: Context, db: Executor, account: { kind: Account['kind']; id: string }, id?: string): Promise<number> {
+  return store.deleteRememberedDevices(db, ownerOf(account), ctx.clock.now().toISOString(), id);
+}

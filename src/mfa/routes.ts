@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { FastifyReply } from 'fastify';
+import type { Context } from '../context.js';
+import type { App } from '../http/types.js';
+import { AppError } from '../http/errors.js';
+import { COOKIES, sessionCookieName, setCookie } from '../http/cookies.js';
+import { issueCSRFToken } from '../http/csrf.js';
+import { requireSessionOf, requireStaff } from '../http/guards.js';
+import { requestMeta } from '../http/request-meta.js';
+import { reasonSchema } from '../http/schemas.js';
+import { appendAuditEvent, toAuditEvent } from '../audit/service.js';
+import type { SessionKind } from '../sessions/service.js';
+import type { NewSession } from '../sessions/service.js';
+import { getSettings, updateSettings, settingsSchema } from '../settings/service.js';
+import { listStaff } from '../accounts/service.js';
+import { templates } from '../notify/templates.js';
+import { stepUp, verifySecondStep, webauthnChallengeFor } from './sign-in.js';
+import type { SecondFactorInput } from './factor-check.js';
+import * as mfa from './service.js';
+
+const codeSchema = z.string().trim().min(1).max(64);
+const webauthnResponse = z.record(z.string(), z.unknown());
+const secondFactorSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('totp'), code: codeSchema }),
+  z.object({ method: z.literal('recovery_code'), code: codeSchema }),
+  z.object({ method: z.literal('temporary_code'), code: codeSchema }),
+  z.object({ method: z.literal('webauthn'), response: webauthnResponse }),
+]);
+const verifySchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('totp'), code: codeSchema, rememberDevice: z.boolean().optional() }),
+  z.object({ method: z.literal('recovery_code'), code: codeSchema, rememberDevice: z.boolean().optional() }),
+  z.object({ method: z.literal('temporary_code'), code: codeSchema, rememberDevice: z.boolean().optional() }),
+  z.object({ method: z.literal('webauthn'), response: webauthnResponse, rememberDevice: z.boolean().optional() }),
+]);
+const nameSchema = z.string().trim().min(1).max(100);
+const factorParams = z.object({ id: z.string().max(100) });
+
+function asInput(body: z.infer<typeof secondFactorSchema>): SecondFactorInput {
+  return body.method === 'webauthn' ? { method: 'webauthn', response: body.response as unknown as AuthenticationResponseJSON } : body;
+}
+
+/** MFA endpoints of one kind of person: the sign-in second step, step-up, and self-service. */
+export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): void {
+  const auth = kind === 'contact' ? '/api/v1/auth' : '/api/v1/staff-auth';
+  const me = kind === 'contact' ? '/api/v1/me' : '/api/v1/staff-me';
+  const tags = [kind === 'contact' ? 'customer MFA' : 'staff MFA'];
+
+  function renewed(reply: FastifyReply, req: Parameters<typeof issueCSRFToken>[1], s: NewSession) {
+    setCookie(ctx, reply, sessionCookieName(kind), s.token);
+    req.resolvedSessions = { ...req.resolvedSessions, [kind]: s.session };
+    return issueCSRFToken(ctx, req, reply, kind, s.token);
+  }
+
+  // ---- the second step of a sign-in
+  app.post(`${auth}/mfa/verify`, { schema: { tags, summary: 'Pass the second step of a pending sign-in', body: verifySchema } }, async (req, reply) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind, ['mfa']);
+    const { rememberDevice, ...rest } = req.body;
+    const outcome = await verifySecondStep(ctx, session, account, { ...asInput(rest), rememberDevice }, requestMeta(req));
+    const csrfToken = renewed(reply, req, outcome.session);
+    if (outcome.rememberCookie) setCookie(ctx, reply, COOKIES.remember, outcome.rememberCookie.token, outcome.rememberCookie.maxAgeSeconds);
+    return { state: outcome.state, csrfToken };
+  });
+
+  app.post(`${auth}/mfa/webauthn/options`, { schema: { tags, summary: 'Passkey request options for the pending sign-in' } }, async (req) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind, ['mfa']);
+    return webauthnChallengeFor(ctx, session, account, 'sign_in');
+  });
+
+  // ---- step-up
+  app.post(`${auth}/step-up`, { schema: { tags, summary: 'Confirm the second factor again (valid 5 minutes)', body: secondFactorSchema } }, async (req) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind);
+    await stepUp(ctx, session, account, asInput(req.body), requestMeta(req));
+    return { stepUp: true, validUntil: new Date(ctx.clock.now().getTime() + 5 * 60_000).toISOString() };
+  });
+
+  app.post(`${auth}/step-up/webauthn/options`, { schema: { tags } }, async (req) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind);
+    return webauthnChallengeFor(ctx, session, account, 'step_up');
+  });
+
+  // ---- self-service
+  app.get(`${me}/mfa`, { schema: { tags } }, async (req) => {
+    const { account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
+    const o = await mfa.getMFAOverview(ctx, account);
+    return { enrolled: o.enrolled, enrollmentRequired: o.enrollmentRequired, factors: o.factors, recoveryCodesLeft: o.recoveryCodesLeft, rememberedDevices: o.rememberedDevices };
+  });
+
+  app.post(`${me}/mfa/totp`, { schema: { tags, summary: 'Start adding an authenticator app' } }, async (req, reply) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
+    reply.code(201);
+    return mfa.beginTOTPEnrollment(ctx, session, account);
+  });
+
+  app.post(
+    `${me}/mfa/totp/:factorId/confirm`,
+    { schema: { tags, params: z.object({ factorId: z.string().max(100) }), body: z.object({ code: codeSchema, name: nameSchema.optional() }) } },
+    async (req, reply) => {
+      const { session, account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
+      const r = await mfa.confirmTOTPEnrollment(ctx, session, account, req.params.factorId, req.body.code, req.body.name, requestMeta(req));
+      return { factor: r.factor, ...(r.recoveryCodes ? { recoveryCodes: r.recoveryCodes } : {}), ...(r.session ? { state: 'authenticated', csrfToken: renewed(reply, req, r.session) } : {}) };
+    },
+  );
+
+  app.post(`${me}/mfa/webauthn/options`, { schema: { tags, summary: 'Passkey creation options' } }, async (req) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
+    return mfa.beginWebAuthnRegistration(ctx, session, account);
+  });
+
+  app.post(`${me}/mfa/webauthn`, { schema: { tags, body: z.object({ response: webauthnResponse, name: nameSchema.optional() }) } }, async (req, reply) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
+    const r = await mfa.finishWebAuthnRegistration(ctx, session, account, req.body.response as unknown as RegistrationResponseJSON, req.body.name, requestMeta(req));
+    reply.code(201);
+    return { factor: r.factor, ...(r.recoveryCodes ? { recoveryCodes: r.recoveryCodes } : {}), ...(r.session ? { state: 'authenticated', csrfToken: renewed(reply, req, r.session) } : {}) };
+  });
+
+  app.patch(`${me}/mfa/factors/:id`, { schema: { tags, params: factorParams, body: z.object({ name: nameSchema }) } }, async (req) => {
+    const { account } = await requireSessionOf(ctx, req, kind);
+    return mfa.renameMyFactor(ctx, account, req.params.id, req.body.name);
+  });
+
+  app.delete(`${me}/mfa/factors/:id`, { schema: { tags, params: factorParams } }, async (req, reply) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind);
+    await mfa.removeMyFactor(ctx, session, account, req.params.id, requestMeta(req));
+    reply.code(204).send();
+  });
+
+  app.post(`${me}/mfa/recovery-codes`, { schema: { tags, summary: 'Replace the recovery codes with a new set' } }, async (req, reply) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind);
+    const codes = await mfa.regenerateMyRecoveryCodes(ctx, session, account, requestMeta(req));
+    reply.code(201);
+    return { codes };
+  });
+
+  app.delete(`${me}/mfa/remembered-devices/:id`, { schema: { tags, params: factorParams } }, async (req, reply) => {
+    const { account } = await requireSessionOf(ctx, req, kind);
+    await mfa.forgetMyDevice(ctx, account, req.params.id, requestMeta(req));
+    reply.code(204).send();
+  });
+
+  app.get(`${me}/security-events`, { schema: { tags, summary: 'Recent security activity on my account' } }, async (req) => {
+    const { account } = await requireSessionOf(ctx, req, kind);
+    const column = kind === 'contact' ? 'contact_id' : 'staff_id';
+    const rows = await ctx.db.selectFrom('audit_events').selectAll().where(column, '=', account.id).orderBy('seq', 'desc').limit(30).execute();
+    return {
+      items: rows.map((r) => {
+        const e = toAuditEvent(r);
+        // A person sees what happened and from where, not staff notes.
+        return { id: e.id, at: e.at, action: e.action, actor: { type: e.actor.type }, ip: e.ip, userAgent: e.userAgent };
+      }),
+      nextCursor: null,
+    };
+  });
+}
+
+/** GET/PUT /settings/mfa: policy, remembered devices, waiting period, identity checks. */
+export function registerMFASettingsRoutes(app: App, ctx: Context): void {
+  const tags = ['settings'];
+  app.get('/api/v1/settings/mfa', { schema: { tags } }, async (req) => {
+    await requireStaff(ctx, req, { scope: 'contacts:read' });
+    const { allowSignup: _unused, ...rest } = await getSettings(ctx);
+    return rest;
+  });
+
+  app.put(
+    '/api/v1/settings/mfa',
+    {
+      schema: {
+        tags,
+        body: settingsSchema
+          .pick({ policy: true, rememberDeviceDays: true, waitingPeriodHours: true, requireEmailVerification: true })
+          .partial()
+          .extend({ reason: reasonSchema }),
+      },
+    },
+    async (req) => {
+      const actor = await requireStaff(ctx, req, { minRole: 'admin', scope: 'settings:write', stepUp: true });
+      const { reason, ...change } = req.body;
+      if (Object.keys(change).length === 0) throw new AppError('invalid_input', 'Change at least one setting');
+      const meta = requestMeta(req);
+      const after = await ctx.db.transaction().execute(async (trx) => {
+        const r = await updateSettings(ctx, trx, change);
+        const diff: Record<string, { from: unknown; to: unknown }> = {};
+        for (const k of Object.keys(change) as Array<keyof typeof change>) if (r.before[k] !== r.after[k]) diff[k] = { from: r.before[k], to: r.after[k] };
+        await appendAuditEvent(ctx, trx, { actor: actor.actor, action: 'settings.mfa.changed', reason, meta, details: diff });
+        if (diff.policy) {
+          // Every admin hears of a policy change, so a single compromised admin cannot quietly weaken MFA.
+          const admins = (await listStaff(ctx)).filter((s) => s.role === 'admin' && s.active);
+          for (const a of admins) {
+            await ctx.mailer.enqueue(
+              trx,
+              templates.securityNotice(a.email, `MFA policy changed to "${r.after.policy}"`, [`${actor.account.name} changed the help center's MFA policy from "${r.before.policy}" to "${r.after.policy}". Reason given: ${reason}`], {
+                at: ctx.clock.now(),
+                ...meta,
+                actor: actor.account.name,
+              }),
+            );
+          }
+        }
+        return r.after;
+      });
+      const { allowSignup: _unused, ...rest } = after;
+      return rest;
+    },
+  );
+}

@@ -1,0 +1,336 @@
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { MINUTE } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { generateID } from '../crypto/random.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import type { Account } from '../accounts/store.js';
+import * as sessions from '../sessions/service.js';
+import type { NewSession, SessionRow } from '../sessions/service.js';
+import { getSettings } from '../settings/service.js';
+import * as store from './store.js';
+import type { Factor } from './store.js';
+import { ownerOf, lockState } from './lockout.js';
+import { mustHaveMFA } from './sign-in.js';
+import { generateRecoveryCode, hashRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js';
+import { base32Secret, generateTOTPSecret, matchTOTPStep, totpQRSVG, totpURI } from './totp.js';
+import { authenticatorName, registrationOptions, verifyRegistration } from './webauthn.js';
+import { forgetRememberedDevices } from './remembered-devices.js';
+
+export interface FactorView {
+  id: string;
+  type: 'totp' | 'webauthn';
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  authenticator?: string | null;
+}
+
+export function presentFactor(f: Factor): FactorView {
+  return {
+    id: f.id,
+    type: f.type,
+    name: f.name,
+    createdAt: f.createdAt,
+    lastUsedAt: f.lastUsedAt,
+    ...(f.type === 'webauthn' ? { authenticator: authenticatorName(f.aaguid) } : {}),
+  };
+}
+
+export interface MFAOverview {
+  enrolled: boolean;
+  enrollmentRequired: boolean;
+  locked: boolean;
+  factors: FactorView[];
+  recoveryCodesLeft: number;
+  rememberedDevices: Array<{ id: string; browser: string; createdAt: string; lastUsedAt: string | null; expiresAt: string }>;
+}
+
+/** A person's MFA as they (or staff) see it. */
+export async function getMFAOverview(ctx: Context, account: Account): Promise<MFAOverview> {
+  const owner = ownerOf(account);
+  const [factors, left, devices, state, lock, settings] = await Promise.all([
+    store.listFactors(ctx.db, owner),
+    store.countUnusedRecoveryCodes(ctx.db, owner),
+    store.listRememberedDevices(ctx.db, owner, ctx.clock.now().toISOString()),
+    store.findMFAAccount(ctx.db, owner),
+    lockState(ctx, owner),
+    getSettings(ctx),
+  ]);
+  return {
+    enrolled: factors.length > 0,
+    enrollmentRequired: state?.enrollment_required === 1 || state?.setup_required === 1 || (factors.length === 0 && mustHaveMFA(account, settings.policy)),
+    locked: lock.locked,
+    factors: factors.map(presentFactor),
+    recoveryCodesLeft: factors.length ? left : 0,
+    rememberedDevices: devices.map((d) => ({ id: d.id, browser: d.browser, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at })),
+  };
+}
+
+/**
+ * Once any factor exists, adding, removing and regenerating need a step-up. An
+ * enrollment-only session has just proven itself (second step, temporary code or setup link)
+ * and may only enroll, so it passes.
+ */
+async function requireStepUpIfEnrolled(ctx: Context, session: SessionRow, account: Account): Promise<void> {
+  if (session.level === 'enrollment') return;
+  if ((await store.countActiveFactors(ctx.db, ownerOf(account))) === 0) return;
+  if (!sessions.hasFreshStepUp(ctx, session)) throw new AppError('step_up_required');
+}
+
+async function assertEnrollmentAllowed(ctx: Context, account: Account): Promise<void> {
+  const settings = await getSettings(ctx);
+  if (account.kind === 'contact' && settings.policy === 'off') throw new AppError('forbidden', 'Two-step verification is turned off for this help center');
+  if (account.kind === 'contact' && !account.emailVerifiedAt) throw new AppError('forbidden', 'Confirm your email address before setting up two-step verification');
+}
+
+function target(account: Account): { contactID?: string; staffID?: string } {
+  return account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id };
+}
+
+function selfNotice(ctx: Context, account: Account, subject: string, line: string, meta: RequestMeta) {
+  return templates.securityNotice(account.email, subject, [line], { at: ctx.clock.now(), ...meta, actor: 'you' });
+}
+
+// ------------------------------------------------------------------ TOTP
+
+export async function beginTOTPEnrollment(ctx: Context, session: SessionRow, account: Account): Promise<{ factorId: string; secret: string; otpauthUri: string; qrSvg: string }> {
+  await assertEnrollmentAllowed(ctx, account);
+  await requireStepUpIfEnrolled(ctx, session, account);
+  const owner = ownerOf(account);
+  const now = ctx.clock.now();
+  const secret = generateTOTPSecret();
+  const id = generateID('fa', now);
+  // Abandoned enrollments of this person are replaced, so pending rows never pile up.
+  await ctx.db.deleteFrom('mfa_factors').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).where('status', '=', 'pending').execute();
+  await store.insertFactor(ctx.db, {
+    id,
+    owner_kind: owner.kind,
+    owner_id: owner.id,
+    type: 'totp',
+    name: 'Authenticator app',
+    status: 'pending',
+    secret_sealed: ctx.secretBox.seal(secret, id),
+    last_used_step: null,
+    credential_id: null,
+    public_key: null,
+    counter: null,
+    transports: null,
+    aaguid: null,
+    device_type: null,
+    backed_up: null,
+    created_at: now.toISOString(),
+    last_used_at: null,
+  });
+  const uri = totpURI(secret, new URL(ctx.config.publicURL).hostname === 'localhost' ? 'Portico' : `Portico (${new URL(ctx.config.publicURL).hostname})`, account.email);
+  return { factorId: id, secret: base32Secret(secret), otpauthUri: uri, qrSvg: await totpQRSVG(uri) };
+}
+
+export interface EnrollmentResult {
+  factor: FactorView;
+  recoveryCodes?: string[];
+  /** Set when an enrollment-only session became a full one (new id). */
+  session?: NewSession;
+}
+
+export async function confirmTOTPEnrollment(ctx: Context, session: SessionRow, account: Account, factorID: string, code: string, name: string | undefined, meta: RequestMeta): Promise<EnrollmentResult> {
+  await requireStepUpIfEnrolled(ctx, session, account);
+  const owner = ownerOf(account);
+  const factor = await store.findFactor(ctx.db, owner, factorID);
+  if (!factor || factor.type !== 'totp' || factor.status !== 'pending') throw new AppError('not_found', 'No authenticator app is waiting for confirmation with this id');
+  const now = ctx.clock.now();
+  const step = matchTOTPStep(ctx.secretBox.open(factor.secretSealed!, factor.id), code, now);
+  if (step === null) throw new AppError('invalid_code', 'That code does not match: check the time on your phone and enter the current code');
+  const codes = await prepareRecoveryCodes(ctx, session, account);
+  return ctx.db.transaction().execute(async (trx) => {
+    const finalName = name?.trim() || 'Authenticator app';
+    if (!(await store.activateFactor(trx, owner, factor.id, finalName, step, now.toISOString()))) {
+      throw new AppError('conflict', 'This authenticator app was already confirmed');
+    }
+    const activated = { ...factor, name: finalName, status: 'active' as const, lastUsedAt: now.toISOString() };
+    return afterFactorAdded(ctx, trx, session, account, activated, codes, meta);
+  });
+}
+
+// ------------------------------------------------------------------ WebAuthn
+
+export async function beginWebAuthnRegistration(ctx: Context, session: SessionRow, account: Account) {
+  await assertEnrollmentAllowed(ctx, account);
+  await requireStepUpIfEnrolled(ctx, session, account);
+  const existing = await store.listFactors(ctx.db, ownerOf(account));
+  const options = await registrationOptions(ctx.config, account, existing);
+  await store.putChallenge(ctx.db, session.idHash, 'register', options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString());
+  return options;
+}
+
+export async function finishWebAuthnRegistration(ctx: Context, session: SessionRow, account: Account, response: RegistrationResponseJSON, name: string | undefined, meta: RequestMeta): Promise<EnrollmentResult> {
+  await requireStepUpIfEnrolled(ctx, session, account);
+  const now = ctx.clock.now();
+  const challenge = await store.takeChallenge(ctx.db, session.idHash, 'register', now.toISOString());
+  if (!challenge) throw new AppError('invalid_input', 'Ask for registration options first (POST …/mfa/webauthn/options); a challenge works once');
+  const reg = await verifyRegistration(ctx.config, response, challenge);
+  if (!reg) throw new AppError('invalid_input', 'The passkey registration could not be verified');
+  if (await store.findFactorByCredentialID(ctx.db, reg.credentialID)) throw new AppError('conflict', 'This passkey is already registered');
+  const codes = await prepareRecoveryCodes(ctx, session, account);
+  const owner = ownerOf(account);
+  const id = generateID('fa', now);
+  const finalName = name?.trim() || authenticatorName(reg.aaguid) || 'Passkey';
+  return ctx.db.transaction().execute(async (trx) => {
+    await store.insertFactor(trx, {
+      id,
+      owner_kind: owner.kind,
+      owner_id: owner.id,
+      type: 'webauthn',
+      name: finalName.slice(0, 100),
+      status: 'active',
+      secret_sealed: null,
+      last_used_step: null,
+      credential_id: reg.credentialID,
+      public_key: reg.publicKey,
+      counter: reg.counter,
+      transports: JSON.stringify(reg.transports),
+      aaguid: reg.aaguid,
+      device_type: reg.deviceType,
+      backed_up: reg.backedUp ? 1 : 0,
+      created_at: now.toISOString(),
+      last_used_at: null,
+    });
+    const factor = (await store.findFactor(trx, owner, id))!;
+    return afterFactorAdded(ctx, trx, session, account, factor, codes, meta);
+  });
+}
+
+// ------------------------------------------------------------------ after an enrollment
+
+/** Hooks run inside the enrollment transaction (the staff toolkit voids temporary codes). */
+let enrollmentHooks: Array<(ctx: Context, trx: Executor, account: Account) => Promise<void>> = [];
+export function onFactorEnrolled(hook: (ctx: Context, trx: Executor, account: Account) => Promise<void>): void {
+  enrollmentHooks = [...enrollmentHooks, hook];
+}
+
+/** Hashes a fresh set of recovery codes before a transaction that may hand them out. */
+async function prepareRecoveryCodes(ctx: Context, session: SessionRow, account: Account): Promise<Array<{ code: string; hash: string; id: string }> | null> {
+  const hasFactors = (await store.countActiveFactors(ctx.db, ownerOf(account))) > 0;
+  if (hasFactors && session.level !== 'enrollment') return null;
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => generateRecoveryCode());
+  const hashes = await Promise.all(codes.map(hashRecoveryCode));
+  const now = ctx.clock.now();
+  return codes.map((code, i) => ({ code, hash: hashes[i], id: generateID('rc', now) }));
+}
+
+/**
+ * Everything that follows a new active factor, in its transaction: the factors staff asked to
+ * retire go, the first factor comes with recovery codes, staff requirements are cleared, an
+ * enrollment-only session becomes a full one with a new id, and the owner is told.
+ */
+async function afterFactorAdded(
+  ctx: Context,
+  trx: Executor,
+  session: SessionRow,
+  account: Account,
+  factor: Factor,
+  codes: Array<{ code: string; hash: string; id: string }> | null,
+  meta: RequestMeta,
+): Promise<EnrollmentResult> {
+  const owner = ownerOf(account);
+  const now = ctx.clock.now().toISOString();
+  const state = await store.findMFAAccount(trx, owner);
+  let retired = 0;
+  if (state?.retire_factor_ids) {
+    const ids = (JSON.parse(state.retire_factor_ids) as string[]).filter((id) => id !== factor.id);
+    retired = await store.deleteFactors(trx, owner, ids);
+  }
+  if (state) await store.updateMFAAccount(trx, owner, { enrollment_required: 0, setup_required: 0, retire_factor_ids: null }, now);
+  for (const hook of enrollmentHooks) await hook(ctx, trx, account);
+  let recoveryCodes: string[] | undefined;
+  if (codes && (await store.countActiveFactors(trx, owner)) === 1) {
+    await store.replaceRecoveryCodes(trx, owner, codes, now);
+    recoveryCodes = codes.map((c) => c.code);
+  }
+  let newSession: NewSession | undefined;
+  if (session.level === 'enrollment') {
+    newSession = await sessions.rotateSession(ctx, trx, session, 'full', meta, { stepUp: true });
+  }
+  await appendAuditEvent(ctx, trx, {
+    actor: { type: account.kind, id: account.id },
+    action: 'mfa.factor.enrolled',
+    ...target(account),
+    meta,
+    details: { factorId: factor.id, type: factor.type, name: factor.name, retiredFactors: retired, recoveryCodesIssued: recoveryCodes?.length ?? 0 },
+  });
+  const kind = factor.type === 'totp' ? 'An authenticator app' : 'A passkey or security key';
+  await ctx.mailer.enqueue(
+    trx,
+    selfNotice(ctx, account, 'A sign-in method was added to your account', `${kind} named "${factor.name}" was added to your account's two-step verification${retired ? `, replacing ${retired} earlier method${retired === 1 ? '' : 's'}` : ''}.`, meta),
+  );
+  return { factor: presentFactor(factor), recoveryCodes, session: newSession };
+}
+
+// ------------------------------------------------------------------ managing factors
+
+export async function renameMyFactor(ctx: Context, account: Account, id: string, name: string): Promise<FactorView> {
+  const owner = ownerOf(account);
+  if (!(await store.renameFactor(ctx.db, owner, id, name.trim()))) throw new AppError('not_found', 'No factor has this id');
+  return presentFactor((await store.findFactor(ctx.db, owner, id))!);
+}
+
+/**
+ * Removes one of one's own factors (with a step-up). The last factor cannot go when MFA is
+ * required of this person; when it does go, the recovery codes and remembered devices go too.
+ */
+export async function removeMyFactor(ctx: Context, session: SessionRow, account: Account, id: string, meta: RequestMeta): Promise<void> {
+  await requireStepUpIfEnrolled(ctx, session, account);
+  const owner = ownerOf(account);
+  const settings = await getSettings(ctx);
+  await ctx.db.transaction().execute(async (trx) => {
+    const factor = await store.findFactor(trx, owner, id);
+    if (!factor || factor.status !== 'active') throw new AppError('not_found', 'No factor has this id');
+    const count = await store.countActiveFactors(trx, owner);
+    if (count === 1 && mustHaveMFA(account, settings.policy)) {
+      throw new AppError('conflict', 'Two-step verification is required: add another method before removing your last one');
+    }
+    await store.deleteFactor(trx, owner, id);
+    let codesRemoved = 0;
+    let devicesRemoved = 0;
+    if (count === 1) {
+      codesRemoved = await store.deleteRecoveryCodes(trx, owner);
+      devicesRemoved = await forgetRememberedDevices(ctx, trx, account);
+    }
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: account.kind, id: account.id },
+      action: 'mfa.factor.removed',
+      ...target(account),
+      meta,
+      details: { factorId: id, type: factor.type, name: factor.name, lastFactor: count === 1, recoveryCodesRemoved: codesRemoved, rememberedDevicesRemoved: devicesRemoved },
+    });
+    await ctx.mailer.enqueue(
+      trx,
+      selfNotice(ctx, account, 'A sign-in method was removed from your account', `"${factor.name}" was removed from your account's two-step verification${count === 1 ? '. Your account no longer has two-step verification' : ''}.`, meta),
+    );
+  });
+}
+
+export async function regenerateMyRecoveryCodes(ctx: Context, session: SessionRow, account: Account, meta: RequestMeta): Promise<string[]> {
+  await requireStepUpIfEnrolled(ctx, session, account);
+  const owner = ownerOf(account);
+  if ((await store.countActiveFactors(ctx.db, owner)) === 0) throw new AppError('conflict', 'Recovery codes come with a second factor: set one up first');
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => generateRecoveryCode());
+  const hashes = await Promise.all(codes.map(hashRecoveryCode));
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const voided = await store.replaceRecoveryCodes(trx, owner, codes.map((c, i) => ({ id: generateID('rc', now), hash: hashes[i] })), now.toISOString());
+    await appendAuditEvent(ctx, trx, { actor: { type: account.kind, id: account.id }, action: 'mfa.recovery_codes.generated', ...target(account), meta, details: { voided } });
+    await ctx.mailer.enqueue(trx, selfNotice(ctx, account, 'New recovery codes were generated', 'A new set of recovery codes was generated for your account; the old ones no longer work.', meta));
+  });
+  return codes;
+}
+
+export async function forgetMyDevice(ctx: Context, account: Account, id: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const n = await forgetRememberedDevices(ctx, trx, account, id);
+    if (n === 0) throw new AppError('not_found', 'No remembered device has this id');
+    await appendAuditEvent(ctx, trx, { actor: { type: account.kind, id: account.id }, action: 'mfa.remembered_device.revoked', ...target(account), meta, details: { deviceId: id } });
+  });
+}

@@ -1,0 +1,346 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../db/index.js';
+import type { MFAAccountsTable, MFAFactorsTable, RememberedDevicesTable } from '../db/types.js';
+
+export type OwnerKind = 'contact' | 'staff';
+export type FactorType = MFAFactorsTable['type'];
+
+export interface Owner {
+  kind: OwnerKind;
+  id: string;
+}
+
+export interface Factor {
+  id: string;
+  owner: Owner;
+  type: FactorType;
+  name: string;
+  status: 'pending' | 'active';
+  secretSealed: string | null;
+  lastUsedStep: number | null;
+  credentialID: string | null;
+  publicKey: string | null;
+  counter: number | null;
+  transports: string[];
+  aaguid: string | null;
+  deviceType: string | null;
+  backedUp: boolean | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+function toFactor(r: Selectable<MFAFactorsTable>): Factor {
+  return {
+    id: r.id,
+    owner: { kind: r.owner_kind, id: r.owner_id },
+    type: r.type,
+    name: r.name,
+    status: r.status,
+    secretSealed: r.secret_sealed,
+    lastUsedStep: r.last_used_step === null ? null : Number(r.last_used_step),
+    credentialID: r.credential_id,
+    publicKey: r.public_key,
+    counter: r.counter === null ? null : Number(r.counter),
+    transports: r.transports ? JSON.parse(r.transports) : [],
+    aaguid: r.aaguid,
+    deviceType: r.device_type,
+    backedUp: r.backed_up === null ? null : r.backed_up === 1,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+  };
+}
+
+export async function insertFactor(db: Executor, f: MFAFactorsTable): Promise<void> {
+  await db.insertInto('mfa_factors').values(f).execute();
+}
+
+export async function findFactor(db: Executor, owner: Owner, id: string): Promise<Factor | null> {
+  const r = await db
+    .selectFrom('mfa_factors')
+    .selectAll()
+    .where('id', '=', id)
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .executeTakeFirst();
+  return r ? toFactor(r) : null;
+}
+
+export async function listFactors(db: Executor, owner: Owner, status: 'active' | 'pending' | 'any' = 'active'): Promise<Factor[]> {
+  let q = db.selectFrom('mfa_factors').selectAll().where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id);
+  if (status !== 'any') q = q.where('status', '=', status);
+  const rows = await q.orderBy('created_at').execute();
+  return rows.map(toFactor);
+}
+
+export async function countActiveFactors(db: Executor, owner: Owner): Promise<number> {
+  const r = await db
+    .selectFrom('mfa_factors')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Activates a pending factor; the row count says whether this request did it. */
+export async function activateFactor(db: Executor, owner: Owner, id: string, name: string, step: number | null, at: string): Promise<boolean> {
+  const r = await db
+    .updateTable('mfa_factors')
+    .set({ status: 'active', name, last_used_step: step, last_used_at: at })
+    .where('id', '=', id)
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Records a TOTP step as used. One conditional UPDATE decides: a step at or below the last one
+ * accepted is a replay, and of two requests racing with the same code only one matches.
+ */
+export async function consumeTOTPStep(db: Executor, factorID: string, step: number, at: string): Promise<boolean> {
+  const r = await db
+    .updateTable('mfa_factors')
+    .set({ last_used_step: step, last_used_at: at })
+    .where('id', '=', factorID)
+    .where('status', '=', 'active')
+    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Advances a WebAuthn signature counter; refuses a counter that did not grow (a cloned key). */
+export async function advanceWebAuthnCounter(db: Executor, factorID: string, oldCounter: number, newCounter: number, at: string): Promise<boolean> {
+  const r = await db
+    .updateTable('mfa_factors')
+    .set({ counter: newCounter, last_used_at: at })
+    .where('id', '=', factorID)
+    .where('status', '=', 'active')
+    .where('counter', '=', oldCounter)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function renameFactor(db: Executor, owner: Owner, id: string, name: string): Promise<boolean> {
+  const r = await db
+    .updateTable('mfa_factors')
+    .set({ name })
+    .where('id', '=', id)
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function deleteFactor(db: Executor, owner: Owner, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('mfa_factors').where('id', '=', id).where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
+
+/** Removes factors by id (or all when `ids` is undefined); returns how many active ones went. */
+export async function deleteFactors(db: Executor, owner: Owner, ids?: string[]): Promise<number> {
+  if (ids && ids.length === 0) return 0;
+  let q = db.deleteFrom('mfa_factors').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id);
+  if (ids) q = q.where('id', 'in', ids);
+  const r = await q.where('status', '=', 'active').executeTakeFirst();
+  // Pending enrollments of these ids go too, without counting.
+  let p = db.deleteFrom('mfa_factors').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).where('status', '=', 'pending');
+  if (ids) p = p.where('id', 'in', ids);
+  await p.execute();
+  return Number(r.numDeletedRows);
+}
+
+export async function findFactorByCredentialID(db: Executor, credentialID: string): Promise<Factor | null> {
+  const r = await db.selectFrom('mfa_factors').selectAll().where('credential_id', '=', credentialID).executeTakeFirst();
+  return r ? toFactor(r) : null;
+}
+
+// ------------------------------------------------------------------ recovery codes
+
+export interface StoredRecoveryCode {
+  id: string;
+  codeHash: string;
+}
+
+export async function replaceRecoveryCodes(db: Executor, owner: Owner, codes: Array<{ id: string; hash: string }>, at: string): Promise<number> {
+  const removed = await deleteRecoveryCodes(db, owner);
+  if (codes.length) {
+    await db
+      .insertInto('recovery_codes')
+      .values(codes.map((c) => ({ id: c.id, owner_kind: owner.kind, owner_id: owner.id, code_hash: c.hash, created_at: at, used_at: null })))
+      .execute();
+  }
+  return removed;
+}
+
+/** Deletes every recovery code; returns how many unused ones went. */
+export async function deleteRecoveryCodes(db: Executor, owner: Owner): Promise<number> {
+  const unused = await countUnusedRecoveryCodes(db, owner);
+  await db.deleteFrom('recovery_codes').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).execute();
+  return unused;
+}
+
+export async function listUnusedRecoveryCodes(db: Executor, owner: Owner): Promise<StoredRecoveryCode[]> {
+  const rows = await db
+    .selectFrom('recovery_codes')
+    .select(['id', 'code_hash'])
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('used_at', 'is', null)
+    .execute();
+  return rows.map((r) => ({ id: r.id, codeHash: r.code_hash }));
+}
+
+export async function countUnusedRecoveryCodes(db: Executor, owner: Owner): Promise<number> {
+  const r = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Uses a recovery code up: one conditional UPDATE; the row count decides who got it. */
+export async function consumeRecoveryCode(db: Executor, id: string, at: string): Promise<boolean> {
+  const r = await db.updateTable('recovery_codes').set({ used_at: at }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+// ------------------------------------------------------------------ remembered devices
+
+export type RememberedDevice = Selectable<RememberedDevicesTable>;
+
+export async function insertRememberedDevice(db: Executor, d: RememberedDevicesTable): Promise<void> {
+  await db.insertInto('remembered_devices').values(d).execute();
+}
+
+export async function findRememberedDevice(db: Executor, tokenHash: string): Promise<RememberedDevice | null> {
+  return (await db.selectFrom('remembered_devices').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()) ?? null;
+}
+
+export async function listRememberedDevices(db: Executor, owner: Owner, now: string): Promise<RememberedDevice[]> {
+  return db
+    .selectFrom('remembered_devices')
+    .selectAll()
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export async function touchRememberedDevice(db: Executor, id: string, at: string): Promise<void> {
+  await db.updateTable('remembered_devices').set({ last_used_at: at }).where('id', '=', id).execute();
+}
+
+/** Forgets one device (by id) or all of an owner's; returns how many live ones went. */
+export async function deleteRememberedDevices(db: Executor, owner: Owner, now: string, id?: string): Promise<number> {
+  let q = db.deleteFrom('remembered_devices').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id);
+  if (id) q = q.where('id', '=', id);
+  const live = await db
+    .selectFrom('remembered_devices')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('expires_at', '>', now)
+    .$if(id !== undefined, (qb) => qb.where('id', '=', id!))
+    .executeTakeFirstOrThrow();
+  await q.execute();
+  return Number(live.n);
+}
+
+// ------------------------------------------------------------------ challenges
+
+export async function putChallenge(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up' | 'register', challenge: string | null, expiresAt: string): Promise<void> {
+  await db
+    .insertInto('mfa_challenges')
+    .values({ session_hash: sessionHash, purpose, challenge, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['session_hash', 'purpose']).doUpdateSet({ challenge, expires_at: expiresAt }))
+    .execute();
+}
+
+/** Takes a WebAuthn challenge out (single use): DELETE … RETURNING decides. */
+export async function takeChallenge(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up' | 'register', now: string): Promise<string | null> {
+  const r = await db
+    .updateTable('mfa_challenges')
+    .set({ challenge: null })
+    .where('session_hash', '=', sessionHash)
+    .where('purpose', '=', purpose)
+    .where('challenge', 'is not', null)
+    .where('expires_at', '>', now)
+    .returning(['challenge'])
+    .executeTakeFirst();
+  return r?.challenge ?? null;
+}
+
+/**
+ * Counts one wrong code against a pending sign-in (or a step-up) and returns the new count.
+ * The row is created on first use; one upsert both counts and reads, so racing wrong codes
+ * cannot each see a count under the limit.
+ */
+export async function countChallengeFailure(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up', expiresAt: string): Promise<number> {
+  const r = await db
+    .insertInto('mfa_challenges')
+    .values({ session_hash: sessionHash, purpose, challenge: null, attempts: 1, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['session_hash', 'purpose']).doUpdateSet((eb) => ({ attempts: eb('mfa_challenges.attempts', '+', 1) })))
+    .returning(['attempts'])
+    .executeTakeFirstOrThrow();
+  return Number(r.attempts);
+}
+
+export async function challengeAttempts(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up'): Promise<number> {
+  const r = await db.selectFrom('mfa_challenges').select('attempts').where('session_hash', '=', sessionHash).where('purpose', '=', purpose).executeTakeFirst();
+  return r ? Number(r.attempts) : 0;
+}
+
+export async function deleteChallenges(db: Executor, sessionHash: string): Promise<void> {
+  await db.deleteFrom('mfa_challenges').where('session_hash', '=', sessionHash).execute();
+}
+
+// ------------------------------------------------------------------ account MFA state
+
+export type MFAAccount = Selectable<MFAAccountsTable>;
+
+export async function findMFAAccount(db: Executor, owner: Owner): Promise<MFAAccount | null> {
+  return (await db.selectFrom('mfa_accounts').selectAll().where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).executeTakeFirst()) ?? null;
+}
+
+/** Creates the state row if missing (so later conditional updates have a row to hit). */
+export async function ensureMFAAccount(db: Executor, owner: Owner, at: string): Promise<void> {
+  await db
+    .insertInto('mfa_accounts')
+    .values({ owner_kind: owner.kind, owner_id: owner.id, locked_until: null, retire_factor_ids: null, updated_at: at })
+    .onConflict((oc) => oc.columns(['owner_kind', 'owner_id']).doNothing())
+    .execute();
+}
+
+export async function updateMFAAccount(
+  db: Executor,
+  owner: Owner,
+  fields: Partial<Pick<MFAAccountsTable, 'locked_until' | 'retire_factor_ids'>> & { failures?: number; hard_locked?: number; enrollment_required?: number; setup_required?: number },
+  at: string,
+): Promise<void> {
+  await ensureMFAAccount(db, owner, at);
+  await db
+    .updateTable('mfa_accounts')
+    .set({ ...fields, updated_at: at })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .execute();
+}
+
+/** Adds one code failure and returns the new consecutive count (one statement decides). */
+export async function incrementFailures(db: Executor, owner: Owner, at: string): Promise<number> {
+  const r = await db
+    .insertInto('mfa_accounts')
+    .values({ owner_kind: owner.kind, owner_id: owner.id, failures: 1, locked_until: null, retire_factor_ids: null, updated_at: at })
+    .onConflict((oc) => oc.columns(['owner_kind', 'owner_id']).doUpdateSet((eb) => ({ failures: eb('mfa_accounts.failures', '+', 1), updated_at: at })))
+    .returning(['failures'])
+    .executeTakeFirstOrThrow();
+  return Number(r.failures);
+}

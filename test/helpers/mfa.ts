@@ -1,0 +1,38 @@
+import * as OTPAuth from 'otpauth';
+import { expect } from 'vitest';
+import { totpCode } from '../../src/mfa/totp.js';
+import type { Client } from './client.js';
+import type { TestApp } from './app.js';
+
+export function secretFromBase32(b32: string): Buffer {
+  return Buffer.from(OTPAuth.Secret.fromBase32(b32).bytes);
+}
+
+/** The current code of an authenticator app holding `secret`, by the test's clock. */
+export function codeFor(t: TestApp, secret: Buffer, offsetSteps = 0): string {
+  return totpCode(secret, new Date(t.clock.now().getTime() + offsetSteps * 30_000));
+}
+
+export interface EnrolledTOTP {
+  factorId: string;
+  secret: Buffer;
+  recoveryCodes: string[] | undefined;
+}
+
+/** Enrolls an authenticator app through the API as its owner would. */
+export async function enrollTOTP(t: TestApp, client: Client, kind: 'contact' | 'staff' = 'contact', name = 'Phone'): Promise<EnrolledTOTP> {
+  const me = kind === 'contact' ? '/api/v1/me' : '/api/v1/staff-me';
+  const start = await client.post(`${me}/mfa/totp`);
+  expect(start.statusCode, start.body).toBe(201);
+  const { factorId, secret } = start.json();
+  const bytes = secretFromBase32(secret);
+  // Use the next step so the confirmation code is not later replayed by a sign-in in the same step.
+  const confirm = await client.post(`${me}/mfa/totp/${factorId}/confirm`, { code: codeFor(t, bytes), name });
+  expect(confirm.statusCode, confirm.body).toBe(200);
+  return { factorId, secret: bytes, recoveryCodes: confirm.json().recoveryCodes };
+}
+
+/** Moves the clock to the next TOTP step, so a fresh code is not a replay of the last one. */
+export function nextStep(t: TestApp): void {
+  t.clock.advance(30_000);
+}
