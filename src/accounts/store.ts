@@ -79,7 +79,17 @@ export async function updateStaff(db: Executor, id: string, fields: { role?: Sta
   await db.updateTable('staff').set({ ...fields, updated_at: at }).where('id', '=', id).execute();
 }
 
-export async function countActiveAdmins(db: Executor): Promise<number> {
+/**
+ * How many staff are active admins. With `lock` (PostgreSQL, inside a transaction) their rows
+ * stay locked until the transaction ends, in id order, so that two admins demoting each other
+ * at once queue up and the second sees the first's change: under READ COMMITTED a plain count
+ * would let both see "another admin is left" and leave none.
+ */
+export async function countActiveAdmins(db: Executor, options: { lock?: boolean } = {}): Promise<number> {
+  if (options.lock) {
+    const rows = await db.selectFrom('staff').select('id').where('role', '=', 'admin').where('active', '=', 1).orderBy('id').forUpdate().execute();
+    return rows.length;
+  }
   const r = await db
     .selectFrom('staff')
     .select((eb) => eb.fn.countAll<number>().as('n'))
