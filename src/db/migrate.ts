@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { DB, Dialect } from './types.js';
 import * as m001 from './migrations/001-foundation.js';
 import * as m002 from './migrations/002-mfa.js';
@@ -19,7 +19,12 @@ export async function migrateToLatest(db: DB, dialect: Dialect): Promise<string[
       return out;
     },
   };
-  const migrator = new Migrator({ db, provider });
+  // Kysely looks for its bookkeeping tables in every schema unless told which one to use, so
+  // a kysely_migration table in any other schema of the same database (another app, or a
+  // parallel test's schema) made it skip creating ours and then fail. Name ours explicitly.
+  const migrationTableSchema =
+    dialect === 'postgres' ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema : undefined;
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
