@@ -1,0 +1,32 @@
+import type { ReactNode } from 'react';
+import { Link, NavLink, Outlet } from 'react-router';
+import { useSession } from '../shared/session.js';
+
+/** The console's header and page frame; admin-only sections show to admins only. */
+export function AdminLayout(): ReactNode {
+  const { session } = useSession();
+  const staff = session?.state === 'authenticated' ? session.staff : undefined;
+  return (
+    <div className="app console">
+      <header className="topbar">
+        <Link to="/admin" className="brand">
+          Portico <span className="brand-sub">console</span>
+        </Link>
+        {staff && (
+          <nav aria-label="Main">
+            <NavLink to="/admin/tickets">Tickets</NavLink>
+            <NavLink to="/admin/contacts">Contacts</NavLink>
+            {staff.role === 'admin' && <NavLink to="/admin/staff">Staff</NavLink>}
+            {staff.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
+            <NavLink to="/admin/account" title={`${staff.name} (${staff.role})`}>
+              Account
+            </NavLink>
+          </nav>
+        )}
+      </header>
+      <main>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

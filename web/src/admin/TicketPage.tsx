@@ -1,0 +1,82 @@
+import { useId, useState, type ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { consoleApi, type TicketStatus } from '../api.js';
+import { FormError } from '../shared/FormError.js';
+import { Loading } from '../shared/Loading.js';
+import { Messages } from '../shared/Messages.js';
+import { ReplyForm } from '../shared/ReplyForm.js';
+import { StatusBadge } from '../shared/StatusBadge.js';
+import { useAction } from '../shared/useAction.js';
+import { useLoad } from '../shared/useLoad.js';
+import { useTitle } from '../shared/useTitle.js';
+
+/** A ticket in the console: the conversation (plain text), a reply box and its status. */
+export function TicketPage(): ReactNode {
+  const { id = '' } = useParams();
+  const statusID = useId();
+  const ticket = useLoad(() => consoleApi.getTicket(id), [id]);
+  const statusAction = useAction();
+  const [savedStatus, setSavedStatus] = useState<TicketStatus | null>(null);
+  useTitle(ticket.data?.subject ?? 'Ticket', 'Portico console');
+
+  if (ticket.loading && !ticket.data) return <Loading />;
+  if (!ticket.data) {
+    return (
+      <section>
+        <FormError error={ticket.error} />
+        <Link to="/admin/tickets">Back to tickets</Link>
+      </section>
+    );
+  }
+  const t = ticket.data;
+
+  async function changeStatus(status: TicketStatus) {
+    setSavedStatus(null);
+    if (await statusAction.run(() => consoleApi.setTicketStatus(id, status))) {
+      setSavedStatus(status);
+      await ticket.reload();
+    }
+  }
+
+  return (
+    <section>
+      <p className="breadcrumb">
+        <Link to="/admin/tickets">Tickets</Link>
+      </p>
+      <div className="page-head">
+        <h1>{t.subject}</h1>
+        <StatusBadge status={t.status} />
+        {t.recovery && <span className="badge warn">MFA recovery</span>}
+      </div>
+      <div className="ticket-layout">
+        <div>
+          <Messages messages={t.messages} viewer="staff" />
+          <ReplyForm send={(message) => consoleApi.reply(id, message)} onSent={ticket.reload} />
+        </div>
+        <aside className="card" aria-label="Ticket details">
+          <div className="field">
+            <label htmlFor={statusID}>Status</label>
+            <select id={statusID} value={t.status} disabled={statusAction.busy} onChange={(e) => changeStatus(e.target.value as TicketStatus)}>
+              <option value="open">Open</option>
+              <option value="pending">Pending</option>
+              <option value="solved">Solved</option>
+            </select>
+          </div>
+          {savedStatus && (
+            <p role="status" className="success">
+              Status saved.
+            </p>
+          )}
+          <FormError error={statusAction.error} />
+          {t.contact && (
+            <p>
+              From <Link to={`/admin/contacts/${t.contact.id}`}>{t.contact.name}</Link>
+              <br />
+              <span className="muted">{t.contact.email}</span>
+            </p>
+          )}
+        </aside>
+      </div>
+    </section>
+  );
+}
