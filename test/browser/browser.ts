@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { WEB_DIST } from '../../src/app.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+
+/** Debian's Chromium (CI installs it); never a Playwright download. */
+export const CHROMIUM_PATH = process.env.PORTICO_CHROMIUM || '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+if (!hasChromium) {
+  console.warn(`browser tests SKIPPED: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set PORTICO_CHROMIUM)`);
+}
+
+/** A free TCP port on this machine: listen on port 0, note the port, close. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface WebApp {
+  t: TestApp;
+  /** http://localhost:PORT, the same origin as the links in emails (PUBLIC_URL). */
+  baseURL: string;
+  close(): Promise<void>;
+}
+
+/** A real Portico serving the built web UI on a real port. */
+export async function startWebApp(env: Record<string, string> = {}): Promise<WebApp> {
+  if (!existsSync(join(WEB_DIST, 'index.html'))) {
+    throw new Error(`The web UI is not built (no ${WEB_DIST}/index.html): run npm test, or node node_modules/vite/bin/vite.js build --config web/vite.config.ts`);
+  }
+  const port = await freePort();
+  const baseURL = `http://localhost:${port}`;
+  const t = await createTestApp({ web: true, env: { PUBLIC_URL: baseURL, ...env } });
+  await t.app.listen({ port, host: '127.0.0.1' });
+  return { t, baseURL, close: () => t.close() };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors, uncaught exceptions and CSP violations seen so far. */
+  problems: string[];
+}
+
+/**
+ * A page in its own context (its own cookies: one person), recording every console error,
+ * page error and Content-Security-Policy violation.
+ */
+export async function openPage(browser: Browser, baseURL: string): Promise<WatchedPage> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1200, height: 850 } });
+  context.setDefaultTimeout(10_000);
+  // Init scripts run through the DevTools protocol, so the page's CSP does not apply to this one.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+    });
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error on ${page.url()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
+  return { page, context, problems };
+}
+
+/** Saves a full-page screenshot when PORTICO_SCREENSHOT_DIR is set (to look at the pages by eye). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.PORTICO_SCREENSHOT_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
