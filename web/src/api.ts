@@ -154,13 +154,26 @@ async function send(method: string, path: string, body: unknown, csrf: string | 
   }
 }
 
-/** GET …/session: the sign-in state, the signed-in person and a fresh CSRF token. */
-export async function fetchSession(audience: Audience): Promise<Session> {
-  const res = await send('GET', SESSION_PATH[audience], undefined, undefined);
-  if (!res.ok) throw await toApiError(res);
-  const session = (await res.json()) as Session;
-  rememberCSRFToken(audience, session.csrfToken);
-  return session;
+const sessionsInFlight: Partial<Record<Audience, Promise<Session>>> = {};
+
+/**
+ * GET …/session: the sign-in state, the signed-in person and a fresh CSRF token. Calls made
+ * while one is in flight share it: on a first visit each answer would otherwise set its own
+ * anonymous CSRF seed cookie, and the token of the losing answer would not match.
+ */
+export function fetchSession(audience: Audience): Promise<Session> {
+  sessionsInFlight[audience] ??= (async () => {
+    try {
+      const res = await send('GET', SESSION_PATH[audience], undefined, undefined);
+      if (!res.ok) throw await toApiError(res);
+      const session = (await res.json()) as Session;
+      rememberCSRFToken(audience, session.csrfToken);
+      return session;
+    } finally {
+      delete sessionsInFlight[audience];
+    }
+  })();
+  return sessionsInFlight[audience];
 }
 
 /**
