@@ -35,7 +35,7 @@ export function NewContactPage(): ReactNode {
         <Field label="Email" type="email" value={email} onChange={setEmail} required />
         <div className="field checkbox">
           <input id={inviteID} type="checkbox" checked={invite} onChange={(e) => setInvite(e.target.checked)} />
-          <label htmlFor={inviteID}>Email an invitation to choose a password</label>
+          <label htmlFor={inviteID}>Send an invitation to choose a password</label>
         </div>
         <FormError error={action.error} />
         <button type="submit" disabled={action.busy}>

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { COOKIES } from '../../src/http/cookies.js';
+import { signUpContact } from '../helpers/app.js';
+import { staffWithRole } from '../helpers/staff-session.js';
+import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WatchedPage, type WebApp } from './browser.js';
+
+/** Every form control on the page has an accessible name (a label or aria-label). */
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => {
+        const c = el as HTMLInputElement;
+        return !(c.labels && c.labels.length > 0) && !c.getAttribute('aria-label') && !c.getAttribute('aria-labelledby');
+      })
+      .map((el) => el.outerHTML),
+  );
+}
+
+async function visit(w: WatchedPage, path: string, heading: string, shot: string): Promise<void> {
+  await w.page.goto(path);
+  await w.page.getByRole('heading', { name: heading, exact: true }).first().waitFor();
+  await w.page.waitForLoadState('networkidle');
+  expect(await unlabelledControls(w.page), path).toEqual([]);
+  await screenshot(w.page, shot);
+}
+
+/**
+ * The strict CSP (script-src 'self', style-src 'self') and the app agree: no page logs a CSP
+ * violation, a console error or an uncaught exception, and every control is labelled.
+ */
+describe.skipIf(!hasChromium)('web UI pages: no CSP violations or console errors', () => {
+  let web: WebApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    web = await startWebApp();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+  });
+
+  it('anonymous, customer and admin pages load cleanly', async () => {
+    const { t } = web;
+    const anonymous = await openPage(browser, web.baseURL);
+    await visit(anonymous, '/sign-in', 'Sign in to the Help Center', 'anon-sign-in');
+    await visit(anonymous, '/sign-up', 'Create your account', 'anon-sign-up');
+    await visit(anonymous, '/forgot-password', 'Reset your password', 'anon-forgot');
+    await visit(anonymous, '/reset-password?token=abc', 'Choose a new password', 'anon-reset');
+    await visit(anonymous, '/verify-email?token=abc', 'Confirm your email address', 'anon-verify');
+    await visit(anonymous, '/admin/sign-in', 'Sign in to the Portico console', 'anon-admin-sign-in');
+    await visit(anonymous, '/admin/forgot-password', 'Reset your password', 'anon-admin-forgot');
+    // A signed-out visit to a private page goes to sign-in, and back after it.
+    await anonymous.page.goto('/account');
+    await anonymous.page.getByRole('heading', { name: 'Sign in to the Help Center' }).waitFor();
+    expect(new URL(anonymous.page.url()).searchParams.get('next')).toBe('/account');
+
+    // A verified customer with a ticket (set up through the API), signed in in the browser.
+    const contact = await signUpContact(t, 'pat@example.com', 'Pat Customer');
+    const opened = await contact.client.post('/api/v1/me/tickets', { subject: 'Printer on fire', message: 'Line one\nLine two' });
+    const ticketID = opened.json().id as string;
+    const customer = await openPage(browser, web.baseURL);
+    await customer.context.addCookies([{ name: COOKIES.contact, value: contact.client.cookies.get(COOKIES.contact)!, url: web.baseURL }]);
+    await visit(customer, '/tickets', 'My tickets', 'customer-tickets');
+    await visit(customer, `/tickets/${ticketID}`, 'Printer on fire', 'customer-ticket-page');
+    await visit(customer, '/account', 'Account', 'customer-account');
+    await customer.page.setViewportSize({ width: 390, height: 800 });
+    await visit(customer, '/tickets', 'My tickets', 'customer-tickets-mobile');
+
+    // An admin (session started directly: admin MFA sign-in is tested elsewhere).
+    const { client: adminClient } = await staffWithRole(t, 'admin');
+    const admin = await openPage(browser, web.baseURL);
+    await admin.context.addCookies([{ name: COOKIES.staff, value: adminClient.cookies.get(COOKIES.staff)!, url: web.baseURL }]);
+    await visit(admin, '/admin/tickets', 'Tickets', 'admin-tickets');
+    await visit(admin, `/admin/tickets/${ticketID}`, 'Printer on fire', 'admin-ticket-page');
+    await visit(admin, '/admin/contacts', 'Contacts', 'admin-contacts');
+    await visit(admin, `/admin/contacts/${contact.id}`, 'Pat Customer', 'admin-contact-page');
+    await admin.page.getByRole('region', { name: 'Security' }).getByRole('heading', { name: 'Security' }).waitFor();
+    await visit(admin, '/admin/contacts/new', 'New contact', 'admin-new-contact');
+    await visit(admin, '/admin/staff', 'Staff', 'admin-staff-page');
+    await visit(admin, '/admin/settings', 'Settings', 'admin-settings');
+    await visit(admin, '/admin/account', 'Account', 'admin-account');
+
+    expect(anonymous.problems).toEqual([]);
+    expect(customer.problems).toEqual([]);
+    expect(admin.problems).toEqual([]);
+  });
+
+  it('the contacts list searches, filters by MFA state, pages with "Load more", and adds a contact', async () => {
+    const { t } = web;
+    const { client: adminClient } = await staffWithRole(t, 'admin');
+    for (let i = 0; i < 55; i++) {
+      const r = await adminClient.post('/api/v1/contacts', { email: `bulk-${i}@example.com`, name: `Bulk Person ${i}`, invite: false });
+      expect(r.statusCode).toBe(201);
+    }
+    const admin = await openPage(browser, web.baseURL);
+    const p = admin.page;
+    await admin.context.addCookies([{ name: COOKIES.staff, value: adminClient.cookies.get(COOKIES.staff)!, url: web.baseURL }]);
+    await p.goto('/admin/contacts');
+    const rows = p.locator('table tbody tr');
+    await rows.nth(49).waitFor();
+    expect(await rows.count()).toBe(50);
+    await p.getByRole('button', { name: 'Load more' }).click();
+    await rows.nth(50).waitFor();
+    // 55 invited here plus the customer of the other test in this app.
+    await p.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+    expect(await rows.count()).toBeGreaterThanOrEqual(55);
+
+    await p.getByLabel('Search contacts').fill('Bulk Person 42');
+    await p.getByRole('link', { name: 'Bulk Person 42' }).waitFor();
+    await p.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
+
+    await p.getByLabel('Search contacts').fill('');
+    await p.getByLabel('MFA status').selectOption('enrolled');
+    await p.getByText('No contacts match this search.').waitFor();
+
+    await p.getByRole('link', { name: 'New contact' }).click();
+    await p.getByLabel('Name').fill('Nina New');
+    await p.getByLabel('Email').fill('nina@example.com');
+    expect(await p.getByLabel('Send an invitation to choose a password').isChecked()).toBe(true);
+    await p.getByRole('button', { name: 'Create contact' }).click();
+    await p.getByRole('heading', { name: 'Nina New' }).waitFor();
+    await p.getByText('Invited, has not chosen a password yet').waitFor();
+    await t.mail.waitFor('nina@example.com', /invit/i);
+
+    // A duplicate shows the API's detail next to the form.
+    await p.goto('/admin/contacts/new');
+    await p.getByLabel('Name').fill('Nina Again');
+    await p.getByLabel('Email').fill('nina@example.com');
+    await p.getByRole('button', { name: 'Create contact' }).click();
+    await p.getByRole('alert').getByText('already exists').waitFor();
+
+    // The 409 of the duplicate is the only console message (the browser logs failed requests).
+    expect(admin.problems.filter((m) => !m.includes('409'))).toEqual([]);
+  });
+});
