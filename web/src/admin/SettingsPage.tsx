@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { consoleApi } from '../api.js';
 import { Field } from '../shared/Field.js';
 import { FormError } from '../shared/FormError.js';
@@ -11,22 +11,21 @@ import { useTitle } from '../shared/useTitle.js';
 export function SettingsPage(): ReactNode {
   const signupID = useId();
   const settings = useLoad(() => consoleApi.generalSettings(), []);
-  const [allowSignup, setAllowSignup] = useState(false);
+  // null until the admin touches the box: the saved value shows until then.
+  const [edited, setEdited] = useState<boolean | null>(null);
   const [reason, setReason] = useState('');
   const [saved, setSaved] = useState(false);
   const action = useAction();
   useTitle('Settings', 'Portico console');
 
-  useEffect(() => {
-    if (settings.data) setAllowSignup(settings.data.allowSignup);
-  }, [settings.data]);
-
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     setSaved(false);
+    const allowSignup = edited ?? settings.data?.allowSignup ?? false;
     await action.run(async () => {
       const r = await consoleApi.updateGeneralSettings({ allowSignup, ...(reason.trim() ? { reason: reason.trim() } : {}) });
       settings.setData(r);
+      setEdited(null);
       setReason('');
       setSaved(true);
     });
@@ -40,7 +39,7 @@ export function SettingsPage(): ReactNode {
       <form className="card narrow-left" onSubmit={submit} aria-label="Help center settings" noValidate>
         <h2>Help center</h2>
         <div className="field checkbox">
-          <input id={signupID} type="checkbox" checked={allowSignup} onChange={(e) => setAllowSignup(e.target.checked)} />
+          <input id={signupID} type="checkbox" checked={edited ?? settings.data.allowSignup} onChange={(e) => setEdited(e.target.checked)} />
           <label htmlFor={signupID}>Allow customers to sign up</label>
         </div>
         <p className="hint">When this is off, customers join only by invitation from the support team.</p>

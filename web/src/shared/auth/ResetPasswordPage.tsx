@@ -52,7 +52,7 @@ export function ResetPasswordPage(): ReactNode {
       ) : (
         <form onSubmit={submit} noValidate>
           <Field label="New password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} hint="At least 8 characters." autoFocus />
-          <Field label="Repeat the new password" type="password" autoComplete="new-password" value={confirm} onChange={setConfirm} required />
+          <Field label="Confirm password" type="password" autoComplete="new-password" value={confirm} onChange={setConfirm} required />
           {mismatch && (
             <p role="alert" className="error">
               The two passwords are not the same.
