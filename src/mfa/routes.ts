@@ -13,7 +13,7 @@ import { appendAuditEvent, toAuditEvent } from '../audit/service.js';
 import type { SessionKind } from '../sessions/service.js';
 import type { NewSession } from '../sessions/service.js';
 import { getSettings, updateSettings, settingsSchema } from '../settings/service.js';
-import { listStaff } from '../accounts/service.js';
+import { listStaff as listStaffMembers } from '../accounts/store.js';
 import { templates } from '../notify/templates.js';
 import { stepUp, verifySecondStep, webauthnChallengeFor } from './sign-in.js';
 import type { SecondFactorInput } from './factor-check.js';
@@ -185,7 +185,8 @@ export function registerMFASettingsRoutes(app: App, ctx: Context): void {
         await appendAuditEvent(ctx, trx, { actor: actor.actor, action: 'settings.mfa.changed', reason, meta, details: diff });
         if (diff.policy) {
           // Every admin hears of a policy change, so a single compromised admin cannot quietly weaken MFA.
-          const admins = (await listStaff(ctx)).filter((s) => s.role === 'admin' && s.active);
+          // Read through the transaction: on SQLite another connection would wait for it forever.
+          const admins = (await listStaffMembers(trx)).filter((s) => s.role === 'admin' && s.active);
           for (const a of admins) {
             await ctx.mailer.enqueue(
               trx,
