@@ -17,6 +17,9 @@ import { registerStaffAccountRoutes } from './accounts/routes-staff.js';
 import { registerTicketRoutes } from './tickets/routes.js';
 import { registerSettingsRoutes } from './settings/routes.js';
 import { registerMFARoutes, registerMFASettingsRoutes } from './mfa/routes.js';
+import { registerToolkitRoutes } from './recovery/routes.js';
+import { registerAPITokenRoutes } from './sessions/routes.js';
+import { registerAuditRoutes } from './audit/routes.js';
 
 export const WEB_DIST = resolve(import.meta.dirname, '..', 'web', 'dist');
 
@@ -91,6 +94,9 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   registerMFARoutes(app, ctx, 'contact');
   registerMFARoutes(app, ctx, 'staff');
   registerMFASettingsRoutes(app, ctx);
+  registerToolkitRoutes(app, ctx);
+  registerAPITokenRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
 
   const webDir = options.webDir === undefined ? WEB_DIST : options.webDir;
   const hasWeb = webDir !== null && existsSync(join(webDir, 'index.html'));

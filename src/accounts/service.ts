@@ -11,6 +11,7 @@ import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { levelAfterPassword, type SecondStepDecision } from '../mfa/sign-in.js';
 import { unlockSecondStep } from '../mfa/lockout.js';
+import { revokeStaffTokens } from '../sessions/api-tokens.js';
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.js';
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
 import * as store from './store.js';
@@ -387,7 +388,7 @@ export async function updateStaffMember(
     let tokensRevoked = 0;
     if (change.active === false) {
       sessionsRevoked = await sessions.endAllSessions(trx, 'staff', id);
-      for (const hook of deactivationHooks) tokensRevoked += await hook(ctx, trx, id);
+      tokensRevoked = await revokeStaffTokens(ctx, trx, id);
     }
     await appendAuditEvent(ctx, trx, {
       actor: actorOf(actor),
@@ -398,12 +399,6 @@ export async function updateStaffMember(
     });
     return (await store.findAccountByID(trx, 'staff', id))!;
   });
-}
-
-/** Other features (API tokens) revoke what a deactivated staff member held; returns counts. */
-let deactivationHooks: Array<(ctx: Context, trx: Executor, staffID: string) => Promise<number>> = [];
-export function onStaffDeactivated(hook: (ctx: Context, trx: Executor, staffID: string) => Promise<number>): void {
-  deactivationHooks = [...deactivationHooks, hook];
 }
 
 /** `portico admin create` / `staff create`: an account with a password, no email round trip. */

@@ -9,6 +9,9 @@ import { AppError } from '../http/errors.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../crypto/password.js';
 import { createStaffWithPassword, ensureFirstAdminSetupLink, type StaffRole } from '../accounts/service.js';
 import { verifyAuditChain } from '../audit/service.js';
+import { findAccountByEmail } from '../accounts/service.js';
+import { createAPIToken, SCOPES } from '../sessions/api-tokens.js';
+import { breakGlassReset } from '../recovery/break-glass.js';
 import { startServer } from './serve.js';
 
 export class CLIError extends Error {}
@@ -29,6 +32,8 @@ export const USAGE = `usage: portico <command>
   migrate                                 apply pending migrations and exit
   admin create --email E --name N         create an admin (password on stdin)
   staff create --email E --name N --role agent|supervisor|admin   (password on stdin)
+  token create --email STAFF_EMAIL --name N --scopes s1,s2 [--days 90]   print a new API token
+  mfa reset --email E --reason R [--staff]  break-glass MFA reset (audited as cli, admins emailed)
   audit verify                            check the audit chain (exit 1 if broken)`;
 
 async function readPassword(): Promise<string> {
@@ -122,6 +127,49 @@ export async function runCommand(words: string[], flags: Flags, config: Config):
       } finally {
         await rt.close();
       }
+    }
+    case 'token create': {
+      const email = checkEmail(need(flags.email, '--email'));
+      const name = need(flags.name, '--name');
+      const scopes = need(flags.scopes, '--scopes').split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = scopes.filter((x) => !(SCOPES as readonly string[]).includes(x));
+      if (bad.length) throw new CLIError(`--scopes: unknown scope ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
+      const days = flags.days === undefined ? 90 : Number(flags.days);
+      if (!Number.isInteger(days) || days < 1 || days > 365) throw new CLIError('--days must be a whole number from 1 to 365');
+      const rt = await createRuntime(config);
+      try {
+        const owner = await findAccountByEmail(rt.ctx, 'staff', email);
+        if (!owner || !owner.active) throw new CLIError(`no active staff member has email ${email}`);
+        const t = await createAPIToken(rt.ctx, { type: 'cli', id: null }, owner, { name, scopes, expiresInDays: days }, { ip: null, userAgent: 'portico-cli' });
+        await rt.ctx.mailer.deliverDue();
+        console.log(t.token);
+        console.error(`created API token ${t.id} for ${owner.email}, scopes ${t.scopes.join(',')}, expires ${t.expiresAt}; it is shown only now`);
+      } catch (error) {
+        if (error instanceof AppError) throw new CLIError(error.message);
+        throw error;
+      } finally {
+        await rt.close();
+      }
+      return 0;
+    }
+    case 'mfa reset': {
+      const email = checkEmail(need(flags.email, '--email'));
+      const reason = need(flags.reason, '--reason');
+      if (reason.length > 1000) throw new CLIError('--reason must be at most 1000 characters');
+      const rt = await createRuntime(config);
+      try {
+        const r = await breakGlassReset(rt.ctx, flags.staff ? 'staff' : 'contact', email, reason);
+        await rt.ctx.mailer.deliverDue();
+        console.log(
+          `reset MFA of ${email}: ${r.factorsRemoved} factors, ${r.recoveryCodesRemoved} recovery codes, ${r.rememberedDevicesRemoved} remembered devices removed; ${r.sessionsRevoked} sessions ended; a setup link was emailed (no waiting period: the break-glass is exempt)`,
+        );
+      } catch (error) {
+        if (error instanceof AppError) throw new CLIError(error.message);
+        throw error;
+      } finally {
+        await rt.close();
+      }
+      return 0;
     }
     case 'setup-link': {
       const rt = await createRuntime(config, { deliverMail: false });

@@ -2,12 +2,14 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { DB, Dialect } from './types.js';
 import * as m001 from './migrations/001-foundation.js';
 import * as m002 from './migrations/002-mfa.js';
+import * as m003 from './migrations/003-staff-toolkit.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
 const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }]> = [
   ['001-foundation', m001],
   ['002-mfa', m002],
+  ['003-staff-toolkit', m003],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */

@@ -184,7 +184,48 @@ export interface MFAAccountsTable {
   updated_at: string;
 }
 
+export interface TemporaryCodesTable {
+  id: string;
+  owner_kind: 'contact' | 'staff';
+  owner_id: string;
+  code_hash: string;
+  retire_factor_ids: string;
+  issued_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  voided_at: string | null;
+}
+
+export interface IdentityChecksTable {
+  id: string;
+  owner_kind: 'contact' | 'staff';
+  owner_id: string;
+  staff_id: string | null;
+  code_hash: string;
+  attempts: Generated<number>;
+  created_at: string;
+  expires_at: string;
+  verified_at: string | null;
+  used_at: string | null;
+}
+
+export interface APITokensTable {
+  id: string;
+  staff_id: string;
+  name: string;
+  token_hash: string;
+  scopes: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
+  temporary_codes: TemporaryCodesTable;
+  identity_checks: IdentityChecksTable;
+  api_tokens: APITokensTable;
   mfa_factors: MFAFactorsTable;
   recovery_codes: RecoveryCodesTable;
   remembered_devices: RememberedDevicesTable;

@@ -5,6 +5,7 @@ import { getAccount, type Account, type StaffRole } from '../accounts/service.js
 import * as sessions from '../sessions/service.js';
 import type { SessionKind, SessionLevel, SessionRow } from '../sessions/service.js';
 import { AppError } from './errors.js';
+import { resolveAPIToken } from '../sessions/api-tokens.js';
 import { readCookie, sessionCookieName } from './cookies.js';
 
 declare module 'fastify' {
@@ -78,13 +79,6 @@ export interface StaffRequirement {
   sessionOnly?: boolean;
 }
 
-/** Resolves API tokens; registered by the API-token feature. */
-export type BearerResolver = (ctx: Context, token: string) => Promise<{ account: Account; id: string; scopes: string[] } | null>;
-let bearerResolver: BearerResolver | null = null;
-export function setBearerResolver(r: BearerResolver): void {
-  bearerResolver = r;
-}
-
 /**
  * A staff member allowed to do something: by browser session (role, then step-up) or by API
  * token (its scopes, limited by its owner's current role; no step-up, no CSRF).
@@ -94,7 +88,7 @@ export async function requireStaff(ctx: Context, req: FastifyRequest, need: Staf
   let auth: StaffAuth;
   if (typeof authz === 'string' && /^Bearer\s+/i.test(authz)) {
     if (need.sessionOnly) throw new AppError('forbidden', 'This needs a signed-in staff member, not an API token');
-    const found = bearerResolver ? await bearerResolver(ctx, authz.replace(/^Bearer\s+/i, '').trim()) : null;
+    const found = await resolveAPIToken(ctx, authz.replace(/^Bearer\s+/i, '').trim());
     if (!found) throw new AppError('unauthenticated', 'The API token is not valid, expired or revoked');
     if (need.scope && !found.scopes.includes(need.scope)) throw new AppError('forbidden', `The API token lacks the ${need.scope} scope`);
     auth = { account: found.account, session: null, token: { id: found.id, scopes: found.scopes }, actor: { type: 'token', id: found.id } };

@@ -9,6 +9,7 @@ import { matchTOTPStep } from './totp.js';
 import { matchRecoveryCode } from './recovery-codes.js';
 import { verifyAuthentication } from './webauthn.js';
 import { ownerOf } from './lockout.js';
+import { consumeTemporaryCode } from './temporary-codes.js';
 
 /** What a person offers as their second step. */
 export type SecondFactorInput =
@@ -18,13 +19,6 @@ export type SecondFactorInput =
   | { method: 'webauthn'; response: AuthenticationResponseJSON };
 
 export type CheckResult = { ok: true; method: SecondFactorInput['method']; factorID: string | null } | { ok: false };
-
-/** Temporary access codes are checked by the staff toolkit, which registers itself here. */
-export type TemporaryCodeChecker = (ctx: Context, account: Account, code: string) => Promise<boolean>;
-let temporaryCodeChecker: TemporaryCodeChecker | null = null;
-export function setTemporaryCodeChecker(fn: TemporaryCodeChecker): void {
-  temporaryCodeChecker = fn;
-}
 
 /**
  * Checks one second-step answer against the account's factors and uses it up: a TOTP step, a
@@ -91,7 +85,7 @@ export async function checkSecondFactor(
       return advanced ? { ok: true, method: 'webauthn', factorID: factor.id } : { ok: false };
     }
     case 'temporary_code': {
-      const ok = temporaryCodeChecker ? await temporaryCodeChecker(ctx, account, input.code) : false;
+      const ok = await consumeTemporaryCode(ctx, account, input.code);
       return ok ? { ok: true, method: 'temporary_code', factorID: null } : { ok: false };
     }
   }

@@ -15,7 +15,7 @@ import type { NewSession } from '../sessions/service.js';
 import { getSettings, updateSettings, settingsSchema } from '../settings/service.js';
 import { listStaff as listStaffMembers } from '../accounts/store.js';
 import { templates } from '../notify/templates.js';
-import { stepUp, verifySecondStep, webauthnChallengeFor } from './sign-in.js';
+import { stepUp, useSetupLink, verifySecondStep, webauthnChallengeFor } from './sign-in.js';
 import type { SecondFactorInput } from './factor-check.js';
 import * as mfa from './service.js';
 
@@ -65,6 +65,12 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
   app.post(`${auth}/mfa/webauthn/options`, { schema: { tags, summary: 'Passkey request options for the pending sign-in' } }, async (req) => {
     const { session, account } = await requireSessionOf(ctx, req, kind, ['mfa']);
     return webauthnChallengeFor(ctx, session, account, 'sign_in');
+  });
+
+  app.post(`${auth}/setup-link`, { schema: { tags, summary: 'Use the emailed setup link in a pending sign-in', body: z.object({ token: z.string().min(1).max(256) }) } }, async (req, reply) => {
+    const { session, account } = await requireSessionOf(ctx, req, kind, ['mfa']);
+    const s = await useSetupLink(ctx, session, account, req.body.token, requestMeta(req));
+    return { state: 'enrollment_required', csrfToken: renewed(reply, req, s) };
   });
 
   // ---- step-up

@@ -18,6 +18,7 @@ import { generateRecoveryCode, hashRecoveryCode, RECOVERY_CODE_COUNT } from './r
 import { base32Secret, generateTOTPSecret, matchTOTPStep, totpQRSVG, totpURI } from './totp.js';
 import { authenticatorName, registrationOptions, verifyRegistration } from './webauthn.js';
 import { forgetRememberedDevices } from './remembered-devices.js';
+import { voidTemporaryCodes } from './temporary-codes.js';
 
 export interface FactorView {
   id: string;
@@ -204,12 +205,6 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
 
 // ------------------------------------------------------------------ after an enrollment
 
-/** Hooks run inside the enrollment transaction (the staff toolkit voids temporary codes). */
-let enrollmentHooks: Array<(ctx: Context, trx: Executor, account: Account) => Promise<void>> = [];
-export function onFactorEnrolled(hook: (ctx: Context, trx: Executor, account: Account) => Promise<void>): void {
-  enrollmentHooks = [...enrollmentHooks, hook];
-}
-
 /** Hashes a fresh set of recovery codes before a transaction that may hand them out. */
 async function prepareRecoveryCodes(ctx: Context, session: SessionRow, account: Account): Promise<Array<{ code: string; hash: string; id: string }> | null> {
   const hasFactors = (await store.countActiveFactors(ctx.db, ownerOf(account))) > 0;
@@ -243,7 +238,8 @@ async function afterFactorAdded(
     retired = await store.deleteFactors(trx, owner, ids);
   }
   if (state) await store.updateMFAAccount(trx, owner, { enrollment_required: 0, setup_required: 0, retire_factor_ids: null }, now);
-  for (const hook of enrollmentHooks) await hook(ctx, trx, account);
+  // An enrollment voids any temporary access code still outstanding.
+  await voidTemporaryCodes(ctx, trx, owner);
   let recoveryCodes: string[] | undefined;
   if (codes && (await store.countActiveFactors(trx, owner)) === 1) {
     await store.replaceRecoveryCodes(trx, owner, codes, now);

@@ -11,6 +11,8 @@ import { checkSecondFactor, type SecondFactorInput } from './factor-check.js';
 import { isRememberedDevice, rememberDevice } from './remembered-devices.js';
 import { authenticationOptions } from './webauthn.js';
 import { MINUTE } from '../clock.js';
+import { consumeEmailToken } from '../accounts/email-tokens.js';
+import { hasOutstandingTemporaryCode } from './temporary-codes.js';
 
 /** What the password step leads to: a full session, a second step, or enrollment first. */
 export interface SecondStepDecision {
@@ -38,12 +40,6 @@ export async function availableMethods(ctx: Context, account: Account): Promise<
   return methods;
 }
 
-/** Whether a staff-issued temporary access code is outstanding (the toolkit registers this). */
-let hasTemporaryCode: (ctx: Context, account: Account) => Promise<boolean> = async () => false;
-export function setTemporaryCodeLookup(fn: (ctx: Context, account: Account) => Promise<boolean>): void {
-  hasTemporaryCode = fn;
-}
-
 /**
  * Decides the session level after a correct password (PRODUCT.md §3, API.md sign-in states):
  * - a person with factors gets the second step, unless this browser is a remembered device
@@ -58,7 +54,7 @@ export async function levelAfterPassword(ctx: Context, account: Account, remembe
   const owner = ownerOf(account);
   const state = await store.findMFAAccount(ctx.db, owner);
   const factorCount = await store.countActiveFactors(ctx.db, owner);
-  const temporary = await hasTemporaryCode(ctx, account);
+  const temporary = await hasOutstandingTemporaryCode(ctx, account);
   // The policy is the help center's; staff who have factors always use them.
   const mfaOn = account.kind === 'staff' || settings.policy !== 'off';
   if (factorCount > 0 && mfaOn) {
@@ -166,5 +162,25 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
       meta,
       details: { method: result.method },
     });
+  });
+}
+
+/**
+ * The emailed setup link after a staff reset (API.md): in a sign-in that passed the password,
+ * the link's single-use token moves the session to enrollment-only. The password alone never
+ * does, and the link alone (without the password) never does either.
+ */
+export async function useSetupLink(ctx: Context, pending: SessionRow, account: Account, token: string, meta: RequestMeta): Promise<NewSession> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const t = await consumeEmailToken(ctx, trx, 'mfa_setup', token);
+    if (!t || t.subjectKind !== account.kind || t.subjectID !== account.id) throw new AppError('invalid_token', 'This setup link is not valid, was used already, or belongs to another account');
+    const session = await sessions.rotateSession(ctx, trx, pending, 'enrollment', meta, { stepUp: true });
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: account.kind, id: account.id },
+      action: 'mfa.setup_link.used',
+      ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+      meta,
+    });
+    return session;
   });
 }

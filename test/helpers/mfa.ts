@@ -36,3 +36,35 @@ export async function enrollTOTP(t: TestApp, client: Client, kind: 'contact' | '
 export function nextStep(t: TestApp): void {
   t.clock.advance(30_000);
 }
+
+export interface StaffWithMFA {
+  client: Client;
+  id: string;
+  email: string;
+  secret: Buffer;
+  /** Passes a fresh step-up (moves the clock one TOTP step so the code is new). */
+  stepUp(): Promise<void>;
+}
+
+/** A staff member signed in with a password and an enrolled authenticator app. */
+export async function staffWithMFA(t: TestApp, role: 'agent' | 'supervisor' | 'admin'): Promise<StaffWithMFA> {
+  const { createStaff, signInStaff } = await import('./app.js');
+  const account = await createStaff(t, role);
+  const client = await signInStaff(t, account.email);
+  const start = await client.post('/api/v1/staff-me/mfa/totp');
+  expect(start.statusCode, start.body).toBe(201);
+  const secret = secretFromBase32(start.json().secret);
+  const ok = await client.post(`/api/v1/staff-me/mfa/totp/${start.json().factorId}/confirm`, { code: codeFor(t, secret) });
+  expect(ok.statusCode, ok.body).toBe(200);
+  return {
+    client,
+    id: account.id,
+    email: account.email,
+    secret,
+    async stepUp() {
+      nextStep(t);
+      const r = await client.post('/api/v1/staff-auth/step-up', { method: 'totp', code: codeFor(t, secret) });
+      expect(r.statusCode, r.body).toBe(200);
+    },
+  };
+}

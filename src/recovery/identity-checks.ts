@@ -1,0 +1,91 @@
+import { MINUTE } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { generateDigits, generateID } from '../crypto/random.js';
+import { constantTimeEqual, deriveKey, hmacHex } from '../crypto/hash.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent, type Actor } from '../audit/service.js';
+import { render } from '../notify/templates.js';
+import type { Account } from '../accounts/store.js';
+import { recordCodeFailure } from '../mfa/lockout.js';
+
+/**
+ * Identity checks (PRODUCT.md §4.6): a 6-digit code emailed to the address on file, read back
+ * by the customer to the agent. The code lives 10 minutes and allows 5 tries; a confirmed check
+ * is good for one action within 30 minutes.
+ */
+export const CHECK_CODE_TTL = 10 * MINUTE;
+export const CHECK_VALID_FOR = 30 * MINUTE;
+const MAX_TRIES = 5;
+
+function hashCheckCode(ctx: Context, id: string, code: string): string {
+  return hmacHex(deriveKey(ctx.config.secretKey, 'identity-check'), `${id}:${code}`);
+}
+
+export async function startIdentityCheck(ctx: Context, actor: Actor, staffID: string | null, target: Account, meta: RequestMeta): Promise<{ id: string; expiresAt: string }> {
+  const now = ctx.clock.now();
+  const id = generateID('chk', now);
+  const code = generateDigits(6);
+  const expiresAt = new Date(now.getTime() + CHECK_CODE_TTL).toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('identity_checks')
+      .values({ id, owner_kind: target.kind, owner_id: target.id, staff_id: staffID, code_hash: hashCheckCode(ctx, id, code), created_at: now.toISOString(), expires_at: expiresAt, verified_at: null, used_at: null })
+      .execute();
+    await appendAuditEvent(ctx, trx, { actor, action: 'identity_check.sent', ...(target.kind === 'contact' ? { contactID: target.id } : { staffID: target.id }), meta, details: { checkId: id } });
+    await ctx.mailer.enqueue(
+      trx,
+      render({
+        to: target.email,
+        subject: `Your verification code: ${code}`,
+        lines: [
+          `Your verification code is ${code}.`,
+          'Read this code only to a support agent you are talking to about your account. Nobody from support will ever ask you for your password or your authenticator codes.',
+          'The code expires in 10 minutes.',
+        ],
+        notYou: 'If you are not talking to our support team right now, do not share this code with anyone, and let us know.',
+      }),
+    );
+  });
+  return { id, expiresAt };
+}
+
+/** The agent enters the code the customer read back. Wrong codes count against the check and the account. */
+export async function confirmIdentityCheck(ctx: Context, actor: Actor, target: Account, checkID: string, code: string, meta: RequestMeta): Promise<void> {
+  const nowISO = ctx.clock.now().toISOString();
+  const check = await ctx.db.selectFrom('identity_checks').selectAll().where('id', '=', checkID).where('owner_kind', '=', target.kind).where('owner_id', '=', target.id).executeTakeFirst();
+  if (!check) throw new AppError('not_found', 'No identity check has this id');
+  if (check.verified_at) throw new AppError('conflict', 'This identity check is already confirmed');
+  if (check.expires_at <= nowISO || Number(check.attempts) >= MAX_TRIES) throw new AppError('invalid_code', 'This identity check expired or ran out of tries: send a new code');
+  const ok = /^\d{6}$/.test(code) && constantTimeEqual(hashCheckCode(ctx, check.id, code), check.code_hash);
+  if (!ok) {
+    await ctx.db.updateTable('identity_checks').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('id', '=', check.id).execute();
+    await recordCodeFailure(ctx, target, meta, 'identity_check');
+    throw new AppError('invalid_code', 'That code does not match');
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('identity_checks').set({ verified_at: nowISO }).where('id', '=', check.id).where('verified_at', 'is', null).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new AppError('conflict', 'This identity check is already confirmed');
+    await appendAuditEvent(ctx, trx, { actor, action: 'identity_check.confirmed', ...(target.kind === 'contact' ? { contactID: target.id } : { staffID: target.id }), meta, details: { checkId: check.id } });
+  });
+}
+
+/**
+ * Uses a confirmed check up for one action, inside that action's transaction. Conditional: a
+ * check that was used, is not confirmed, is older than 30 minutes or belongs to someone else
+ * does not pass.
+ */
+export async function consumeIdentityCheck(ctx: Context, trx: Executor, target: Account, checkID: string): Promise<boolean> {
+  const now = ctx.clock.now();
+  const r = await trx
+    .updateTable('identity_checks')
+    .set({ used_at: now.toISOString() })
+    .where('id', '=', checkID)
+    .where('owner_kind', '=', target.kind)
+    .where('owner_id', '=', target.id)
+    .where('verified_at', 'is not', null)
+    .where('verified_at', '>', new Date(now.getTime() - CHECK_VALID_FOR).toISOString())
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

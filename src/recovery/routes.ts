@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
+import type { Context } from '../context.js';
+import type { App } from '../http/types.js';
+import { AppError } from '../http/errors.js';
+import { requireStaff, type StaffAuth } from '../http/guards.js';
+import { requestMeta } from '../http/request-meta.js';
+import { reasonSchema } from '../http/schemas.js';
+import { getAccount, type Account } from '../accounts/service.js';
+import * as toolkit from './service.js';
+import { confirmIdentityCheck, startIdentityCheck } from './identity-checks.js';
+
+const verificationSchema = z
+  .object({
+    method: z.enum(['email_code', 'callback', 'other', 'none']),
+    checkId: z.string().max(100).optional(),
+    note: z.string().max(500).optional(),
+  })
+  .default({ method: 'none' });
+
+const actionBody = z.object({ reason: reasonSchema, verification: verificationSchema });
+const idParams = z.object({ id: z.string().max(100) });
+
+type TargetKind = 'contact' | 'staff';
+
+/**
+ * The staff MFA toolkit (PRODUCT.md §4, API.md "Staff MFA toolkit") for contacts under
+ * /contacts/{id} and, for admins, staff under /staff/{id}. Each action: the right role or
+ * scope, a step-up over a browser session, never on one's own account, a reason, an optional
+ * identity check, one transaction with its audit entry, and an email to the person.
+ */
+export function registerToolkitRoutes(app: App, ctx: Context): void {
+  for (const kind of ['contact', 'staff'] as const) registerFor(app, ctx, kind);
+}
+
+function registerFor(app: App, ctx: Context, kind: TargetKind): void {
+  const base = kind === 'contact' ? '/api/v1/contacts/:id' : '/api/v1/staff/:id';
+  const tags = ['staff MFA toolkit'];
+  const prefix = kind === 'contact' ? 'ct_' : 'st_';
+  const manageScope = kind === 'contact' ? 'mfa:manage' : 'staff:manage';
+  const manageRole = kind === 'contact' ? 'supervisor' : 'admin';
+
+  async function target(id: string): Promise<Account> {
+    const t = id.startsWith(prefix) ? await getAccount(ctx, kind, id) : null;
+    if (!t) throw new AppError('not_found', `No ${kind === 'contact' ? 'contact' : 'staff member'} has this id`);
+    return t;
+  }
+
+  /** The guards every action shares; returns who acts on whom. */
+  async function begin(req: FastifyRequest, id: string, body: { reason: string; verification?: toolkit.Verification }): Promise<{ auth: StaffAuth; action: toolkit.StaffAction }> {
+    const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope, stepUp: true });
+    const t = await target(id);
+    if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot run MFA actions on your own account; ask another admin');
+    return {
+      auth,
+      action: {
+        actor: auth.actor,
+        actorLabel: 'our support team',
+        target: t,
+        reason: body.reason,
+        verification: body.verification ?? { method: 'none' },
+        meta: requestMeta(req),
+      },
+    };
+  }
+
+  app.get(`${base}/mfa`, { schema: { tags, params: idParams, summary: 'The Security panel' } }, async (req) => {
+    await requireStaff(ctx, req, kind === 'contact' ? { scope: 'contacts:read' } : { minRole: 'admin', scope: 'staff:manage' });
+    return toolkit.securityPanel(ctx, await target(req.params.id));
+  });
+
+  app.post(
+    `${base}/mfa/reset`,
+    { schema: { tags, params: idParams, body: actionBody.extend({ requireEnrollment: z.boolean().default(true) }) } },
+    async (req) => {
+      const { action } = await begin(req, req.params.id, req.body);
+      return toolkit.resetMFA(ctx, action, req.body.requireEnrollment);
+    },
+  );
+
+  app.delete(
+    `${base}/mfa/factors/:factorId`,
+    { schema: { tags, params: z.object({ id: z.string().max(100), factorId: z.string().max(100) }), body: actionBody.extend({ revokeSessions: z.boolean().default(true) }) } },
+    async (req) => {
+      const { action } = await begin(req, req.params.id, req.body);
+      return toolkit.removeFactor(ctx, action, req.params.factorId, req.body.revokeSessions);
+    },
+  );
+
+  app.post(`${base}/mfa/require-enrollment`, { schema: { tags, params: idParams, body: actionBody } }, async (req) => {
+    const { action } = await begin(req, req.params.id, req.body);
+    return toolkit.requireEnrollment(ctx, action);
+  });
+
+  app.delete(`${base}/mfa/require-enrollment`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+    const { action } = await begin(req, req.params.id, req.body);
+    return toolkit.cancelRequiredEnrollment(ctx, action);
+  });
+
+  app.post(
+    `${base}/mfa/temporary-codes`,
+    { schema: { tags, params: idParams, body: actionBody.extend({ ttlMinutes: z.number().int().min(1).max(4320).default(60) }) } },
+    async (req, reply) => {
+      const { action } = await begin(req, req.params.id, req.body);
+      reply.code(201);
+      return toolkit.issueTemporaryAccessCode(ctx, action, req.body.ttlMinutes);
+    },
+  );
+
+  app.post(`${base}/mfa/unlock`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+    const { action } = await begin(req, req.params.id, req.body);
+    return toolkit.unlockAccount(ctx, action);
+  });
+
+  app.post(`${base}/sessions/revoke`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+    const { action } = await begin(req, req.params.id, req.body);
+    return toolkit.revokeAllSessions(ctx, action);
+  });
+
+  app.post(`${base}/remembered-devices/revoke`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+    const { action } = await begin(req, req.params.id, req.body);
+    return toolkit.revokeRememberedDevices(ctx, action);
+  });
+
+  app.post(`${base}/identity-checks`, { schema: { tags, params: idParams, body: z.object({}).passthrough().optional() } }, async (req, reply) => {
+    const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope });
+    const t = await target(req.params.id);
+    if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot verify your own identity');
+    reply.code(201);
+    return startIdentityCheck(ctx, auth.actor, auth.account.id, t, requestMeta(req));
+  });
+
+  app.post(
+    `${base}/identity-checks/:checkId/confirm`,
+    { schema: { tags, params: z.object({ id: z.string().max(100), checkId: z.string().max(100) }), body: z.object({ code: z.string().trim().max(20) }) } },
+    async (req) => {
+      const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope });
+      await confirmIdentityCheck(ctx, auth.actor, await target(req.params.id), req.params.checkId, req.body.code, requestMeta(req));
+      return { verified: true };
+    },
+  );
+}

@@ -1,0 +1,264 @@
+import { DAY } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent, type Actor } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import type { Account } from '../accounts/store.js';
+import { link } from '../accounts/service.js';
+import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
+import * as sessions from '../sessions/service.js';
+import { getSettings } from '../settings/service.js';
+import * as mfaStore from '../mfa/store.js';
+import { lockState, ownerOf, unlockSecondStep } from '../mfa/lockout.js';
+import { forgetRememberedDevices } from '../mfa/remembered-devices.js';
+import { issueTemporaryCode, voidTemporaryCodes } from '../mfa/temporary-codes.js';
+import { authenticatorName } from '../mfa/webauthn.js';
+import { consumeIdentityCheck } from './identity-checks.js';
+
+/** How the staff member checked who they were talking to (API.md `verification`). */
+export interface Verification {
+  method: 'email_code' | 'callback' | 'other' | 'none';
+  checkId?: string;
+  note?: string;
+}
+
+/** Who acts, on whom, why, and how they checked: every toolkit action carries all four. */
+export interface StaffAction {
+  actor: Actor;
+  /** Shown to the customer in emails: "our support team", or "an operator" for the CLI. */
+  actorLabel: string;
+  target: Account;
+  reason: string;
+  verification: Verification;
+  meta: RequestMeta;
+}
+
+function targetColumns(a: Account): { contactID?: string; staffID?: string } {
+  return a.kind === 'contact' ? { contactID: a.id } : { staffID: a.id };
+}
+
+/**
+ * Checks the identity-check rules before an action and returns what the audit entry records.
+ * An `email_code` names a confirmed check of this person, used up inside the action's
+ * transaction; when the admin setting requires it, a person with factors can only be acted on
+ * after such a check.
+ */
+async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): Promise<Record<string, unknown>> {
+  const v = a.verification;
+  const settings = await getSettings(ctx, trx);
+  if (a.actor.type !== 'cli' && settings.requireEmailVerification && v.method !== 'email_code') {
+    if ((await mfaStore.countActiveFactors(trx, ownerOf(a.target))) > 0) {
+      throw new AppError('verification_required', 'Confirm the customer\'s identity with an emailed code first (identity check)');
+    }
+  }
+  if (v.method === 'email_code') {
+    if (!v.checkId || !(await consumeIdentityCheck(ctx, trx, a.target, v.checkId))) {
+      throw new AppError('invalid_input', 'verification.checkId must name a confirmed, unused identity check of this person from the last 30 minutes');
+    }
+  }
+  return { method: v.method, ...(v.checkId ? { checkId: v.checkId } : {}), ...(v.note ? { note: v.note.slice(0, 500) } : {}) };
+}
+
+async function audit(ctx: Context, trx: Executor, a: StaffAction, action: string, verification: Record<string, unknown> | null, details: Record<string, unknown>): Promise<void> {
+  await appendAuditEvent(ctx, trx, { actor: a.actor, action, ...targetColumns(a.target), reason: a.reason, verification, meta: a.meta, details });
+}
+
+function notice(ctx: Context, a: StaffAction, subject: string, lines: string[], action?: { label: string; url: string }) {
+  return templates.securityNotice(a.target.email, subject, lines, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, action);
+}
+
+const setupPath = (a: Account) => (a.kind === 'staff' ? '/admin/setup-mfa' : '/setup-mfa');
+
+export interface ResetResult {
+  factorsRemoved: number;
+  recoveryCodesRemoved: number;
+  rememberedDevicesRemoved: number;
+  sessionsRevoked: number;
+  enrollmentRequired: boolean;
+}
+
+/**
+ * Reset MFA (PRODUCT.md §4.1): every factor, recovery code, remembered device and temporary
+ * code goes, every session ends, and — with setup required — the password alone can never
+ * enroll again: the emailed single-use setup link (24 hours) or a temporary code must.
+ * One transaction: two staff resetting at once, or a reset racing an enrollment, end in one
+ * of the serial orders.
+ */
+export async function resetMFA(ctx: Context, a: StaffAction, requireEnrollment: boolean): Promise<ResetResult> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
+    const owner = ownerOf(a.target);
+    const now = ctx.clock.now().toISOString();
+    const factorsRemoved = await mfaStore.deleteFactors(trx, owner);
+    const recoveryCodesRemoved = await mfaStore.deleteRecoveryCodes(trx, owner);
+    const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
+    const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
+    await voidTemporaryCodes(ctx, trx, owner);
+    await unlockSecondStep(ctx, trx, owner);
+    await mfaStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
+    let setupURL: string | null = null;
+    if (requireEnrollment) {
+      const token = await issueEmailToken(ctx, trx, 'mfa_setup', a.target.kind, a.target.id, DAY);
+      setupURL = link(ctx, `${setupPath(a.target)}?token=${token}`);
+    } else {
+      await voidEmailTokens(ctx, trx, 'mfa_setup', a.target.kind, a.target.id);
+    }
+    const result = { factorsRemoved, recoveryCodesRemoved, rememberedDevicesRemoved, sessionsRevoked, enrollmentRequired: requireEnrollment };
+    await audit(ctx, trx, a, 'mfa.reset', verification, result);
+    await ctx.mailer.enqueue(
+      trx,
+      notice(
+        ctx,
+        a,
+        'Your two-step verification was reset',
+        [
+          `Our support team reset the two-step verification of your account: ${factorsRemoved} sign-in method${factorsRemoved === 1 ? '' : 's'} and your recovery codes were removed, and you were signed out everywhere.`,
+          ...(setupURL ? ['To sign in again, enter your password and then open this setup link (it works once, within 24 hours) to set up a new authenticator.'] : []),
+        ],
+        setupURL ? { label: 'Set up two-step verification', url: setupURL } : undefined,
+      ),
+    );
+    return result;
+  });
+}
+
+/** Remove one authenticator (PRODUCT.md §4.2). Removing the last one is a reset with setup required. */
+export async function removeFactor(ctx: Context, a: StaffAction, factorID: string, revokeSessions: boolean): Promise<{ factorsRemoved: number; sessionsRevoked: number }> {
+  const owner = ownerOf(a.target);
+  const factors = await mfaStore.listFactors(ctx.db, owner);
+  if (!factors.some((f) => f.id === factorID)) throw new AppError('not_found', 'This person has no factor with this id');
+  if (factors.length === 1) {
+    // Without any factor left, a password alone must not enroll a new one: treat it as a reset.
+    const r = await resetMFA(ctx, a, true);
+    return { factorsRemoved: r.factorsRemoved, sessionsRevoked: r.sessionsRevoked };
+  }
+  return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
+    const factor = await mfaStore.findFactor(trx, owner, factorID);
+    if (!factor || !(await mfaStore.deleteFactor(trx, owner, factorID))) throw new AppError('not_found', 'This person has no factor with this id');
+    const sessionsRevoked = revokeSessions ? await sessions.endAllSessions(trx, a.target.kind, a.target.id) : 0;
+    await audit(ctx, trx, a, 'mfa.factor.removed_by_staff', verification, { factorId: factorID, type: factor.type, name: factor.name, sessionsRevoked });
+    await ctx.mailer.enqueue(trx, notice(ctx, a, 'A sign-in method was removed from your account', [`Our support team removed "${factor.name}" from your account's two-step verification${sessionsRevoked ? ' and signed you out everywhere' : ''}.`]));
+    return { factorsRemoved: 1, sessionsRevoked };
+  });
+}
+
+/**
+ * Require MFA setup at next sign-in (PRODUCT.md §4.3): signs out everywhere, forgets
+ * remembered devices, and marks today's factors for retirement once a new one is enrolled.
+ */
+export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number; rememberedDevicesRemoved: number }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
+    const owner = ownerOf(a.target);
+    const factors = await mfaStore.listFactors(trx, owner);
+    if (!factors.length) throw new AppError('conflict', 'This person has no factor to replace; use Reset MFA with setup required instead');
+    await mfaStore.updateMFAAccount(trx, owner, { enrollment_required: 1, retire_factor_ids: JSON.stringify(factors.map((f) => f.id)) }, ctx.clock.now().toISOString());
+    const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
+    const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
+    const result = { sessionsRevoked, rememberedDevicesRemoved };
+    await audit(ctx, trx, a, 'mfa.enrollment_required', verification, { ...result, factorsToRetire: factors.length });
+    await ctx.mailer.enqueue(
+      trx,
+      notice(ctx, a, 'Set up two-step verification again at your next sign-in', [
+        'Our support team asked you to set up two-step verification again. At your next sign-in, confirm with a method you still have (or a temporary access code from support), then add a new one; your current methods are then removed.',
+      ]),
+    );
+    return result;
+  });
+}
+
+export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Promise<{ cancelled: true }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const owner = ownerOf(a.target);
+    const r = await trx
+      .updateTable('mfa_accounts')
+      .set({ enrollment_required: 0, retire_factor_ids: null, updated_at: ctx.clock.now().toISOString() })
+      .where('owner_kind', '=', owner.kind)
+      .where('owner_id', '=', owner.id)
+      .where('enrollment_required', '=', 1)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new AppError('not_found', 'No required enrollment is pending for this person');
+    await audit(ctx, trx, a, 'mfa.enrollment_required.cancelled', null, {});
+    return { cancelled: true as const };
+  });
+}
+
+/** Temporary access code (PRODUCT.md §4.4). The code is returned once and appears nowhere else. */
+export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttlMinutes: number): Promise<{ code: string; expiresAt: string }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
+    const issued = await issueTemporaryCode(ctx, trx, ownerOf(a.target), a.actor.id, ttlMinutes);
+    await audit(ctx, trx, a, 'mfa.temporary_code.issued', verification, { expiresAt: issued.expiresAt, ttlMinutes });
+    await ctx.mailer.enqueue(
+      trx,
+      notice(ctx, a, 'A temporary access code was issued for your account', [
+        `Our support team issued a temporary access code for your account, valid until ${issued.expiresAt.replace('T', ' ').slice(0, 16)} UTC. It lets you sign in once to set up a new sign-in method; your current methods are then removed.`,
+      ]),
+    );
+    return issued;
+  });
+}
+
+export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unlocked: boolean }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const unlocked = await unlockSecondStep(ctx, trx, ownerOf(a.target));
+    await audit(ctx, trx, a, 'mfa.unlocked', null, { wasLocked: unlocked });
+    if (unlocked) await ctx.mailer.enqueue(trx, notice(ctx, a, 'Two-step verification unlocked', ['Our support team unlocked the second sign-in step of your account.']));
+    return { unlocked };
+  });
+}
+
+export async function revokeAllSessions(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
+    await audit(ctx, trx, a, 'sessions.revoked_by_staff', null, { sessionsRevoked });
+    await ctx.mailer.enqueue(trx, notice(ctx, a, 'You were signed out everywhere', ['Our support team signed your account out on every device.']));
+    return { sessionsRevoked };
+  });
+}
+
+export async function revokeRememberedDevices(ctx: Context, a: StaffAction): Promise<{ rememberedDevicesRemoved: number }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
+    await audit(ctx, trx, a, 'mfa.remembered_devices.revoked_by_staff', null, { rememberedDevicesRemoved });
+    await ctx.mailer.enqueue(trx, notice(ctx, a, 'Remembered browsers were forgotten', ['Our support team removed every remembered browser from your account: each will ask for your second step again.']));
+    return { rememberedDevicesRemoved };
+  });
+}
+
+/** The Security panel (PRODUCT.md §4): everything staff need to see before acting. */
+export async function securityPanel(ctx: Context, target: Account) {
+  const owner = ownerOf(target);
+  const now = ctx.clock.now().toISOString();
+  const [factors, codesLeft, devices, state, lock, active, temp] = await Promise.all([
+    mfaStore.listFactors(ctx.db, owner),
+    mfaStore.countUnusedRecoveryCodes(ctx.db, owner),
+    mfaStore.listRememberedDevices(ctx.db, owner, now),
+    mfaStore.findMFAAccount(ctx.db, owner),
+    lockState(ctx, owner),
+    sessions.listActiveSessions(ctx, ctx.db, target.kind, target.id),
+    ctx.db.selectFrom('temporary_codes').select(['expires_at']).where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).where('used_at', 'is', null).where('voided_at', 'is', null).where('expires_at', '>', now).executeTakeFirst(),
+  ]);
+  return {
+    enrolled: factors.length > 0,
+    enrollmentRequired: state?.enrollment_required === 1 || state?.setup_required === 1,
+    setupLinkRequired: state?.setup_required === 1,
+    locked: lock.locked,
+    lock: { hard: lock.hard, until: lock.until, consecutiveFailures: lock.failures },
+    factors: factors.map((f) => ({
+      id: f.id,
+      type: f.type,
+      name: f.name,
+      createdAt: f.createdAt,
+      lastUsedAt: f.lastUsedAt,
+      ...(f.type === 'webauthn' ? { authenticator: authenticatorName(f.aaguid), backedUp: f.backedUp } : {}),
+    })),
+    recoveryCodesLeft: factors.length ? codesLeft : 0,
+    rememberedDevices: devices.map((d) => ({ id: d.id, browser: d.browser, createdAt: d.created_at, lastUsedAt: d.last_used_at })),
+    activeSessions: active.filter((s) => s.level === 'full').map((s) => ({ createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, ip: s.ip, userAgent: s.userAgent })),
+    temporaryCode: temp ? { expiresAt: temp.expires_at } : null,
+    pendingActions: [] as unknown[],
+  };
+}

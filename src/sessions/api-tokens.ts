@@ -1,0 +1,112 @@
+import { DAY } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { generateID, generateToken } from '../crypto/random.js';
+import { hashToken } from '../crypto/hash.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent, type Actor } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import type { Account, StaffRole } from '../accounts/store.js';
+import { findAccountByID, listStaff } from '../accounts/store.js';
+
+export const SCOPES = ['contacts:read', 'contacts:write', 'mfa:manage', 'mfa:bulk', 'audit:read', 'settings:write', 'staff:manage', 'tickets:read', 'tickets:write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** What each role may do; a token's scopes are cut down to its owner's current role. */
+export const ROLE_SCOPES: Record<StaffRole, readonly Scope[]> = {
+  agent: ['contacts:read', 'contacts:write', 'tickets:read', 'tickets:write', 'audit:read'],
+  supervisor: ['contacts:read', 'contacts:write', 'tickets:read', 'tickets:write', 'audit:read', 'mfa:manage'],
+  admin: SCOPES,
+};
+
+export interface APIToken {
+  id: string;
+  staffId: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/**
+ * Creates an API token for a staff member. The token (`pt_…`) is returned once; only its
+ * SHA-256 is stored. Every admin is emailed, so a new token never goes unnoticed.
+ */
+export async function createAPIToken(
+  ctx: Context,
+  actor: Actor,
+  owner: Account,
+  input: { name: string; scopes: string[]; expiresInDays: number },
+  meta: RequestMeta,
+): Promise<{ id: string; token: string; expiresAt: string; scopes: string[] }> {
+  const unknown = input.scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown.length) throw new AppError('invalid_input', `Unknown scopes: ${unknown.join(', ')}`);
+  if (!owner.active || owner.kind !== 'staff') throw new AppError('invalid_input', 'Tokens belong to active staff members');
+  const beyondRole = input.scopes.filter((s) => !ROLE_SCOPES[owner.role!].includes(s as Scope));
+  if (beyondRole.length) throw new AppError('invalid_input', `A ${owner.role} cannot hold: ${beyondRole.join(', ')}`);
+  const now = ctx.clock.now();
+  const token = `pt_${generateToken()}`;
+  const id = generateID('tok', now);
+  const expiresAt = new Date(now.getTime() + input.expiresInDays * DAY).toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('api_tokens')
+      .values({ id, staff_id: owner.id, name: input.name, token_hash: hashToken(token), scopes: JSON.stringify([...new Set(input.scopes)]), created_at: now.toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null })
+      .execute();
+    await appendAuditEvent(ctx, trx, { actor, action: 'api_token.created', staffID: owner.id, meta, details: { tokenId: id, name: input.name, scopes: input.scopes, expiresAt } });
+    for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
+      await ctx.mailer.enqueue(
+        trx,
+        templates.securityNotice(admin.email, `API token "${input.name}" created`, [`An API token "${input.name}" for ${owner.name} (${owner.email}) was created with scopes: ${input.scopes.join(', ')}. It expires ${expiresAt.slice(0, 10)}.`], {
+          at: now,
+          ...meta,
+          actor: actor.type === 'cli' ? 'an operator on the server (CLI)' : 'an admin',
+        }),
+      );
+    }
+  });
+  return { id, token, expiresAt, scopes: input.scopes };
+}
+
+function present(r: { id: string; staff_id: string; name: string; scopes: string; created_at: string; expires_at: string; last_used_at: string | null; revoked_at: string | null }): APIToken {
+  return { id: r.id, staffId: r.staff_id, name: r.name, scopes: JSON.parse(r.scopes), createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+}
+
+export async function listAPITokens(ctx: Context): Promise<APIToken[]> {
+  const rows = await ctx.db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').execute();
+  return rows.map(present);
+}
+
+export async function revokeAPIToken(ctx: Context, actor: Actor, id: string, meta: RequestMeta): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('api_tokens').set({ revoked_at: ctx.clock.now().toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).returning(['staff_id']).executeTakeFirst();
+    if (!r) throw new AppError('not_found', 'No active API token has this id');
+    await appendAuditEvent(ctx, trx, { actor, action: 'api_token.revoked', staffID: r.staff_id, meta, details: { tokenId: id } });
+  });
+}
+
+/** Revokes every token of a staff member (deactivation); returns how many. */
+export async function revokeStaffTokens(ctx: Context, trx: Executor, staffID: string): Promise<number> {
+  const r = await trx.updateTable('api_tokens').set({ revoked_at: ctx.clock.now().toISOString() }).where('staff_id', '=', staffID).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
+ * Resolves a bearer token: found by its hash (so the token itself is never compared), live,
+ * its owner active; the scopes it holds are those its owner's current role still allows.
+ */
+export async function resolveAPIToken(ctx: Context, token: string): Promise<{ account: Account; id: string; scopes: string[] } | null> {
+  if (!token.startsWith('pt_') || token.length > 100) return null;
+  const now = ctx.clock.now();
+  const row = await ctx.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  if (!row || row.revoked_at || row.expires_at <= now.toISOString()) return null;
+  const account = await findAccountByID(ctx.db, 'staff', row.staff_id);
+  if (!account || !account.active) return null;
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
+    await ctx.db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+  }
+  const scopes = (JSON.parse(row.scopes) as string[]).filter((s) => ROLE_SCOPES[account.role!].includes(s as Scope));
+  return { account, id: row.id, scopes };
+}

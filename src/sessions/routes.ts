@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import type { App } from '../http/types.js';
+import { AppError } from '../http/errors.js';
+import { requireStaff } from '../http/guards.js';
+import { requestMeta } from '../http/request-meta.js';
+import { getAccount } from '../accounts/service.js';
+import { createAPIToken, listAPITokens, revokeAPIToken, SCOPES } from './api-tokens.js';
+
+/** API tokens: admins manage them from a signed-in console session with a fresh step-up. */
+export function registerAPITokenRoutes(app: App, ctx: Context): void {
+  const tags = ['API tokens'];
+  app.get('/api/v1/api-tokens', { schema: { tags } }, async (req) => {
+    await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true });
+    return { items: await listAPITokens(ctx), nextCursor: null };
+  });
+
+  app.post(
+    '/api/v1/api-tokens',
+    {
+      schema: {
+        tags,
+        body: z.object({
+          name: z.string().trim().min(1).max(100),
+          scopes: z.array(z.enum(SCOPES)).min(1),
+          expiresInDays: z.number().int().min(1).max(365).default(90),
+          /** The staff member the token acts as (default: the admin creating it). */
+          staffId: z.string().max(100).optional(),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const auth = await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true, stepUp: true });
+      const owner = req.body.staffId ? await getAccount(ctx, 'staff', req.body.staffId) : auth.account;
+      if (!owner) throw new AppError('not_found', 'No staff member has this id');
+      const created = await createAPIToken(ctx, auth.actor, owner, req.body, requestMeta(req));
+      reply.code(201);
+      return created;
+    },
+  );
+
+  app.delete('/api/v1/api-tokens/:id', { schema: { tags, params: z.object({ id: z.string().max(100) }) } }, async (req, reply) => {
+    const auth = await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true, stepUp: true });
+    await revokeAPIToken(ctx, auth.actor, req.params.id, requestMeta(req));
+    reply.code(204).send();
+  });
+}
