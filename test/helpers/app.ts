@@ -26,6 +26,8 @@ export interface TestApp {
   mail: MailSink;
   /** A new browser-like client with its own cookie jar. */
   client(): Client;
+  /** Environment for a `portico` CLI process on this same database, key and mail sink. */
+  cliEnv(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     mail,
     client: () => new Client(app),
+    cliEnv() {
+      let url = config.databaseURL;
+      if (schema) {
+        const u = new URL(url);
+        u.searchParams.set('options', `-c search_path=${schema},public`);
+        url = u.toString();
+      }
+      return { DATABASE_URL: url, PORTICO_SECRET_KEY: config.secretKey.toString('base64'), SMTP_URL: smtpURL, PORTICO_DATA_DIR: dir, LOG_LEVEL: 'silent' };
+    },
     async close() {
       await app.close();
       await rt.close();
