@@ -3,6 +3,7 @@ import type { DB, Dialect } from './types.js';
 import * as m001 from './migrations/001-foundation.js';
 import * as m002 from './migrations/002-mfa.js';
 import * as m003 from './migrations/003-staff-toolkit.js';
+import * as m004 from './migrations/004-incident-response.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
@@ -10,6 +11,7 @@ const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }
   ['001-foundation', m001],
   ['002-mfa', m002],
   ['003-staff-toolkit', m003],
+  ['004-incident-response', m004],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */

@@ -195,6 +195,8 @@ export interface TemporaryCodesTable {
   expires_at: string;
   used_at: string | null;
   voided_at: string | null;
+  /** Set when the waiting period delays the code: unusable before this time. */
+  valid_from: string | null;
 }
 
 export interface IdentityChecksTable {
@@ -222,7 +224,56 @@ export interface APITokensTable {
   revoked_at: string | null;
 }
 
+export interface BulkJobsTable {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
+  filter: string;
+  reason: string;
+  require_enrollment: number;
+  actor_type: 'staff' | 'token' | 'cli';
+  actor_id: string | null;
+  total: number;
+  done: Generated<number>;
+  failed: Generated<number>;
+  unknown_emails: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+export interface BulkJobItemsTable {
+  seq: Generated<number>;
+  job_id: string;
+  contact_id: string;
+  status: 'pending' | 'done' | 'failed' | 'skipped';
+  error: string | null;
+  finished_at: string | null;
+}
+
+export interface PendingActionsTable {
+  id: string;
+  kind: 'reset' | 'temporary_code' | 'remove_factor';
+  owner_kind: 'contact' | 'staff';
+  owner_id: string;
+  params: string;
+  reason: string;
+  verification: string | null;
+  actor_type: 'staff' | 'token' | 'cli' | 'contact' | 'system';
+  actor_id: string | null;
+  status: 'pending' | 'done' | 'cancelled' | 'failed';
+  created_at: string;
+  effective_at: string;
+  finished_at: string | null;
+  cancelled_by: string | null;
+  cancel_token_hash: string;
+}
+
 export interface Database {
+  bulk_jobs: BulkJobsTable;
+  bulk_job_items: BulkJobItemsTable;
+  pending_actions: PendingActionsTable;
   temporary_codes: TemporaryCodesTable;
   identity_checks: IdentityChecksTable;
   api_tokens: APITokensTable;
