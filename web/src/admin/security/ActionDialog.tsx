@@ -1,0 +1,145 @@
+import { BACKDROP, DIALOG } from './dialog-style.js';
+import { useState, type ReactNode } from 'react';
+import { Field } from '../../shared/Field.js';
+import { FormError } from '../../shared/FormError.js';
+import { useAction } from '../../shared/useAction.js';
+import { ACTION_TITLES, TAKES_VERIFICATION, TTL_CHOICES, describeAction, summarize, type ActionKind, type ActionOptions } from './describe.js';
+import { IdentityCheck, type IdentityCheckValue } from './IdentityCheck.js';
+import { TemporaryCodeDisplay } from './TemporaryCodeDisplay.js';
+import { toolkitApi, type ActionResult, type PanelFactor, type SecurityPanelData, type Target } from './toolkit-api.js';
+import { useStepUp } from './useStepUp.js';
+
+interface Props {
+  target: Target;
+  kind: ActionKind;
+  panel: SecurityPanelData;
+  factor?: PanelFactor;
+  /** Called when the dialog closes; `changed` when the action ran. */
+  onClose(changed: boolean): void;
+}
+
+function call(kind: ActionKind, t: Target, reason: string, ic: IdentityCheckValue, o: ActionOptions, factor?: PanelFactor): Promise<ActionResult> {
+  const verification = ic.verification;
+  switch (kind) {
+    case 'reset':
+      return toolkitApi.reset(t, { reason, verification, requireEnrollment: o.requireEnrollment });
+    case 'removeFactor':
+      return toolkitApi.removeFactor(t, factor!.id, { reason, verification, revokeSessions: o.revokeSessions });
+    case 'requireEnrollment':
+      return toolkitApi.requireEnrollment(t, { reason, verification });
+    case 'cancelEnrollment':
+      return toolkitApi.cancelRequiredEnrollment(t, { reason });
+    case 'temporaryCode':
+      return toolkitApi.temporaryCode(t, { reason, verification, ttlMinutes: o.ttlMinutes });
+    case 'revokeSessions':
+      return toolkitApi.revokeSessions(t, { reason });
+    case 'revokeDevices':
+      return toolkitApi.revokeRememberedDevices(t, { reason });
+    case 'unlock':
+      return toolkitApi.unlock(t, { reason });
+  }
+}
+
+/**
+ * One toolkit action: what it will change (from the panel data), a required reason, the
+ * identity check, the step-up when the API asks for it, then a summary of what changed.
+ */
+export function ActionDialog({ target, kind, panel, factor, onClose }: Props): ReactNode {
+  const person = target.kind === 'contact' ? 'the customer' : 'the staff member';
+  const [reason, setReason] = useState('');
+  const [options, setOptions] = useState<ActionOptions>({ requireEnrollment: true, revokeSessions: true, ttlMinutes: 60 });
+  const [check, setCheck] = useState<IdentityCheckValue>({ verification: { method: 'none' }, ready: true });
+  const [result, setResult] = useState<ActionResult | null>(null);
+  const action = useAction();
+  const stepUp = useStepUp();
+  const title = kind === 'removeFactor' && factor ? `Remove ${factor.name}` : ACTION_TITLES[kind];
+  const changes = describeAction(kind, panel, options, factor, person);
+  const takesCheck = TAKES_VERIFICATION.has(kind);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    await action.run(async () => setResult(await stepUp.guard(() => call(kind, target, reason.trim(), check, options, factor))));
+  }
+
+  if (result) {
+    const code = typeof result.code === 'string' ? result.code : null;
+    return (
+      <div className="dialog-backdrop" style={BACKDROP}>
+        <section role="dialog" aria-modal="true" aria-labelledby="action-title" className="card dialog" style={DIALOG}>
+          <h2 id="action-title">{title}: done</h2>
+          {code && typeof result.expiresAt === 'string' ? (
+            <TemporaryCodeDisplay code={code} expiresAt={result.expiresAt} />
+          ) : (
+            <dl className="details" aria-label="What changed">
+              {summarize(result).map(([k, v]) => (
+                <div key={k}>
+                  <dt>{k}</dt>
+                  <dd>{v}</dd>
+                </div>
+              ))}
+            </dl>
+          )}
+          <button type="button" onClick={() => onClose(true)}>
+            Done
+          </button>
+        </section>
+      </div>
+    );
+  }
+
+  return (
+    <div className="dialog-backdrop" style={BACKDROP}>
+      <section role="dialog" aria-modal="true" aria-labelledby="action-title" className="card dialog" style={DIALOG}>
+        <h2 id="action-title">{title}</h2>
+        <form onSubmit={submit}>
+          <h3>This will</h3>
+          <ul aria-label="What will change" className="changes">
+            {changes.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ul>
+          {kind === 'reset' && (
+            <Checkbox label="Require MFA setup at next sign-in" checked={options.requireEnrollment} onChange={(v) => setOptions({ ...options, requireEnrollment: v })} />
+          )}
+          {kind === 'removeFactor' && panel.factors.length > 1 && (
+            <Checkbox label="Sign out everywhere" checked={options.revokeSessions} onChange={(v) => setOptions({ ...options, revokeSessions: v })} />
+          )}
+          {kind === 'temporaryCode' && (
+            <div className="field">
+              <label htmlFor="ttl">Valid for</label>
+              <select id="ttl" value={options.ttlMinutes} onChange={(e) => setOptions({ ...options, ttlMinutes: Number(e.target.value) })}>
+                {TTL_CHOICES.map((c) => (
+                  <option key={c.minutes} value={c.minutes}>
+                    {c.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          <Field label="Reason" value={reason} onChange={setReason} multiline rows={3} required maxLength={1000} hint="Recorded in the audit log." />
+          {takesCheck && <IdentityCheck target={target} person={person} value={check} onChange={setCheck} />}
+          <FormError error={action.error} />
+          <div className="actions">
+            <button type="submit" className="danger" disabled={action.busy || !reason.trim() || (takesCheck && !check.ready)}>
+              {title}
+            </button>
+            <button type="button" className="secondary" onClick={() => onClose(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+        {stepUp.dialog}
+      </section>
+    </div>
+  );
+}
+
+function Checkbox({ label, checked, onChange }: { label: string; checked: boolean; onChange(v: boolean): void }): ReactNode {
+  const id = `opt-${label.replace(/\W+/g, '-').toLowerCase()}`;
+  return (
+    <div className="field checkbox">
+      <input type="checkbox" id={id} checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}

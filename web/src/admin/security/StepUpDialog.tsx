@@ -1,0 +1,52 @@
+import { BACKDROP, DIALOG } from './dialog-style.js';
+import { useState, type ReactNode } from 'react';
+import { startAuthentication } from '@simplewebauthn/browser';
+import { Field } from '../../shared/Field.js';
+import { FormError } from '../../shared/FormError.js';
+import { useAction } from '../../shared/useAction.js';
+import { stepUpApi } from './toolkit-api.js';
+
+/**
+ * The staff member confirms their own second factor again (a step-up, valid 5 minutes) before
+ * an MFA action on someone else. Shown when the API answers `step_up_required`.
+ */
+export function StepUpDialog({ onDone, onCancel }: { onDone(): void; onCancel(): void }): ReactNode {
+  const [code, setCode] = useState('');
+  const action = useAction();
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (await action.run(() => stepUpApi.totp(code.trim()))) onDone();
+  }
+  async function usePasskey() {
+    const ok = await action.run(async () => {
+      const optionsJSON = (await stepUpApi.webauthnOptions()) as unknown as Parameters<typeof startAuthentication>[0]['optionsJSON'];
+      await stepUpApi.webauthn(await startAuthentication({ optionsJSON }));
+    });
+    if (ok) onDone();
+  }
+
+  return (
+    <div className="dialog-backdrop" style={BACKDROP}>
+      <section role="dialog" aria-modal="true" aria-labelledby="step-up-title" className="card dialog" style={{ ...DIALOG, maxWidth: "26rem" }}>
+        <h2 id="step-up-title">Confirm it is you</h2>
+        <p>This action needs your own second step from the last 5 minutes.</p>
+        <form onSubmit={submit}>
+          <Field label="Code from your authenticator app" value={code} onChange={setCode} autoComplete="one-time-code" required maxLength={10} autoFocus />
+          <FormError error={action.error} />
+          <div className="actions">
+            <button type="submit" disabled={action.busy || !code.trim()}>
+              Confirm
+            </button>
+            <button type="button" className="secondary" disabled={action.busy} onClick={usePasskey}>
+              Use a passkey instead
+            </button>
+            <button type="button" className="secondary" onClick={onCancel}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </section>
+    </div>
+  );
+}
