@@ -19,6 +19,9 @@ import { TicketPage } from './TicketPage.js';
 import { StaffPage } from './StaffPage.js';
 import { SettingsPage } from './SettingsPage.js';
 import { AccountPage } from './AccountPage.js';
+import { StaffMemberPage } from './security/StaffMemberPage.js';
+import { AuditPage } from './audit/AuditPage.js';
+import { TokensPage } from './tokens/TokensPage.js';
 
 /** The staff console under /admin. */
 export function AdminApp(): ReactNode {
@@ -42,6 +45,9 @@ export function AdminApp(): ReactNode {
             <Route path="contacts/new" element={<NewContactPage />} />
             <Route path="contacts/:id" element={<ContactPage />} />
             <Route path="staff" element={<StaffPage />} />
+            <Route path="staff/:id" element={<StaffMemberPage />} />
+            <Route path="audit" element={<AuditPage />} />
+            <Route path="tokens" element={<TokensPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route path="account" element={<AccountPage />} />
           </Route>

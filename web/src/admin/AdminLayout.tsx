@@ -17,6 +17,8 @@ export function AdminLayout(): ReactNode {
             <NavLink to="/admin/tickets">Tickets</NavLink>
             <NavLink to="/admin/contacts">Contacts</NavLink>
             {staff.role === 'admin' && <NavLink to="/admin/staff">Staff</NavLink>}
+            <NavLink to="/admin/audit">Audit log</NavLink>
+            {staff.role === 'admin' && <NavLink to="/admin/tokens">API tokens</NavLink>}
             {staff.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
             <NavLink to="/admin/account" title={`${staff.name} (${staff.role})`}>
               Account

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Link } from 'react-router';
 import { consoleApi, type StaffRecord, type StaffRole } from '../api.js';
 import { ConfirmButton } from '../shared/ConfirmButton.js';
 import { FormError } from '../shared/FormError.js';
@@ -21,7 +22,7 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
   return (
     <tr>
       <td>
-        {member.name} {self && <span className="badge muted">you</span>}
+        <Link to={`/admin/staff/${encodeURIComponent(member.id)}`}>{member.name}</Link> {self && <span className="badge muted">you</span>}
       </td>
       <td>{member.email}</td>
       <td>

@@ -1,0 +1,21 @@
+import { request, type Page } from '../../api.js';
+
+export const SCOPES = ['contacts:read', 'contacts:write', 'mfa:manage', 'mfa:bulk', 'audit:read', 'settings:write', 'staff:manage', 'tickets:read', 'tickets:write'] as const;
+
+export interface APIToken {
+  id: string;
+  staffId: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export const tokensApi = {
+  list: () => request<Page<APIToken>>('GET', '/api/v1/api-tokens'),
+  create: (body: { name: string; scopes: string[]; expiresInDays: number }) =>
+    request<{ id: string; token: string; expiresAt: string; scopes: string[] }>('POST', '/api/v1/api-tokens', body),
+  revoke: (id: string) => request<void>('DELETE', `/api/v1/api-tokens/${encodeURIComponent(id)}`),
+};
