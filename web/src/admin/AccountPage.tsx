@@ -6,6 +6,7 @@ import { NameForm } from '../shared/account/NameForm.js';
 import { PasswordForm } from '../shared/account/PasswordForm.js';
 import { EmailForm } from '../shared/account/EmailForm.js';
 import { SessionsCard } from '../shared/account/SessionsCard.js';
+import { SecurityLinkCard } from '../shared/account/SecurityLinkCard.js';
 
 /** The staff member's own profile, password, email address and sessions. */
 export function AccountPage(): ReactNode {
@@ -23,6 +24,7 @@ export function AccountPage(): ReactNode {
         <NameForm current={staff.name} />
         <EmailForm current={staff.email} />
         <PasswordForm />
+        <SecurityLinkCard />
         <SessionsCard />
       </div>
     </section>

@@ -9,6 +9,9 @@ import { ConfirmEmailChangePage } from '../shared/auth/ConfirmEmailChangePage.js
 import { AcceptInvitationPage } from '../shared/auth/AcceptInvitationPage.js';
 import { SecondStepPage } from '../shared/auth/SecondStepPage.js';
 import { EnrollmentPage } from '../shared/auth/EnrollmentPage.js';
+import { SignInHelpPage } from '../shared/auth/SignInHelpPage.js';
+import { SetupLinkPage } from '../shared/auth/SetupLinkPage.js';
+import { SecurityPage } from '../shared/mfa/SecurityPage.js';
 import { NotFoundPage } from '../shared/NotFoundPage.js';
 import { AdminLayout } from './AdminLayout.js';
 import { ContactsPage } from './ContactsPage.js';
@@ -32,7 +35,9 @@ export function AdminApp(): ReactNode {
           <Route path="setup" element={<AcceptInvitationPage setup />} />
           <Route path="sign-in" element={<SignInPage title="Sign in to the Portico console" />} />
           <Route path="sign-in/verify" element={<SecondStepPage />} />
+          <Route path="sign-in/help" element={<SignInHelpPage />} />
           <Route path="mfa/setup" element={<EnrollmentPage />} />
+          <Route path="setup-mfa" element={<SetupLinkPage />} />
           <Route path="invitation" element={<AcceptInvitationPage />} />
           <Route path="forgot-password" element={<ForgotPasswordPage />} />
           <Route path="reset-password" element={<ResetPasswordPage />} />
@@ -50,6 +55,7 @@ export function AdminApp(): ReactNode {
             <Route path="tokens" element={<TokensPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route path="account" element={<AccountPage />} />
+            <Route path="account/security" element={<SecurityPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage home="/admin" />} />
         </Route>

@@ -20,7 +20,8 @@ export function AdminLayout(): ReactNode {
             <NavLink to="/admin/audit">Audit log</NavLink>
             {staff.role === 'admin' && <NavLink to="/admin/tokens">API tokens</NavLink>}
             {staff.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
-            <NavLink to="/admin/account" title={`${staff.name} (${staff.role})`}>
+            <NavLink to="/admin/account/security">Security</NavLink>
+            <NavLink to="/admin/account" end title={`${staff.name} (${staff.role})`}>
               Account
             </NavLink>
           </nav>

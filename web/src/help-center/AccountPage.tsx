@@ -6,6 +6,7 @@ import { NameForm } from '../shared/account/NameForm.js';
 import { PasswordForm } from '../shared/account/PasswordForm.js';
 import { EmailForm } from '../shared/account/EmailForm.js';
 import { SessionsCard } from '../shared/account/SessionsCard.js';
+import { SecurityLinkCard } from '../shared/account/SecurityLinkCard.js';
 import { VerifyEmailNotice } from './VerifyEmailNotice.js';
 
 /** The customer's profile, password, email address and sessions. */
@@ -22,6 +23,7 @@ export function AccountPage(): ReactNode {
         <NameForm current={contact.name} />
         <EmailForm current={contact.email} />
         <PasswordForm />
+        <SecurityLinkCard />
         <SessionsCard />
       </div>
     </section>

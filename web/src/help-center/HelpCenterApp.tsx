@@ -8,6 +8,9 @@ import { ConfirmEmailChangePage } from '../shared/auth/ConfirmEmailChangePage.js
 import { AcceptInvitationPage } from '../shared/auth/AcceptInvitationPage.js';
 import { SecondStepPage } from '../shared/auth/SecondStepPage.js';
 import { EnrollmentPage } from '../shared/auth/EnrollmentPage.js';
+import { SignInHelpPage } from '../shared/auth/SignInHelpPage.js';
+import { SetupLinkPage } from '../shared/auth/SetupLinkPage.js';
+import { SecurityPage } from '../shared/mfa/SecurityPage.js';
 import { NotFoundPage } from '../shared/NotFoundPage.js';
 import { HelpCenterLayout } from './HelpCenterLayout.js';
 import { HelpCenterSignInPage } from './HelpCenterSignInPage.js';
@@ -26,7 +29,9 @@ export function HelpCenterApp(): ReactNode {
           <Route index element={<Navigate to="/tickets" replace />} />
           <Route path="sign-in" element={<HelpCenterSignInPage />} />
           <Route path="sign-in/verify" element={<SecondStepPage />} />
+          <Route path="sign-in/help" element={<SignInHelpPage />} />
           <Route path="mfa/setup" element={<EnrollmentPage />} />
+          <Route path="setup-mfa" element={<SetupLinkPage />} />
           <Route path="sign-up" element={<SignUpPage />} />
           <Route path="verify-email" element={<VerifyEmailPage />} />
           <Route path="forgot-password" element={<ForgotPasswordPage />} />
@@ -37,6 +42,7 @@ export function HelpCenterApp(): ReactNode {
             <Route path="tickets" element={<TicketsPage />} />
             <Route path="tickets/:id" element={<TicketPage />} />
             <Route path="account" element={<AccountPage />} />
+            <Route path="account/security" element={<SecurityPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

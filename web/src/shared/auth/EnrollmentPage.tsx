@@ -1,23 +1,65 @@
-import type { ReactNode } from 'react';
-import { Navigate } from 'react-router';
-import { useSession } from '../session.js';
-import { pathForState } from '../paths.js';
+import { useState, type ReactNode } from 'react';
+import { Navigate, useNavigate } from 'react-router';
 import { Loading } from '../Loading.js';
 import { SignOutButton } from '../SignOutButton.js';
+import { useSession } from '../session.js';
+import { useTitle } from '../useTitle.js';
+import { pathForState } from '../paths.js';
+import { AddAuthenticator } from '../mfa/AddAuthenticator.js';
+import { AddPasskey } from '../mfa/AddPasskey.js';
+import { RecoveryCodes } from '../mfa/RecoveryCodes.js';
+import type { EnrollmentAnswer } from '../mfa/mfa-api.js';
+import { useStepUp } from '../mfa/useStepUp.js';
 
 /**
- * Setting up a second factor before anything else (state `enrollment_required`). A
- * placeholder: the MFA feature replaces the body with its enrollment forms.
+ * Setting up a second factor before anything else (state `enrollment_required`). Confirming the
+ * factor turns the session into a full one; the recovery codes are shown before going on.
  */
 export function EnrollmentPage(): ReactNode {
-  const { audience, session } = useSession();
+  const { audience, session, refresh } = useSession();
+  const navigate = useNavigate();
+  // An enrollment-only session never needs a step-up; the guard is there for the shared forms.
+  const stepUp = useStepUp({ totp: false, webauthn: false });
+  const [codes, setCodes] = useState<string[] | null>(null);
+  useTitle('Set up two-step verification', audience === 'staff' ? 'Portico console' : 'Help Center');
+
+  async function enter() {
+    const s = await refresh();
+    navigate(pathForState(audience, s?.state ?? 'authenticated'), { replace: true });
+  }
+  function added(answer: EnrollmentAnswer) {
+    if (answer.recoveryCodes?.length) setCodes(answer.recoveryCodes);
+    else void enter();
+  }
+
+  if (codes) {
+    return (
+      <div className="narrow">
+        <p role="status" className="success">
+          Two-step verification is on.
+        </p>
+        <RecoveryCodes codes={codes} onDone={enter} doneLabel={audience === 'staff' ? 'Continue to the console' : 'Continue to the Help Center'} />
+      </div>
+    );
+  }
   if (!session) return <Loading />;
   if (session.state !== 'enrollment_required') return <Navigate to={pathForState(audience, session.state)} replace />;
   return (
     <section className="card narrow">
       <h1>Set up two-step verification</h1>
-      <p>Your account needs a second factor, such as an authenticator app or a passkey, before you can continue.</p>
-      <SignOutButton label="Sign out" />
+      <p>
+        {audience === 'staff'
+          ? 'Supervisors and administrators can change other people’s security settings, so they must use a second factor.'
+          : 'This help center asks every customer to use a second factor.'}{' '}
+        Add an authenticator app or a passkey to continue.
+      </p>
+      <AddAuthenticator guard={stepUp.guard} onAdded={added} />
+      <p className="muted or">or</p>
+      <AddPasskey guard={stepUp.guard} onAdded={added} />
+      {stepUp.dialog}
+      <div className="actions spaced">
+        <SignOutButton label="Sign out" />
+      </div>
     </section>
   );
 }
