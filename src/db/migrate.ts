@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-foundation.js';
 import * as m002 from './migrations/002-mfa.js';
 import * as m003 from './migrations/003-staff-toolkit.js';
 import * as m004 from './migrations/004-incident-response.js';
+import * as m005 from './migrations/005-contact-search-prefix.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
@@ -12,6 +13,7 @@ const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }
   ['002-mfa', m002],
   ['003-staff-toolkit', m003],
   ['004-incident-response', m004],
+  ['005-contact-search-prefix', m005],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */
