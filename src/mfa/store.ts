@@ -264,18 +264,29 @@ export async function putChallenge(db: Executor, sessionHash: string, purpose: '
     .execute();
 }
 
-/** Takes a WebAuthn challenge out (single use): DELETE … RETURNING decides. */
+/**
+ * Takes a WebAuthn challenge out (single use). UPDATE … RETURNING would return the new value
+ * (null), so the challenge is read first and then cleared by a conditional UPDATE naming it:
+ * only the caller whose UPDATE changed the row gets it.
+ */
 export async function takeChallenge(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up' | 'register', now: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('mfa_challenges')
+    .select('challenge')
+    .where('session_hash', '=', sessionHash)
+    .where('purpose', '=', purpose)
+    .where('challenge', 'is not', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (!row?.challenge) return null;
   const r = await db
     .updateTable('mfa_challenges')
     .set({ challenge: null })
     .where('session_hash', '=', sessionHash)
     .where('purpose', '=', purpose)
-    .where('challenge', 'is not', null)
-    .where('expires_at', '>', now)
-    .returning(['challenge'])
+    .where('challenge', '=', row.challenge)
     .executeTakeFirst();
-  return r?.challenge ?? null;
+  return Number(r.numUpdatedRows) === 1 ? row.challenge : null;
 }
 
 /**
