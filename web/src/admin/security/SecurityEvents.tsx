@@ -15,7 +15,7 @@ export function SecurityEvents({ target, version }: { target: Target; version: n
   const q = new URLSearchParams(filter).toString();
   return (
     <>
-      <h3>Recent security events</h3>
+      <h3>Recent events</h3>
       {events.error ? (
         <FormError error={events.error} />
       ) : !events.data ? (
