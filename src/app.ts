@@ -18,6 +18,7 @@ import { registerTicketRoutes } from './tickets/routes.js';
 import { registerSettingsRoutes } from './settings/routes.js';
 import { registerMFARoutes, registerMFASettingsRoutes } from './mfa/routes.js';
 import { registerToolkitRoutes } from './recovery/routes.js';
+import { registerBulkRoutes } from './recovery/routes-bulk.js';
 import { registerAPITokenRoutes } from './sessions/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
 
@@ -95,6 +96,7 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   registerMFARoutes(app, ctx, 'staff');
   registerMFASettingsRoutes(app, ctx);
   registerToolkitRoutes(app, ctx);
+  registerBulkRoutes(app, ctx);
   registerAPITokenRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
 

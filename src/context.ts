@@ -18,6 +18,8 @@ export interface Context {
   keys: { audit: Buffer; csrf: Buffer; remember: Buffer };
   mailer: Mailer;
   log: FastifyBaseLogger;
+  /** Wakes the background runners (bulk jobs, due pending actions) after new work is queued. */
+  wake?: () => void;
 }
 
 /** Who did something and from where: recorded in audit entries and emails. */

@@ -10,6 +10,7 @@ import { deriveKey } from './crypto/hash.js';
 import { createSecretBox } from './crypto/secret-box.js';
 import { createMailer } from './notify/mailer.js';
 import { createFileTransport, createSMTPTransport, type Transport } from './notify/transport.js';
+import { BulkRunner } from './recovery/bulk.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -19,10 +20,14 @@ export interface RuntimeOptions {
   database?: OpenOptions;
   /** Start the outbox delivery loop (default true). */
   deliverMail?: boolean;
+  /** Run bulk jobs and due pending actions in the background (default: with deliverMail). */
+  runJobs?: boolean;
+  jobPollMs?: number;
 }
 
 export interface Runtime {
   ctx: Context;
+  runner: BulkRunner;
   close(): Promise<void>;
 }
 
@@ -61,9 +66,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
   };
   if (options.deliverMail !== false) mailer.start();
+  const runner = new BulkRunner(ctx, options.jobPollMs);
+  if (options.runJobs ?? options.deliverMail !== false) {
+    runner.start();
+    ctx.wake = () => runner.kick();
+  }
   return {
     ctx,
+    runner,
     async close() {
+      await runner.stop();
       await mailer.stop();
       await close();
     },

@@ -115,6 +115,7 @@ export interface OutboxTable {
   sent_at: string | null;
   last_error: string | null;
   locked_until: string | null;
+  priority: Generated<number>;
 }
 
 export interface RateLimitsTable {

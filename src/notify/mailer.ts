@@ -22,6 +22,9 @@ export interface Mailer {
 
 const MAX_ATTEMPTS = 12;
 const CLAIM_FOR_MS = 60_000;
+/** Emails sent in parallel per round, and the longest a pass runs before yielding. */
+const ROUND = 8;
+const PASS_BUDGET_MS = 1000;
 
 export function backoffMs(attempts: number): number {
   return Math.min(30_000 * 2 ** (attempts - 1), 6 * 3600_000);
@@ -32,54 +35,61 @@ export function createMailer(db: DB, transport: Transport, clock: Clock, log: Fa
   let running: Promise<number> | null = null;
   let stopped = true;
 
-  async function deliverOnce(): Promise<number> {
-    const now = clock.now();
-    const nowISO = now.toISOString();
-    const due = await db
-      .selectFrom('outbox')
-      .select(['id'])
+  /** Sends one claimed email and records the outcome; true when it went out. */
+  async function deliverOne(id: string, now: Date, nowISO: string): Promise<boolean> {
+    // Claim the row with one conditional write, so two instances never send it twice.
+    const claimed = await db
+      .updateTable('outbox')
+      .set({ locked_until: new Date(now.getTime() + CLAIM_FOR_MS).toISOString() })
+      .where('id', '=', id)
       .where('sent_at', 'is', null)
-      .where('next_attempt_at', '<=', nowISO)
-      .where('attempts', '<', MAX_ATTEMPTS)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowISO)]))
-      .orderBy('seq')
-      .limit(50)
-      .execute();
-    let sent = 0;
-    for (const { id } of due) {
-      // Claim the row with one conditional write, so two instances never send it twice.
-      const claimed = await db
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return false;
+    const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    try {
+      await transport.send({ to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body }, row.id);
+      await db.updateTable('outbox').set({ sent_at: clock.now().toISOString(), attempts: row.attempts + 1, locked_until: null, last_error: null }).where('id', '=', id).execute();
+      return true;
+    } catch (error) {
+      const attempts = row.attempts + 1;
+      const message = error instanceof Error ? error.message : String(error);
+      log.warn({ to: row.recipient, subject: row.subject, attempts, error: message }, 'email delivery failed; will retry');
+      await db
         .updateTable('outbox')
-        .set({ locked_until: new Date(now.getTime() + CLAIM_FOR_MS).toISOString() })
+        .set({ attempts, last_error: message.slice(0, 500), locked_until: null, next_attempt_at: new Date(clock.now().getTime() + backoffMs(attempts)).toISOString() })
         .where('id', '=', id)
+        .execute();
+      return false;
+    }
+  }
+
+  /**
+   * One delivery pass: small rounds of PARALLEL sends, re-reading the queue between rounds so
+   * that a person's own email (priority 0) overtakes a bulk backlog within one round. A pass
+   * ends after PASS_BUDGET_MS, which bounds the sending rate.
+   */
+  async function deliverOnce(): Promise<number> {
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < PASS_BUDGET_MS) {
+      const now = clock.now();
+      const nowISO = now.toISOString();
+      const due = await db
+        .selectFrom('outbox')
+        .select(['id'])
         .where('sent_at', 'is', null)
+        .where('next_attempt_at', '<=', nowISO)
+        .where('attempts', '<', MAX_ATTEMPTS)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowISO)]))
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue;
-      const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      try {
-        await transport.send({ to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body }, row.id);
-        await db
-          .updateTable('outbox')
-          .set({ sent_at: clock.now().toISOString(), attempts: row.attempts + 1, locked_until: null, last_error: null })
-          .where('id', '=', id)
-          .execute();
-        sent++;
-      } catch (error) {
-        const attempts = row.attempts + 1;
-        const message = error instanceof Error ? error.message : String(error);
-        log.warn({ to: row.recipient, subject: row.subject, attempts, error: message }, 'email delivery failed; will retry');
-        await db
-          .updateTable('outbox')
-          .set({
-            attempts,
-            last_error: message.slice(0, 500),
-            locked_until: null,
-            next_attempt_at: new Date(clock.now().getTime() + backoffMs(attempts)).toISOString(),
-          })
-          .where('id', '=', id)
-          .execute();
-      }
+        .orderBy('priority')
+        .orderBy('seq')
+        .limit(ROUND)
+        .execute();
+      if (!due.length) break;
+      const results = await Promise.all(due.map(({ id }) => deliverOne(id, now, nowISO)));
+      sent += results.filter(Boolean).length;
+      if (due.length < ROUND) break;
     }
     return sent;
   }

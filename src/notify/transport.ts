@@ -18,7 +18,8 @@ export interface Transport {
 
 /** Real delivery over SMTP (SMTP_URL). */
 export function createSMTPTransport(url: string, from: string): Transport {
-  const t = nodemailer.createTransport(url);
+  // A small pool of kept-open connections: a bulk incident sends thousands of notices.
+  const t = nodemailer.createTransport(url, { pool: true, maxConnections: 4 } as never);
   return {
     async send(email) {
       await t.sendMail({ from, to: email.to, subject: email.subject, text: email.text, html: email.html });

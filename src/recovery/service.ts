@@ -3,7 +3,7 @@ import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
-import { templates } from '../notify/templates.js';
+import { templates, type Circumstances } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
 import { link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
@@ -68,7 +68,23 @@ function notice(ctx: Context, a: StaffAction, subject: string, lines: string[], 
   return templates.securityNotice(a.target.email, subject, lines, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, action);
 }
 
-const setupPath = (a: Account) => (a.kind === 'staff' ? '/admin/setup-mfa' : '/setup-mfa');
+/** The email of a reset, single or bulk: what went, and the setup link when one is needed. */
+export function resetNotice(to: string, c: Circumstances, factorsRemoved: number, setupURL: string | null, incident = false) {
+  return templates.securityNotice(
+    to,
+    'Your two-step verification was reset',
+    [
+      incident
+        ? `As a security precaution, our support team reset the two-step verification of every affected account, including yours: ${factorsRemoved} sign-in method${factorsRemoved === 1 ? '' : 's'} and your recovery codes were removed, and you were signed out everywhere.`
+        : `Our support team reset the two-step verification of your account: ${factorsRemoved} sign-in method${factorsRemoved === 1 ? '' : 's'} and your recovery codes were removed, and you were signed out everywhere.`,
+      ...(setupURL ? ['To sign in again, enter your password and then open this setup link (it works once, within 24 hours) to set up a new authenticator.'] : []),
+    ],
+    c,
+    setupURL ? { label: 'Set up two-step verification', url: setupURL } : undefined,
+  );
+}
+
+export const setupPath = (a: { kind: 'contact' | 'staff' }) => (a.kind === 'staff' ? '/admin/setup-mfa' : '/setup-mfa');
 
 export interface ResetResult {
   factorsRemoved: number;
@@ -106,19 +122,7 @@ export async function resetMFA(ctx: Context, a: StaffAction, requireEnrollment: 
     }
     const result = { factorsRemoved, recoveryCodesRemoved, rememberedDevicesRemoved, sessionsRevoked, enrollmentRequired: requireEnrollment };
     await audit(ctx, trx, a, 'mfa.reset', verification, result);
-    await ctx.mailer.enqueue(
-      trx,
-      notice(
-        ctx,
-        a,
-        'Your two-step verification was reset',
-        [
-          `Our support team reset the two-step verification of your account: ${factorsRemoved} sign-in method${factorsRemoved === 1 ? '' : 's'} and your recovery codes were removed, and you were signed out everywhere.`,
-          ...(setupURL ? ['To sign in again, enter your password and then open this setup link (it works once, within 24 hours) to set up a new authenticator.'] : []),
-        ],
-        setupURL ? { label: 'Set up two-step verification', url: setupURL } : undefined,
-      ),
-    );
+    await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL));
     return result;
   });
 }

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Context } from '../../src/context.js';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/types.js';
-import { createRuntime } from '../../src/runtime.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { createSMTPTransport } from '../../src/notify/transport.js';
 import { createStaffWithPassword } from '../../src/accounts/service.js';
 import { MailSink } from './mail-sink.js';
@@ -20,6 +20,7 @@ export const dialectUnderTest = TEST_PG_URL ? 'postgres' : 'sqlite';
 
 export interface TestApp {
   app: App;
+  runtime: Runtime;
   ctx: Context;
   config: Config;
   clock: FakeClock;
@@ -36,6 +37,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Serve the built web UI (browser tests). */
   web?: boolean;
+  /** Run bulk jobs and pending actions in the background (default true). */
+  runJobs?: boolean;
 }
 
 /**
@@ -64,12 +67,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     transport: createSMTPTransport(smtpURL, config.mailFrom),
     mailPollMs: 50,
+    jobPollMs: 50,
+    runJobs: options.runJobs,
     database: schema ? { schema, poolSize: 5 } : undefined,
   });
   const app = await buildApp(rt.ctx, { logger: false, webDir: options.web ? undefined : null });
   await app.ready();
   return {
     app,
+    runtime: rt,
     ctx: rt.ctx,
     config,
     clock,

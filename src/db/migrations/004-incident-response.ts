@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../types.js';
 import { seqColumn } from './001-foundation.js';
 
@@ -60,4 +60,9 @@ export async function up(db: AnyDB, dialect: Dialect): Promise<void> {
   await db.schema.createIndex('pending_actions_owner').on('pending_actions').columns(['owner_kind', 'owner_id', 'status']).execute();
 
   await db.schema.alterTable('temporary_codes').addColumn('valid_from', 'text').execute();
+
+  // Bulk mail (priority 1) waits behind a person's own mail (0): an incident's 100,000 reset
+  // notices must not delay the verification email of someone signing up right now.
+  await db.schema.alterTable('outbox').addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema.createIndex('outbox_queue').on('outbox').columns(['priority', 'seq']).where(sql.ref('sent_at'), 'is', null).execute();
 }

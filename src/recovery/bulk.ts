@@ -1,0 +1,396 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
+import { DAY } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import type { BulkJobsTable } from '../db/types.js';
+import { generateID, generateToken } from '../crypto/random.js';
+import { hashToken } from '../crypto/hash.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import { listStaff, normalizeEmail } from '../accounts/store.js';
+import { link } from '../accounts/service.js';
+import { resetNotice, setupPath } from './service.js';
+
+/** Which contacts a bulk reset targets (filters combine with AND; at least one). */
+export interface BulkFilter {
+  all?: boolean;
+  methods?: Array<'totp' | 'webauthn'>;
+  enrolledBefore?: string;
+  emails?: string[];
+}
+
+export interface BulkJob {
+  id: string;
+  status: BulkJobsTable['status'];
+  total: number;
+  done: number;
+  failed: number;
+  unknownEmails: string[];
+  reason: string;
+  requireEnrollment: boolean;
+  filter: BulkFilter;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Resets a second since the job started, and the estimated seconds left. */
+  ratePerSecond: number | null;
+  secondsLeft: number | null;
+}
+
+const BATCH = 500;
+/** How long a claimed job stays claimed without a renewal (PORTICO_JOB_LEASE_SECONDS, default 30). */
+const LEASE_MS = Math.max(1, Number(process.env.PORTICO_JOB_LEASE_SECONDS) || 30) * 1000;
+
+function present(ctx: Context, r: Selectable<BulkJobsTable>): BulkJob {
+  const processed = Number(r.done) + Number(r.failed);
+  const elapsed = r.started_at ? ((r.finished_at ? new Date(r.finished_at) : ctx.clock.now()).getTime() - new Date(r.started_at).getTime()) / 1000 : 0;
+  const rate = r.started_at && elapsed > 0 && processed > 0 ? processed / elapsed : null;
+  return {
+    id: r.id,
+    status: r.status,
+    total: Number(r.total),
+    done: Number(r.done),
+    failed: Number(r.failed),
+    unknownEmails: JSON.parse(r.unknown_emails),
+    reason: r.reason,
+    requireEnrollment: r.require_enrollment === 1,
+    filter: JSON.parse(r.filter),
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    ratePerSecond: rate === null ? null : Math.round(rate * 10) / 10,
+    secondsLeft: rate && r.status === 'running' ? Math.ceil((Number(r.total) - processed) / rate) : null,
+  };
+}
+
+/**
+ * The contacts a filter selects: those with at least one active factor (a reset of anyone else
+ * changes nothing), narrowed by each filter given. Unknown emails are reported, not fatal.
+ */
+export async function matchContacts(ctx: Context, db: Executor, filter: BulkFilter): Promise<{ ids: string[]; unknownEmails: string[]; notEnrolled: number }> {
+  if (!filter.all && !filter.methods?.length && !filter.enrolledBefore && !filter.emails?.length) {
+    throw new AppError('invalid_input', 'Give at least one filter: all, methods, enrolledBefore or emails');
+  }
+  let q = db
+    .selectFrom('contacts')
+    .select(['contacts.id', 'contacts.email'])
+    .where(sql<boolean>`EXISTS (SELECT 1 FROM mfa_factors f WHERE f.owner_kind = 'contact' AND f.owner_id = contacts.id AND f.status = 'active')`);
+  if (filter.methods?.length) {
+    q = q.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM mfa_factors f WHERE f.owner_kind = 'contact' AND f.owner_id = contacts.id AND f.status = 'active' AND f.type IN (${sql.join(filter.methods)}))`,
+    );
+  }
+  if (filter.enrolledBefore) {
+    const before = new Date(filter.enrolledBefore).toISOString();
+    q = q.where(sql<boolean>`(SELECT MIN(f.created_at) FROM mfa_factors f WHERE f.owner_kind = 'contact' AND f.owner_id = contacts.id AND f.status = 'active') < ${before}`);
+  }
+  const unknownEmails: string[] = [];
+  let notEnrolled = 0;
+  if (filter.emails?.length) {
+    const wanted = [...new Set(filter.emails.map(normalizeEmail).filter(Boolean))];
+    const found = new Set<string>();
+    const ids: string[] = [];
+    for (let i = 0; i < wanted.length; i += BATCH) {
+      const chunk = wanted.slice(i, i + BATCH);
+      const existing = await db.selectFrom('contacts').select('email').where('email', 'in', chunk).execute();
+      for (const e of existing) found.add(e.email);
+      const rows = await q.where('contacts.email', 'in', chunk).orderBy('contacts.seq').execute();
+      ids.push(...rows.map((r) => r.id));
+    }
+    for (const e of wanted) if (!found.has(e)) unknownEmails.push(e);
+    notEnrolled = found.size - ids.length;
+    return { ids, unknownEmails, notEnrolled };
+  }
+  const rows = await q.orderBy('contacts.seq').execute();
+  return { ids: rows.map((r) => r.id), unknownEmails, notEnrolled };
+}
+
+export async function dryRun(ctx: Context, filter: BulkFilter): Promise<{ matched: number; unknownEmails: string[]; notEnrolled: number; sample: Array<{ id: string; email: string; name: string }> }> {
+  const m = await matchContacts(ctx, ctx.db, filter);
+  const sampleIDs = m.ids.slice(0, 20);
+  const sample = sampleIDs.length ? await ctx.db.selectFrom('contacts').select(['id', 'email', 'name']).where('id', 'in', sampleIDs).execute() : [];
+  return { matched: m.ids.length, unknownEmails: m.unknownEmails, notEnrolled: m.notEnrolled, sample };
+}
+
+/**
+ * Creates a job with its target list frozen now: contacts who enroll later are not swept in,
+ * and the count the admin confirmed is the count that runs. Every admin is emailed.
+ */
+export async function createBulkJob(ctx: Context, actor: Actor, input: { filter: BulkFilter; reason: string; requireEnrollment: boolean }, meta: RequestMeta): Promise<BulkJob> {
+  const now = ctx.clock.now();
+  const id = generateID('job', now);
+  await ctx.db.transaction().execute(async (trx) => {
+    const m = await matchContacts(ctx, trx, input.filter);
+    await trx
+      .insertInto('bulk_jobs')
+      .values({
+        id,
+        status: 'queued',
+        filter: JSON.stringify(input.filter),
+        reason: input.reason,
+        require_enrollment: input.requireEnrollment ? 1 : 0,
+        actor_type: actor.type as 'staff' | 'token' | 'cli',
+        actor_id: actor.id,
+        total: m.ids.length,
+        unknown_emails: JSON.stringify(m.unknownEmails),
+        created_at: now.toISOString(),
+        started_at: null,
+        finished_at: null,
+        lease_owner: null,
+        lease_until: null,
+      })
+      .execute();
+    for (let i = 0; i < m.ids.length; i += BATCH) {
+      await trx
+        .insertInto('bulk_job_items')
+        .values(m.ids.slice(i, i + BATCH).map((contact_id) => ({ job_id: id, contact_id, status: 'pending' as const, error: null, finished_at: null })))
+        .execute();
+    }
+    await appendAuditEvent(ctx, trx, {
+      actor,
+      action: 'mfa.bulk_reset.started',
+      reason: input.reason,
+      meta,
+      details: { jobId: id, filter: input.filter, total: m.ids.length, unknownEmails: m.unknownEmails.length, requireEnrollment: input.requireEnrollment, waitingPeriod: 'exempt (incident response)' },
+    });
+    for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
+      await ctx.mailer.enqueue(
+        trx,
+        templates.securityNotice(
+          admin.email,
+          `Bulk MFA reset started for ${m.ids.length} contacts`,
+          [`A bulk MFA reset of ${m.ids.length} contacts was started. Reason given: ${input.reason}`, 'Bulk resets are exempt from the waiting period. You can watch or cancel it in the console.'],
+          { at: now, ...meta, actor: actor.type === 'cli' ? 'an operator (CLI)' : 'an admin' },
+        ),
+      );
+    }
+  });
+  return (await getBulkJob(ctx, id))!;
+}
+
+export async function getBulkJob(ctx: Context, id: string): Promise<BulkJob | null> {
+  const r = await ctx.db.selectFrom('bulk_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? present(ctx, r) : null;
+}
+
+export async function listBulkJobs(ctx: Context): Promise<BulkJob[]> {
+  const rows = await ctx.db.selectFrom('bulk_jobs').selectAll().orderBy('created_at', 'desc').limit(50).execute();
+  return rows.map((r) => present(ctx, r));
+}
+
+/** Cancels a queued or running job; what was reset stays reset. */
+export async function cancelBulkJob(ctx: Context, actor: Actor, id: string, meta: RequestMeta): Promise<BulkJob> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('bulk_jobs')
+      .set({ status: 'cancelled', finished_at: ctx.clock.now().toISOString(), lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) {
+      const exists = await trx.selectFrom('bulk_jobs').select('status').where('id', '=', id).executeTakeFirst();
+      if (!exists) throw new AppError('not_found', 'No bulk job has this id');
+      throw new AppError('conflict', `The job is already ${exists.status}`);
+    }
+    await appendAuditEvent(ctx, trx, { actor, action: 'mfa.bulk_reset.cancelled', meta, details: { jobId: id } });
+  });
+  return (await getBulkJob(ctx, id))!;
+}
+
+/**
+ * Resets one batch of a job's contacts in one transaction, set-based, with exactly what a
+ * single reset does for each (factors, recovery codes, remembered devices, temporary codes and
+ * sessions gone; setup required with an emailed link; an audit entry and an email each), and
+ * marks the items done in the same transaction: a crash leaves a batch all done or all pending.
+ */
+async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsTable>, items: Array<{ seq: number; contact_id: string }>): Promise<number> {
+  const ids = items.map((i) => i.contact_id);
+  const now = ctx.clock.now();
+  const nowISO = now.toISOString();
+  const contacts = await trx.selectFrom('contacts').select(['id', 'email']).where('id', 'in', ids).execute();
+  const count = async (table: 'mfa_factors' | 'recovery_codes' | 'remembered_devices', extra: (q: any) => any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const rows: Array<{ owner_id: string; n: number }> = await extra(
+      trx.selectFrom(table).select(['owner_id', (eb) => eb.fn.countAll<number>().as('n')]).where('owner_kind', '=', 'contact').where('owner_id', 'in', ids),
+    )
+      .groupBy('owner_id')
+      .execute();
+    return new Map(rows.map((r) => [r.owner_id, Number(r.n)]));
+  };
+  const factors = await count('mfa_factors', (q) => q.where('status', '=', 'active'));
+  const codes = await count('recovery_codes', (q) => q.where('used_at', 'is', null));
+  const devices = await count('remembered_devices', (q) => q.where('expires_at', '>', nowISO));
+  const sessionRows = await trx.selectFrom('sessions').select(['subject_id', (eb) => eb.fn.countAll<number>().as('n')]).where('kind', '=', 'contact').where('subject_id', 'in', ids).groupBy('subject_id').execute();
+  const sessionsByContact = new Map(sessionRows.map((r) => [r.subject_id, Number(r.n)]));
+
+  await trx.deleteFrom('mfa_factors').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).execute();
+  await trx.deleteFrom('recovery_codes').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).execute();
+  await trx.deleteFrom('remembered_devices').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).execute();
+  await trx.deleteFrom('sessions').where('kind', '=', 'contact').where('subject_id', 'in', ids).execute();
+  await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
+  await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', '=', 'mfa_setup').where('subject_kind', '=', 'contact').where('subject_id', 'in', ids).where('used_at', 'is', null).execute();
+  const requireEnrollment = job.require_enrollment === 1;
+  for (let i = 0; i < ids.length; i += 100) {
+    await trx
+      .insertInto('mfa_accounts')
+      .values(ids.slice(i, i + 100).map((id) => ({ owner_kind: 'contact' as const, owner_id: id, failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: requireEnrollment ? 1 : 0, updated_at: nowISO })))
+      .onConflict((oc) =>
+        oc.columns(['owner_kind', 'owner_id']).doUpdateSet({ failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: requireEnrollment ? 1 : 0, updated_at: nowISO }),
+      )
+      .execute();
+  }
+  const tokens: Array<{ token_hash: string; purpose: string; subject_kind: 'contact'; subject_id: string; data: null; created_at: string; expires_at: string; used_at: null }> = [];
+  const emails: Array<{ id: string; recipient: string; subject: string; text_body: string; html_body: string; created_at: string; next_attempt_at: string; sent_at: null; last_error: null; locked_until: null; priority: number }> = [];
+  const entries: AuditEntry[] = [];
+  const actor: Actor = { type: job.actor_type, id: job.actor_id };
+  const circumstances = { at: now, ip: null, userAgent: null, actor: 'our support team' };
+  for (const c of contacts) {
+    let setupURL: string | null = null;
+    if (requireEnrollment) {
+      const token = generateToken();
+      tokens.push({ token_hash: hashToken(token), purpose: 'mfa_setup', subject_kind: 'contact', subject_id: c.id, data: null, created_at: nowISO, expires_at: new Date(now.getTime() + DAY).toISOString(), used_at: null });
+      setupURL = link(ctx, `${setupPath({ kind: 'contact' })}?token=${token}`);
+    }
+    const f = factors.get(c.id) ?? 0;
+    const mail = resetNotice(c.email, circumstances, f, setupURL, true);
+    emails.push({ id: generateID('em', now), recipient: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html, created_at: nowISO, next_attempt_at: nowISO, sent_at: null, last_error: null, locked_until: null, priority: 1 });
+    entries.push({
+      actor,
+      action: 'mfa.reset',
+      contactID: c.id,
+      reason: job.reason,
+      verification: { method: 'none' },
+      details: {
+        bulkJobId: job.id,
+        factorsRemoved: f,
+        recoveryCodesRemoved: codes.get(c.id) ?? 0,
+        rememberedDevicesRemoved: devices.get(c.id) ?? 0,
+        sessionsRevoked: sessionsByContact.get(c.id) ?? 0,
+        enrollmentRequired: requireEnrollment,
+      },
+    });
+  }
+  for (let i = 0; i < tokens.length; i += 500) await trx.insertInto('email_tokens').values(tokens.slice(i, i + 500)).execute();
+  for (let i = 0; i < emails.length; i += 500) await trx.insertInto('outbox').values(emails.slice(i, i + 500)).execute();
+  await appendAuditEvents(ctx, trx, entries);
+  const found = new Set(contacts.map((c) => c.id));
+  const done = items.filter((i) => found.has(i.contact_id)).map((i) => i.seq);
+  const gone = items.filter((i) => !found.has(i.contact_id)).map((i) => i.seq);
+  if (done.length) await trx.updateTable('bulk_job_items').set({ status: 'done', finished_at: nowISO }).where('seq', 'in', done).where('status', '=', 'pending').execute();
+  if (gone.length) await trx.updateTable('bulk_job_items').set({ status: 'failed', error: 'contact no longer exists', finished_at: nowISO }).where('seq', 'in', gone).execute();
+  await trx
+    .updateTable('bulk_jobs')
+    .set((eb) => ({ done: eb('done', '+', done.length), failed: eb('failed', '+', gone.length) }))
+    .where('id', '=', job.id)
+    .execute();
+  return items.length;
+}
+
+/**
+ * Runs bulk jobs in the background. Each instance has an id; a job is claimed with a lease
+ * that the runner renews with every batch, so with several instances on one PostgreSQL exactly
+ * one runs a job, and after a crash (or kill -9) another takes over once the lease lapses,
+ * resuming at the first pending item.
+ */
+export class BulkRunner {
+  readonly instanceID = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = true;
+  /** Set by stop(): a job in progress stops between batches (its lease lapses, another instance resumes it). */
+  private halted = false;
+
+  constructor(private readonly ctx: Context, private readonly pollMs = 1000) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.halted = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.running) await this.running.catch(() => undefined);
+  }
+
+  /** Wakes the runner now (after a job is created). */
+  kick(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .catch((error) => this.ctx.log.error({ error: error instanceof Error ? error.message : String(error) }, 'bulk job pass failed'))
+        .finally(() => {
+          this.running = null;
+          this.schedule(this.pollMs);
+        });
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** Claims one runnable job (if any) and works it to the end, cancellation or lease loss. */
+  async runOnce(): Promise<boolean> {
+    const ctx = this.ctx;
+    const now = ctx.clock.now().toISOString();
+    const candidate = await ctx.db
+      .selectFrom('bulk_jobs')
+      .select('id')
+      .where('status', 'in', ['queued', 'running'])
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('created_at')
+      .executeTakeFirst();
+    if (!candidate) return false;
+    const claimed = await ctx.db
+      .updateTable('bulk_jobs')
+      .set({ lease_owner: this.instanceID, lease_until: new Date(ctx.clock.now().getTime() + LEASE_MS).toISOString(), status: 'running' })
+      .where('id', '=', candidate.id)
+      .where('status', 'in', ['queued', 'running'])
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return false;
+    await ctx.db.updateTable('bulk_jobs').set({ started_at: now }).where('id', '=', candidate.id).where('started_at', 'is', null).execute();
+    while (!this.halted) {
+      const more = await this.runBatch(candidate.id);
+      if (!more) break;
+    }
+    return true;
+  }
+
+  /** One batch; false when the job is finished, cancelled, or no longer ours. */
+  async runBatch(jobID: string): Promise<boolean> {
+    const ctx = this.ctx;
+    return ctx.db.transaction().execute(async (trx) => {
+      // Renewing the lease inside the batch's transaction proves the job is still ours.
+      const renewed = await trx
+        .updateTable('bulk_jobs')
+        .set({ lease_until: new Date(ctx.clock.now().getTime() + LEASE_MS).toISOString() })
+        .where('id', '=', jobID)
+        .where('lease_owner', '=', this.instanceID)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (Number(renewed.numUpdatedRows) !== 1) return false;
+      const job = await trx.selectFrom('bulk_jobs').selectAll().where('id', '=', jobID).executeTakeFirstOrThrow();
+      const items = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(BATCH).execute();
+      if (!items.length) {
+        const nowISO = ctx.clock.now().toISOString();
+        await trx.updateTable('bulk_jobs').set({ status: 'completed', finished_at: nowISO, lease_owner: null, lease_until: null }).where('id', '=', jobID).execute();
+        await appendAuditEvent(ctx, trx, {
+          actor: { type: 'system', id: null },
+          action: 'mfa.bulk_reset.completed',
+          reason: job.reason,
+          details: { jobId: jobID, total: Number(job.total), done: Number(job.done), failed: Number(job.failed) },
+        });
+        return false;
+      }
+      await resetBatch(ctx, trx, job, items.map((i) => ({ seq: Number(i.seq), contact_id: i.contact_id })));
+      return true;
+    });
+  }
+}

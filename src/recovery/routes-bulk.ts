@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import type { App } from '../http/types.js';
+import { AppError } from '../http/errors.js';
+import { requireStaff } from '../http/guards.js';
+import { requestMeta } from '../http/request-meta.js';
+import { reasonSchema } from '../http/schemas.js';
+import { cancelBulkJob, createBulkJob, dryRun, getBulkJob, listBulkJobs } from './bulk.js';
+
+const filterSchema = z
+  .object({
+    all: z.boolean().optional(),
+    methods: z.array(z.enum(['totp', 'webauthn'])).min(1).optional(),
+    enrolledBefore: z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date').optional(),
+    emails: z.array(z.string().trim().max(254)).min(1).max(200_000).optional(),
+  })
+  .refine((f) => f.all === true || f.methods || f.enrolledBefore || f.emails, 'give at least one filter: all, methods, enrolledBefore or emails');
+
+/** Bulk MFA reset for incidents (PRODUCT.md §4.7): admins only, dry run first, then a background job. */
+export function registerBulkRoutes(app: App, ctx: Context): void {
+  const tags = ['bulk reset'];
+  app.post(
+    '/api/v1/mfa/bulk-resets',
+    {
+      bodyLimit: 8 * 1024 * 1024,
+      schema: { tags, body: z.object({ filter: filterSchema, reason: reasonSchema, requireEnrollment: z.boolean().default(true), dryRun: z.boolean().default(false) }) },
+    },
+    async (req, reply) => {
+      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk', stepUp: !req.body.dryRun });
+      if (req.body.dryRun) return dryRun(ctx, req.body.filter);
+      const job = await createBulkJob(ctx, auth.actor, req.body, requestMeta(req));
+      ctx.wake?.();
+      reply.code(202);
+      return job;
+    },
+  );
+
+  app.get('/api/v1/mfa/bulk-resets', { schema: { tags } }, async (req) => {
+    await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk' });
+    return { items: await listBulkJobs(ctx), nextCursor: null };
+  });
+
+  app.get('/api/v1/mfa/bulk-resets/:id', { schema: { tags, params: z.object({ id: z.string().max(100) }) } }, async (req) => {
+    await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk' });
+    const job = await getBulkJob(ctx, req.params.id);
+    if (!job) throw new AppError('not_found', 'No bulk job has this id');
+    return job;
+  });
+
+  app.post('/api/v1/mfa/bulk-resets/:id/cancel', { schema: { tags, params: z.object({ id: z.string().max(100) }) } }, async (req) => {
+    const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk', stepUp: true });
+    return cancelBulkJob(ctx, auth.actor, req.params.id, requestMeta(req));
+  });
+}
