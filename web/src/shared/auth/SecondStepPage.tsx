@@ -91,7 +91,7 @@ export function SecondStepPage(): ReactNode {
       ) : method ? (
         <form
           className="second-step-form"
-          aria-label={METHOD_LABELS[method]}
+          aria-label={`Sign in with a ${METHOD_LABELS[method].toLowerCase()}`}
           onSubmit={(e) => {
             e.preventDefault();
             void finish(async () => ({ method, code: code.trim() }));
@@ -116,14 +116,16 @@ export function SecondStepPage(): ReactNode {
       <p className="links">
         <Link to={`${basePath(audience)}/sign-in/help`}>Can't use any of your methods?</Link>
       </p>
-      <SignOutButton label="Cancel and sign out" />
+      <div className="actions spaced">
+        <SignOutButton label="Cancel and sign out" />
+      </div>
     </section>
   );
 }
 
 function RememberCheckbox({ days, checked, onChange }: { days: number; checked: boolean; onChange(v: boolean): void }): ReactNode {
   return (
-    <div className="field checkbox">
+    <div className="field remember">
       <label>
         <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} /> Remember this browser for {days} {days === 1 ? 'day' : 'days'}
       </label>

@@ -27,7 +27,7 @@ export function FactorsCard({ overview, guard, onAdded, onChanged }: FactorsCard
       {factors.length === 0 ? (
         <p className="empty">Two-step verification is off: you sign in with your password only. Add an authenticator app or a passkey to protect your account.</p>
       ) : (
-        <table className="table" aria-label="Sign-in methods">
+        <table className="table factors" aria-label="Sign-in methods">
           <thead>
             <tr>
               <th scope="col">Type</th>

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { FormError } from '../FormError.js';
 import { Loading } from '../Loading.js';
 import { formatDateTime } from '../format.js';
@@ -10,6 +10,7 @@ const ACTIONS: Record<string, string> = {
   'auth.login.succeeded': 'Signed in',
   'auth.login.enrollment_only': 'Signed in to set up two-step verification',
   'auth.login.failed': 'Failed sign-in',
+  'auth.password.succeeded': 'Password accepted',
   'auth.logout': 'Signed out',
   'auth.logout_everywhere': 'Signed out everywhere',
   'auth.password.changed': 'Password changed',
@@ -39,6 +40,9 @@ export function describeAction(action: string): string {
 export function SecurityEventsCard({ version }: { version: number }): ReactNode {
   const { audience } = useSession();
   const events = useLoad(() => mfaApi(audience).securityEvents(), [audience, version]);
+  const [all, setAll] = useState(false);
+  const items = events.data?.items ?? [];
+  const shown = all ? items : items.slice(0, 8);
   return (
     <section className="card" aria-labelledby="events-title">
       <h2 id="events-title">Recent security activity</h2>
@@ -50,7 +54,7 @@ export function SecurityEventsCard({ version }: { version: number }): ReactNode 
         <p className="empty">No security activity yet.</p>
       ) : (
         <ul className="list events" aria-label="Recent security activity">
-          {events.data.items.map((e) => (
+          {shown.map((e) => (
             <li key={e.id} className="list-item">
               <strong>{describeAction(e.action)}</strong>
               {e.actor.type === 'staff' && audience === 'contact' && <span className="badge warn">by support</span>}
@@ -62,6 +66,11 @@ export function SecurityEventsCard({ version }: { version: number }): ReactNode 
             </li>
           ))}
         </ul>
+      )}
+      {!all && items.length > shown.length && (
+        <button type="button" className="link-button" onClick={() => setAll(true)}>
+          Show all {items.length} events
+        </button>
       )}
     </section>
   );
