@@ -1,32 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ensureFirstAdminSetupLink } from '../../src/accounts/service.js';
 import { PASSWORD } from '../helpers/app.js';
 import { MailSink } from '../helpers/mail-sink.js';
-import { codeFor, secretFromBase32 } from '../helpers/mfa.js';
-import type { TestApp } from '../helpers/app.js';
 import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WebApp } from './browser.js';
-
-/**
- * Admins must use MFA, so the first admin's password sign-in lands on the enrollment page.
- * The enrollment forms belong to the MFA feature's UI; until they exist, the test enrolls an
- * authenticator app through the API from inside the same browser (same cookies), as those
- * forms will, and then carries on in the UI.
- */
-async function enrollAuthenticatorFromBrowser(t: TestApp, page: Page): Promise<void> {
-  const session = await page.request.get('/api/v1/staff-auth/session');
-  const { csrfToken, state } = await session.json();
-  expect(state).toBe('enrollment_required');
-  const start = await page.request.post('/api/v1/staff-me/mfa/totp', { headers: { 'x-csrf-token': csrfToken } });
-  expect(start.status()).toBe(201);
-  const { factorId, secret } = await start.json();
-  const confirm = await page.request.post(`/api/v1/staff-me/mfa/totp/${factorId}/confirm`, {
-    headers: { 'x-csrf-token': csrfToken },
-    data: { code: codeFor(t, secretFromBase32(secret)), name: 'Phone' },
-  });
-  expect(confirm.status(), await confirm.text()).toBe(200);
-  expect((await confirm.json()).state).toBe('authenticated');
-}
+import { addAuthenticatorApp, saveRecoveryCodes } from './mfa-steps.js';
 
 describe.skipIf(!hasChromium)('console: first-admin setup', () => {
   let web: WebApp;
@@ -63,19 +41,27 @@ describe.skipIf(!hasChromium)('console: first-admin setup', () => {
     await again.page.getByRole('alert').getByText('not valid any more').waitFor();
     await again.context.close();
 
-    // Sign in: an admin without a factor must set one up first.
+    // Sign in: admins must use MFA, so an admin without a factor sets one up first, in the UI.
     await ap.getByRole('link', { name: 'Sign in' }).click();
     await ap.getByLabel('Email').fill('ada@example.com');
     await ap.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await ap.getByRole('button', { name: 'Sign in' }).click();
     await ap.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
     expect(new URL(ap.url()).pathname).toBe('/admin/mfa/setup');
-    await enrollAuthenticatorFromBrowser(t, ap);
+    await screenshot(ap, 'admin-mfa-setup');
+    await addAuthenticatorApp(t, ap, 'Phone');
+    await ap.getByRole('status').getByText('Two-step verification is on').waitFor();
+    await saveRecoveryCodes(ap, 'Continue to the console');
 
     // Signed in: invite a staff member.
-    await ap.goto('/admin');
     await ap.getByRole('heading', { name: 'Tickets' }).waitFor();
+    expect(new URL(ap.url()).pathname).toBe('/admin/tickets');
     await ap.getByText('No tickets yet').waitFor();
+    // The console's navigation leads to the admin's own Security page.
+    await ap.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Security' }).click();
+    await ap.getByRole('table', { name: 'Sign-in methods' }).getByRole('row').filter({ hasText: 'Phone' }).waitFor();
+    await ap.getByText('You have 10 unused recovery codes').waitFor();
+    await screenshot(ap, 'admin-security');
     await ap.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click();
     await ap.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
     const invite = ap.getByRole('form', { name: 'Invite a staff member' });
