@@ -229,4 +229,35 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
     expect(a.problems).toEqual([]);
     await a.context.close();
   });
+  it('an admin reads the audit log, checks the chain, and creates and revokes an API token with an inline step-up', async () => {
+    const { t } = web;
+    const admin = await staffWithMFA(t, 'admin');
+    const a = await openPage(browser, web.baseURL);
+    await signInToConsole(t, a, admin.email, admin.secret);
+    const p = a.page;
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await p.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await p.getByLabel('Action').fill('mfa.reset');
+    await p.getByRole('button', { name: 'Filter' }).click();
+    await p.getByRole('table', { name: 'Audit entries' }).getByText('Customer changed phones').waitFor();
+    expect(await p.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/api/v1/audit-events/export?format=csv&action=mfa.reset');
+    await p.getByRole('button', { name: 'Verify chain' }).click();
+    await p.getByRole('status').getByText(/Chain OK — \d+ entries checked/).waitFor();
+
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
+    await p.getByLabel('Token name').fill('Nightly export');
+    await p.getByLabel('audit:read').check();
+    t.clock.advance(SIX_MINUTES);
+    await p.getByRole('button', { name: 'Create token' }).click();
+    const stepUp = p.getByRole('dialog', { name: 'Confirm it is you' });
+    await stepUp.getByLabel('Code from your authenticator app').fill(codeFor(t, admin.secret));
+    await stepUp.getByRole('button', { name: 'Confirm' }).click();
+    expect(await p.getByLabel('New API token').innerText()).toMatch(/^pt_/);
+    await p.getByRole('button', { name: 'I have stored it' }).click();
+    const row = p.getByRole('row').filter({ hasText: 'Nightly export' });
+    await row.getByRole('button', { name: 'Revoke Nightly export' }).click();
+    await row.getByRole('button', { name: 'Yes, revoke' }).click();
+    await row.getByText(/Revoked/).waitFor();
+    await a.context.close();
+  });
 });

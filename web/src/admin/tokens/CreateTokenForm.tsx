@@ -31,7 +31,7 @@ export function CreateTokenForm({ onCreated }: { onCreated(): void }): ReactNode
   }
 
   return (
-    <section className="card" aria-label="New API token">
+    <section className="card" aria-label="Create an API token">
       <h2>New API token</h2>
       {created && (
         <div role="status">
