@@ -1,5 +1,6 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
@@ -20,6 +21,30 @@ export type SecondFactorInput =
 
 export type CheckResult = { ok: true; method: SecondFactorInput['method']; factorID: string | null } | { ok: false };
 
+/** The TOTP factor and time step a code matches, before the replay guard has had its say. */
+export interface TOTPMatch {
+  factorID: string;
+  step: number;
+}
+
+/** Which of the account's TOTP factors a code matches, and at which step (no write). */
+export async function findTOTPMatch(ctx: Context, account: Account, code: string, now: Date): Promise<TOTPMatch | null> {
+  const factors = (await store.listFactors(ctx.db, ownerOf(account))).filter((f) => f.type === 'totp');
+  for (const f of factors) {
+    const step = matchTOTPStep(ctx.secretBox.open(f.secretSealed!, f.id), code, now);
+    if (step !== null) return { factorID: f.id, step };
+  }
+  return null;
+}
+
+/**
+ * The replay guard: one conditional write that uses the step up, and refuses a step at or
+ * below the last one accepted. `db` may be the transaction of the sign-in it lets through.
+ */
+export function consumeTOTPMatch(db: Executor, match: TOTPMatch, atISO: string): Promise<boolean> {
+  return store.consumeTOTPStep(db, match.factorID, match.step, atISO);
+}
+
 /**
  * Checks one second-step answer against the account's factors and uses it up: a TOTP step, a
  * recovery code, a WebAuthn challenge and a temporary code each pass at most once, decided
@@ -37,16 +62,9 @@ export async function checkSecondFactor(
   const nowISO = now.toISOString();
   switch (input.method) {
     case 'totp': {
-      const factors = (await store.listFactors(ctx.db, owner)).filter((f) => f.type === 'totp');
-      for (const f of factors) {
-        const secret = ctx.secretBox.open(f.secretSealed!, f.id);
-        const step = matchTOTPStep(secret, input.code, now);
-        if (step !== null) {
-          // A step at or below the last one accepted is a replay, even if the code is right.
-          if (await store.consumeTOTPStep(ctx.db, f.id, step, nowISO)) return { ok: true, method: 'totp', factorID: f.id };
-          return { ok: false };
-        }
-      }
+      const match = await findTOTPMatch(ctx, account, input.code, now);
+      // A step at or below the last one accepted is a replay, even if the code is right.
+      if (match && (await consumeTOTPMatch(ctx.db, match, nowISO))) return { ok: true, method: 'totp', factorID: match.factorID };
       return { ok: false };
     }
     case 'recovery_code': {

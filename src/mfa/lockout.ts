@@ -32,7 +32,11 @@ export interface LockState {
 }
 
 export async function lockState(ctx: Context, owner: Owner, db: Executor = ctx.db): Promise<LockState> {
-  const row = await store.findMFAAccount(db, owner);
+  return lockStateOf(ctx, await store.findMFAAccount(db, owner));
+}
+
+/** The lock state of an account's MFA state row already read (null: no row, not locked). */
+export function lockStateOf(ctx: Context, row: store.MFAAccount | null): LockState {
   if (!row) return { locked: false, hard: false, until: null, failures: 0 };
   const now = ctx.clock.now().toISOString();
   const hard = row.hard_locked === 1;
@@ -42,7 +46,10 @@ export async function lockState(ctx: Context, owner: Owner, db: Executor = ctx.d
 
 /** Throws 429 `account_locked` while the account's second step is locked. */
 export async function assertNotLocked(ctx: Context, owner: Owner): Promise<void> {
-  const s = await lockState(ctx, owner);
+  throwIfLocked(ctx, await lockState(ctx, owner));
+}
+
+export function throwIfLocked(ctx: Context, s: LockState): void {
   if (!s.locked) return;
   if (s.hard) throw new AppError('account_locked', 'Too many wrong codes: this account is locked until the support team unlocks it or you reset your password');
   const retryAfter = Math.ceil((new Date(s.until!).getTime() - ctx.clock.now().getTime()) / 1000);

@@ -1,4 +1,5 @@
 import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent } from '../audit/service.js';
 import type { Account } from '../accounts/store.js';
@@ -6,8 +7,8 @@ import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionLevel, SessionRow } from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
 import * as store from './store.js';
-import { assertNotLocked, CHALLENGE_MAX_WRONG, clearCodeFailures, ownerOf, recordCodeFailure } from './lockout.js';
-import { checkSecondFactor, type SecondFactorInput } from './factor-check.js';
+import { assertNotLocked, CHALLENGE_MAX_WRONG, clearCodeFailures, lockStateOf, ownerOf, recordCodeFailure, throwIfLocked } from './lockout.js';
+import { checkSecondFactor, consumeTOTPMatch, findTOTPMatch, type SecondFactorInput } from './factor-check.js';
 import { isRememberedDevice, rememberDevice } from './remembered-devices.js';
 import { authenticationOptions } from './webauthn.js';
 import { MINUTE } from '../clock.js';
@@ -93,35 +94,72 @@ export async function verifySecondStep(
   if ((await store.challengeAttempts(ctx.db, pending.idHash, 'sign_in')) >= CHALLENGE_MAX_WRONG) {
     throw new AppError('challenge_locked', 'Too many wrong codes for this sign-in: sign in again with your password');
   }
-  await assertNotLocked(ctx, ownerOf(account));
-  const result = await checkSecondFactor(ctx, account, input, { sessionHash: pending.idHash, purpose: 'sign_in' }, meta);
-  if (!result.ok) {
-    const attempts = await store.countChallengeFailure(ctx.db, pending.idHash, 'sign_in', pending.expiresAt);
-    const lock = await recordCodeFailure(ctx, account, meta, input.method);
-    if (lock) await assertNotLocked(ctx, ownerOf(account));
-    if (attempts >= CHALLENGE_MAX_WRONG) throw new AppError('challenge_locked', 'Too many wrong codes for this sign-in: sign in again with your password');
-    throw new AppError('invalid_code', `That code did not work; ${CHALLENGE_MAX_WRONG - attempts} tries left for this sign-in`, { attemptsLeft: CHALLENGE_MAX_WRONG - attempts });
-  }
+  // One read of the account's MFA state serves both the lock check and the enrollment flag.
   const state = await store.findMFAAccount(ctx.db, ownerOf(account));
-  const enrollOnly = result.method === 'temporary_code' || state?.enrollment_required === 1;
-  const settings = await getSettings(ctx);
-  return ctx.db.transaction().execute(async (trx) => {
-    await clearCodeFailures(ctx, trx, ownerOf(account));
-    await store.deleteChallenges(trx, pending.idHash);
-    const session = await sessions.rotateSession(ctx, trx, pending, enrollOnly ? 'enrollment' : 'full', meta, { stepUp: true });
-    let rememberCookie: VerifyOutcome['rememberCookie'];
-    if (!enrollOnly && input.rememberDevice && account.kind === 'contact' && settings.rememberDeviceDays > 0 && settings.policy !== 'off') {
-      rememberCookie = await rememberDevice(ctx, trx, account, settings.rememberDeviceDays, meta);
+  throwIfLocked(ctx, lockStateOf(ctx, state));
+  const now = ctx.clock.now();
+  if (input.method === 'totp') {
+    // The TOTP replay guard (a conditional UPDATE of the factor's last step) commits in the
+    // same transaction as the session it lets through: one commit instead of two. A replayed
+    // step still updates no row, which rolls the sign-in back and counts as a wrong code.
+    const match = await findTOTPMatch(ctx, account, input.code, now);
+    if (match) {
+      try {
+        return await ctx.db.transaction().execute(async (trx) => {
+          if (!(await consumeTOTPMatch(trx, match, now.toISOString()))) throw new TOTPReplay();
+          return completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'totp', factorID: match.factorID }, state);
+        });
+      } catch (error) {
+        if (!(error instanceof TOTPReplay)) throw error;
+      }
     }
-    await appendAuditEvent(ctx, trx, {
-      actor: { type: account.kind, id: account.id },
-      action: enrollOnly ? 'auth.login.enrollment_only' : 'auth.login.succeeded',
-      ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
-      meta,
-      details: { secondStep: result.method, ...(result.factorID ? { factorId: result.factorID } : {}), rememberedDevice: rememberCookie !== undefined },
-    });
-    return { session, state: enrollOnly ? 'enrollment_required' : 'authenticated', rememberCookie };
+    return failSecondStep(ctx, pending, account, input, meta);
+  }
+  const result = await checkSecondFactor(ctx, account, input, { sessionHash: pending.idHash, purpose: 'sign_in' }, meta);
+  if (!result.ok) return failSecondStep(ctx, pending, account, input, meta);
+  return ctx.db.transaction().execute((trx) => completeSecondStep(ctx, trx, pending, account, input, meta, result, state));
+}
+
+class TOTPReplay extends Error {}
+
+/** A wrong code: counted against the challenge and the account, outside any transaction. */
+async function failSecondStep(ctx: Context, pending: SessionRow, account: Account, input: SecondFactorInput, meta: RequestMeta): Promise<never> {
+  const attempts = await store.countChallengeFailure(ctx.db, pending.idHash, 'sign_in', pending.expiresAt);
+  const lock = await recordCodeFailure(ctx, account, meta, input.method);
+  if (lock) await assertNotLocked(ctx, ownerOf(account));
+  if (attempts >= CHALLENGE_MAX_WRONG) throw new AppError('challenge_locked', 'Too many wrong codes for this sign-in: sign in again with your password');
+  throw new AppError('invalid_code', `That code did not work; ${CHALLENGE_MAX_WRONG - attempts} tries left for this sign-in`, { attemptsLeft: CHALLENGE_MAX_WRONG - attempts });
+}
+
+/** A passed second step, inside the sign-in's transaction: new session, audit entry. */
+async function completeSecondStep(
+  ctx: Context,
+  trx: Executor,
+  pending: SessionRow,
+  account: Account,
+  input: { rememberDevice?: boolean },
+  meta: RequestMeta,
+  result: { method: SecondFactorInput['method']; factorID: string | null },
+  state: store.MFAAccount | null,
+): Promise<VerifyOutcome> {
+  const enrollOnly = result.method === 'temporary_code' || state?.enrollment_required === 1;
+  await clearCodeFailures(ctx, trx, ownerOf(account));
+  await store.deleteChallenges(trx, pending.idHash);
+  const session = await sessions.rotateSession(ctx, trx, pending, enrollOnly ? 'enrollment' : 'full', meta, { stepUp: true });
+  let rememberCookie: VerifyOutcome['rememberCookie'];
+  // The settings matter only when this browser asks to be remembered.
+  if (!enrollOnly && input.rememberDevice && account.kind === 'contact') {
+    const settings = await getSettings(ctx, trx);
+    if (settings.rememberDeviceDays > 0 && settings.policy !== 'off') rememberCookie = await rememberDevice(ctx, trx, account, settings.rememberDeviceDays, meta);
+  }
+  await appendAuditEvent(ctx, trx, {
+    actor: { type: account.kind, id: account.id },
+    action: enrollOnly ? 'auth.login.enrollment_only' : 'auth.login.succeeded',
+    ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+    meta,
+    details: { secondStep: result.method, ...(result.factorID ? { factorId: result.factorID } : {}), rememberedDevice: rememberCookie !== undefined },
   });
+  return { session, state: enrollOnly ? 'enrollment_required' : 'authenticated', rememberCookie };
 }
 
 /** WebAuthn request options for a pending sign-in or a step-up; the challenge is stored single-use. */
