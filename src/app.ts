@@ -17,7 +17,7 @@ import { registerStaffAccountRoutes } from './accounts/routes-staff.js';
 import { registerTicketRoutes } from './tickets/routes.js';
 import { registerSettingsRoutes } from './settings/routes.js';
 import { registerMFARoutes, registerMFASettingsRoutes } from './mfa/routes.js';
-import { registerToolkitRoutes } from './recovery/routes.js';
+import { registerPendingActionRoutes, registerRecoveryRequestRoutes, registerToolkitRoutes } from './recovery/routes.js';
 import { registerBulkRoutes } from './recovery/routes-bulk.js';
 import { registerAPITokenRoutes } from './sessions/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
@@ -96,6 +96,8 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   registerMFARoutes(app, ctx, 'staff');
   registerMFASettingsRoutes(app, ctx);
   registerToolkitRoutes(app, ctx);
+  registerPendingActionRoutes(app, ctx);
+  registerRecoveryRequestRoutes(app, ctx);
   registerBulkRoutes(app, ctx);
   registerAPITokenRoutes(app, ctx);
   registerAuditRoutes(app, ctx);

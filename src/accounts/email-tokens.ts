@@ -5,7 +5,7 @@ import { hashToken } from '../crypto/hash.js';
 import type { AccountKind } from './store.js';
 
 /** What an emailed single-use link is for. Each purpose only ever opens its own door. */
-export type EmailTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'admin_setup' | 'email_change' | 'mfa_setup';
+export type EmailTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'admin_setup' | 'email_change' | 'mfa_setup' | 'recovery_cancel';
 
 export interface ConsumedToken {
   subjectKind: AccountKind;

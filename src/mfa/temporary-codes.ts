@@ -23,11 +23,11 @@ export function formatTemporaryCode(raw: string): string {
 }
 
 /** Issues a code, voiding any earlier one; returns the code (shown once) and its expiry. */
-export async function issueTemporaryCode(ctx: Context, trx: Executor, owner: Owner, issuedBy: string | null, ttlMinutes: number): Promise<{ code: string; expiresAt: string }> {
+export async function issueTemporaryCode(ctx: Context, trx: Executor, owner: Owner, issuedBy: string | null, ttlMinutes: number, validFrom: string | null = null): Promise<{ code: string; expiresAt: string }> {
   await voidTemporaryCodes(ctx, trx, owner);
   const raw = generateBase32(LENGTH);
   const now = ctx.clock.now();
-  const expiresAt = new Date(now.getTime() + ttlMinutes * 60_000).toISOString();
+  const expiresAt = new Date((validFrom ? new Date(validFrom).getTime() : now.getTime()) + ttlMinutes * 60_000).toISOString();
   const factors = await store.listFactors(trx, owner);
   await trx
     .insertInto('temporary_codes')
@@ -42,6 +42,7 @@ export async function issueTemporaryCode(ctx: Context, trx: Executor, owner: Own
       expires_at: expiresAt,
       used_at: null,
       voided_at: null,
+      valid_from: validFrom,
     })
     .execute();
   return { code: formatTemporaryCode(raw), expiresAt };
@@ -69,6 +70,7 @@ export async function hasOutstandingTemporaryCode(ctx: Context, account: Account
     .where('used_at', 'is', null)
     .where('voided_at', 'is', null)
     .where('expires_at', '>', ctx.clock.now().toISOString())
+    .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', ctx.clock.now().toISOString())]))
     .executeTakeFirst();
   return r !== undefined;
 }
@@ -90,6 +92,8 @@ export async function consumeTemporaryCode(ctx: Context, account: Account, typed
     .where('used_at', 'is', null)
     .where('voided_at', 'is', null)
     .where('expires_at', '>', nowISO)
+    // A code held back by the waiting period does not work before its time.
+    .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', nowISO)]))
     .returning(['retire_factor_ids'])
     .executeTakeFirst();
   if (!used) return false;

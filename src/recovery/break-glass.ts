@@ -14,6 +14,8 @@ export async function breakGlassReset(ctx: Context, kind: 'contact' | 'staff', e
   if (!target) throw new AppError('not_found', `no ${kind === 'staff' ? 'staff member' : 'contact'} has email ${email}`);
   const meta = { ip: null, userAgent: 'portico-cli' };
   const result = await resetMFA(ctx, { actor: { type: 'cli', id: null }, actorLabel: 'an operator of this help center', target, reason, verification: { method: 'none' }, meta }, true);
+  // The break-glass is exempt from the waiting period, so it never comes back scheduled.
+  if ('pendingActionId' in result) throw new Error('the break-glass reset was scheduled, which must never happen');
   const admins = (await listStaff(ctx)).filter((s) => s.role === 'admin' && s.active);
   await ctx.db.transaction().execute(async (trx) => {
     for (const a of admins) {

@@ -12,6 +12,7 @@ import { templates } from '../notify/templates.js';
 import { listStaff, normalizeEmail } from '../accounts/store.js';
 import { link } from '../accounts/service.js';
 import { resetNotice, setupPath } from './service.js';
+import { runDuePendingActions } from './pending-actions.js';
 
 /** Which contacts a bulk reset targets (filters combine with AND; at least one). */
 export interface BulkFilter {
@@ -288,7 +289,7 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
 }
 
 /**
- * Runs bulk jobs in the background. Each instance has an id; a job is claimed with a lease
+ * Runs the background work: due waiting-period actions, and bulk jobs. Each instance has an id; a job is claimed with a lease
  * that the runner renews with every batch, so with several instances on one PostgreSQL exactly
  * one runs a job, and after a crash (or kill -9) another takes over once the lease lapses,
  * resuming at the first pending item.
@@ -325,7 +326,9 @@ export class BulkRunner {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.running = this.runOnce()
+      // Due waiting-period actions first (they are small), then bulk jobs.
+      this.running = runDuePendingActions(this.ctx)
+        .then(() => this.runOnce())
         .catch((error) => this.ctx.log.error({ error: error instanceof Error ? error.message : String(error) }, 'bulk job pass failed'))
         .finally(() => {
           this.running = null;

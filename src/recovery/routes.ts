@@ -3,12 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import type { Context } from '../context.js';
 import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
-import { requireStaff, type StaffAuth } from '../http/guards.js';
+import { requireSessionOf, requireStaff, type StaffAuth } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
 import { reasonSchema } from '../http/schemas.js';
 import { getAccount, type Account } from '../accounts/service.js';
 import * as toolkit from './service.js';
 import { confirmIdentityCheck, startIdentityCheck } from './identity-checks.js';
+import { cancelPendingAction, listPendingActions } from './pending-actions.js';
+import { cancelRecoveryRequest, openRecoveryRequest } from './requests.js';
 
 const verificationSchema = z
   .object({
@@ -72,18 +74,22 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
   app.post(
     `${base}/mfa/reset`,
     { schema: { tags, params: idParams, body: actionBody.extend({ requireEnrollment: z.boolean().default(true) }) } },
-    async (req) => {
+    async (req, reply) => {
       const { action } = await begin(req, req.params.id, req.body);
-      return toolkit.resetMFA(ctx, action, req.body.requireEnrollment);
+      const r = await toolkit.resetMFA(ctx, action, req.body.requireEnrollment);
+      if ('pendingActionId' in r) reply.code(202);
+      return r;
     },
   );
 
   app.delete(
     `${base}/mfa/factors/:factorId`,
     { schema: { tags, params: z.object({ id: z.string().max(100), factorId: z.string().max(100) }), body: actionBody.extend({ revokeSessions: z.boolean().default(true) }) } },
-    async (req) => {
+    async (req, reply) => {
       const { action } = await begin(req, req.params.id, req.body);
-      return toolkit.removeFactor(ctx, action, req.params.factorId, req.body.revokeSessions);
+      const r = await toolkit.removeFactor(ctx, action, req.params.factorId, req.body.revokeSessions);
+      if ('pendingActionId' in r) reply.code(202);
+      return r;
     },
   );
 
@@ -102,8 +108,9 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     { schema: { tags, params: idParams, body: actionBody.extend({ ttlMinutes: z.number().int().min(1).max(4320).default(60) }) } },
     async (req, reply) => {
       const { action } = await begin(req, req.params.id, req.body);
-      reply.code(201);
-      return toolkit.issueTemporaryAccessCode(ctx, action, req.body.ttlMinutes);
+      const r = await toolkit.issueTemporaryAccessCode(ctx, action, req.body.ttlMinutes);
+      reply.code('pendingActionId' in r ? 202 : 201);
+      return r;
     },
   );
 
@@ -139,4 +146,44 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
       return { verified: true };
     },
   );
+}
+
+/** Pending actions of the waiting period: staff see and cancel them. */
+export function registerPendingActionRoutes(app: App, ctx: Context): void {
+  const tags = ['waiting period'];
+  app.get(
+    '/api/v1/pending-actions',
+    { schema: { tags, querystring: z.object({ status: z.enum(['pending', 'done', 'cancelled', 'failed']).optional(), contactId: z.string().max(100).optional() }) } },
+    async (req) => {
+      await requireStaff(ctx, req, { scope: 'mfa:manage' });
+      const items = await listPendingActions(ctx, { status: req.query.status, ...(req.query.contactId ? { ownerKind: 'contact' as const, ownerID: req.query.contactId } : {}) });
+      return { items, nextCursor: null };
+    },
+  );
+
+  app.post('/api/v1/pending-actions/:id/cancel', { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+    const auth = await requireStaff(ctx, req, { minRole: 'supervisor', scope: 'mfa:manage' });
+    return cancelPendingAction(ctx, { staff: auth.actor, reason: req.body.reason, id: req.params.id, meta: requestMeta(req) });
+  });
+
+  // The customer's emailed link: works in every sign-in state, by the token alone.
+  app.post('/api/v1/auth/pending-actions/cancel', { schema: { tags, body: z.object({ token: z.string().min(1).max(256) }) } }, async (req) => {
+    const r = await cancelPendingAction(ctx, { token: req.body.token, meta: requestMeta(req) });
+    return { cancelled: true, kind: r.kind };
+  });
+}
+
+/** Locked-out customers ask for help from the second-step page; the emailed link cancels. */
+export function registerRecoveryRequestRoutes(app: App, ctx: Context): void {
+  const tags = ['locked-out requests'];
+  app.post('/api/v1/auth/mfa/recovery-requests', { schema: { tags, body: z.object({ message: z.string().trim().min(1).max(5000) }) } }, async (req, reply) => {
+    const { account } = await requireSessionOf(ctx, req, 'contact', ['mfa']);
+    reply.code(201);
+    return openRecoveryRequest(ctx, account, req.body.message, requestMeta(req));
+  });
+
+  app.post('/api/v1/auth/recovery-requests/cancel', { schema: { tags, body: z.object({ token: z.string().min(1).max(256) }) } }, async (req) => {
+    const r = await cancelRecoveryRequest(ctx, req.body.token, requestMeta(req));
+    return { cancelled: true, ticketId: r.ticketId };
+  });
 }

@@ -15,6 +15,7 @@ import { forgetRememberedDevices } from '../mfa/remembered-devices.js';
 import { issueTemporaryCode, voidTemporaryCodes } from '../mfa/temporary-codes.js';
 import { authenticatorName } from '../mfa/webauthn.js';
 import { consumeIdentityCheck } from './identity-checks.js';
+import { listPendingActions, scheduleAction, waitingPeriodApplies, type Scheduled } from './pending-actions.js';
 
 /** How the staff member checked who they were talking to (API.md `verification`). */
 export interface Verification {
@@ -101,41 +102,54 @@ export interface ResetResult {
  * One transaction: two staff resetting at once, or a reset racing an enrollment, end in one
  * of the serial orders.
  */
-export async function resetMFA(ctx: Context, a: StaffAction, requireEnrollment: boolean): Promise<ResetResult> {
+export async function resetMFA(ctx: Context, a: StaffAction, requireEnrollment: boolean): Promise<ResetResult | Scheduled> {
   return ctx.db.transaction().execute(async (trx) => {
     const verification = await applyVerification(ctx, trx, a);
-    const owner = ownerOf(a.target);
-    const now = ctx.clock.now().toISOString();
-    const factorsRemoved = await mfaStore.deleteFactors(trx, owner);
-    const recoveryCodesRemoved = await mfaStore.deleteRecoveryCodes(trx, owner);
-    const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
-    const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
-    await voidTemporaryCodes(ctx, trx, owner);
-    await unlockSecondStep(ctx, trx, owner);
-    await mfaStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
-    let setupURL: string | null = null;
-    if (requireEnrollment) {
-      const token = await issueEmailToken(ctx, trx, 'mfa_setup', a.target.kind, a.target.id, DAY);
-      setupURL = link(ctx, `${setupPath(a.target)}?token=${token}`);
-    } else {
-      await voidEmailTokens(ctx, trx, 'mfa_setup', a.target.kind, a.target.id);
-    }
-    const result = { factorsRemoved, recoveryCodesRemoved, rememberedDevicesRemoved, sessionsRevoked, enrollmentRequired: requireEnrollment };
-    await audit(ctx, trx, a, 'mfa.reset', verification, result);
-    await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL));
-    return result;
+    if (await waitingPeriodApplies(ctx, trx, a)) return scheduleAction(ctx, trx, a, 'reset', { requireEnrollment }, verification);
+    return applyReset(ctx, trx, a, requireEnrollment, verification, {});
   });
 }
 
+/** The reset itself, inside the caller's transaction (also run when a scheduled reset falls due). */
+export async function applyReset(
+  ctx: Context,
+  trx: Executor,
+  a: StaffAction,
+  requireEnrollment: boolean,
+  verification: Record<string, unknown> | null,
+  extraDetails: Record<string, unknown>,
+): Promise<ResetResult> {
+  const owner = ownerOf(a.target);
+  const now = ctx.clock.now().toISOString();
+  const factorsRemoved = await mfaStore.deleteFactors(trx, owner);
+  const recoveryCodesRemoved = await mfaStore.deleteRecoveryCodes(trx, owner);
+  const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
+  const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
+  await voidTemporaryCodes(ctx, trx, owner);
+  await unlockSecondStep(ctx, trx, owner);
+  await mfaStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
+  let setupURL: string | null = null;
+  if (requireEnrollment) {
+    const token = await issueEmailToken(ctx, trx, 'mfa_setup', a.target.kind, a.target.id, DAY);
+    setupURL = link(ctx, `${setupPath(a.target)}?token=${token}`);
+  } else {
+    await voidEmailTokens(ctx, trx, 'mfa_setup', a.target.kind, a.target.id);
+  }
+  const result = { factorsRemoved, recoveryCodesRemoved, rememberedDevicesRemoved, sessionsRevoked, enrollmentRequired: requireEnrollment };
+  await audit(ctx, trx, a, 'mfa.reset', verification, { ...result, ...extraDetails });
+  await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL));
+  return result;
+}
+
 /** Remove one authenticator (PRODUCT.md §4.2). Removing the last one is a reset with setup required. */
-export async function removeFactor(ctx: Context, a: StaffAction, factorID: string, revokeSessions: boolean): Promise<{ factorsRemoved: number; sessionsRevoked: number }> {
+export async function removeFactor(ctx: Context, a: StaffAction, factorID: string, revokeSessions: boolean): Promise<{ factorsRemoved: number; sessionsRevoked: number } | Scheduled> {
   const owner = ownerOf(a.target);
   const factors = await mfaStore.listFactors(ctx.db, owner);
   if (!factors.some((f) => f.id === factorID)) throw new AppError('not_found', 'This person has no factor with this id');
   if (factors.length === 1) {
     // Without any factor left, a password alone must not enroll a new one: treat it as a reset.
     const r = await resetMFA(ctx, a, true);
-    return { factorsRemoved: r.factorsRemoved, sessionsRevoked: r.sessionsRevoked };
+    return 'pendingActionId' in r ? r : { factorsRemoved: r.factorsRemoved, sessionsRevoked: r.sessionsRevoked };
   }
   return ctx.db.transaction().execute(async (trx) => {
     const verification = await applyVerification(ctx, trx, a);
@@ -189,11 +203,23 @@ export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Pr
   });
 }
 
-/** Temporary access code (PRODUCT.md §4.4). The code is returned once and appears nowhere else. */
-export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttlMinutes: number): Promise<{ code: string; expiresAt: string }> {
+/**
+ * Temporary access code (PRODUCT.md §4.4). The code is returned once and appears nowhere else.
+ * Under a waiting period the code is issued now but only becomes usable when the period ends,
+ * unless the customer cancels it first.
+ */
+export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttlMinutes: number): Promise<{ code: string; expiresAt: string } | (Scheduled & { code: string; expiresAt: string })> {
   return ctx.db.transaction().execute(async (trx) => {
     const verification = await applyVerification(ctx, trx, a);
-    const issued = await issueTemporaryCode(ctx, trx, ownerOf(a.target), a.actor.id, ttlMinutes);
+    const owner = ownerOf(a.target);
+    if (await waitingPeriodApplies(ctx, trx, a)) {
+      const hours = (await getSettings(ctx, trx)).waitingPeriodHours;
+      const validFrom = new Date(ctx.clock.now().getTime() + hours * 3600_000).toISOString();
+      const issued = await issueTemporaryCode(ctx, trx, owner, a.actor.id, ttlMinutes, validFrom);
+      const scheduled = await scheduleAction(ctx, trx, a, 'temporary_code', { ttlMinutes, expiresAt: issued.expiresAt }, verification);
+      return { ...scheduled, code: issued.code, expiresAt: issued.expiresAt };
+    }
+    const issued = await issueTemporaryCode(ctx, trx, owner, a.actor.id, ttlMinutes);
     await audit(ctx, trx, a, 'mfa.temporary_code.issued', verification, { expiresAt: issued.expiresAt, ttlMinutes });
     await ctx.mailer.enqueue(
       trx,
@@ -263,6 +289,6 @@ export async function securityPanel(ctx: Context, target: Account) {
     rememberedDevices: devices.map((d) => ({ id: d.id, browser: d.browser, createdAt: d.created_at, lastUsedAt: d.last_used_at })),
     activeSessions: active.filter((s) => s.level === 'full').map((s) => ({ createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, ip: s.ip, userAgent: s.userAgent })),
     temporaryCode: temp ? { expiresAt: temp.expires_at } : null,
-    pendingActions: [] as unknown[],
+    pendingActions: await listPendingActions(ctx, { ownerKind: target.kind, ownerID: target.id, status: 'pending' }),
   };
 }

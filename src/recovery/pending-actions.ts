@@ -1,0 +1,244 @@
+import type { Selectable } from 'kysely';
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import type { PendingActionsTable } from '../db/types.js';
+import { generateID, generateToken } from '../crypto/random.js';
+import { hashToken } from '../crypto/hash.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent, type Actor } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import { findAccountByID } from '../accounts/store.js';
+import { link } from '../accounts/service.js';
+import { getSettings } from '../settings/service.js';
+import * as mfaStore from '../mfa/store.js';
+import { ownerOf } from '../mfa/lockout.js';
+import { voidTemporaryCodes } from '../mfa/temporary-codes.js';
+import { addSystemNote } from '../tickets/service.js';
+import { applyReset, type StaffAction } from './service.js';
+
+/**
+ * The waiting period (PRODUCT.md §4.10): with it above 0, a reset, a temporary code or the
+ * removal of a last factor for a contact who has factors is scheduled instead of applied. The
+ * customer is emailed when it will happen, with a link to a page whose button cancels it, so a
+ * caller who talks the help desk into a reset cannot take the account before its owner notices.
+ * Bulk resets (incidents) and the CLI break-glass are exempt.
+ */
+export interface Scheduled {
+  pendingActionId: string;
+  effectiveAt: string;
+}
+
+export interface PendingAction {
+  id: string;
+  kind: PendingActionsTable['kind'];
+  contactId: string | null;
+  staffId: string | null;
+  params: Record<string, unknown>;
+  reason: string;
+  verification: Record<string, unknown> | null;
+  actor: { type: string; id: string | null };
+  status: PendingActionsTable['status'];
+  createdAt: string;
+  effectiveAt: string;
+  finishedAt: string | null;
+  cancelledBy: string | null;
+}
+
+function present(r: Selectable<PendingActionsTable>): PendingAction {
+  return {
+    id: r.id,
+    kind: r.kind,
+    contactId: r.owner_kind === 'contact' ? r.owner_id : null,
+    staffId: r.owner_kind === 'staff' ? r.owner_id : null,
+    params: JSON.parse(r.params),
+    reason: r.reason,
+    verification: r.verification ? JSON.parse(r.verification) : null,
+    actor: { type: r.actor_type, id: r.actor_id },
+    status: r.status,
+    createdAt: r.created_at,
+    effectiveAt: r.effective_at,
+    finishedAt: r.finished_at,
+    cancelledBy: r.cancelled_by,
+  };
+}
+
+const KIND_TEXT: Record<PendingActionsTable['kind'], string> = {
+  reset: 'reset the two-step verification of your account (remove every sign-in method and your recovery codes)',
+  temporary_code: 'activate a temporary access code that lets someone sign in to your account once and set up a new sign-in method',
+  remove_factor: 'remove a sign-in method from your account',
+};
+
+export async function waitingPeriodApplies(ctx: Context, trx: Executor, a: StaffAction): Promise<boolean> {
+  if (a.actor.type === 'cli' || a.target.kind !== 'contact') return false;
+  const { waitingPeriodHours } = await getSettings(ctx, trx);
+  if (waitingPeriodHours <= 0) return false;
+  return (await mfaStore.countActiveFactors(trx, ownerOf(a.target))) > 0;
+}
+
+async function openRecoveryTicket(trx: Executor, contactID: string): Promise<string | null> {
+  const t = await trx.selectFrom('tickets').select('id').where('contact_id', '=', contactID).where('recovery', '=', 1).where('status', '!=', 'solved').orderBy('seq', 'desc').executeTakeFirst();
+  return t?.id ?? null;
+}
+
+export async function scheduleAction(
+  ctx: Context,
+  trx: Executor,
+  a: StaffAction,
+  kind: PendingActionsTable['kind'],
+  params: Record<string, unknown>,
+  verification: Record<string, unknown> | null,
+): Promise<Scheduled> {
+  const now = ctx.clock.now();
+  const { waitingPeriodHours } = await getSettings(ctx, trx);
+  const effectiveAt = new Date(now.getTime() + waitingPeriodHours * 3600_000).toISOString();
+  const id = generateID('pa', now);
+  const token = generateToken();
+  await trx
+    .insertInto('pending_actions')
+    .values({
+      id,
+      kind,
+      owner_kind: a.target.kind,
+      owner_id: a.target.id,
+      params: JSON.stringify(params),
+      reason: a.reason,
+      verification: verification ? JSON.stringify(verification) : null,
+      actor_type: a.actor.type,
+      actor_id: a.actor.id,
+      status: 'pending',
+      created_at: now.toISOString(),
+      effective_at: effectiveAt,
+      finished_at: null,
+      cancelled_by: null,
+      cancel_token_hash: hashToken(token),
+    })
+    .execute();
+  await appendAuditEvent(ctx, trx, {
+    actor: a.actor,
+    action: 'mfa.pending_action.scheduled',
+    contactID: a.target.id,
+    reason: a.reason,
+    verification,
+    meta: a.meta,
+    details: { pendingActionId: id, kind, effectiveAt, waitingPeriodHours },
+  });
+  const when = `${effectiveAt.replace('T', ' ').slice(0, 16)} UTC`;
+  await ctx.mailer.enqueue(
+    trx,
+    templates.securityNotice(
+      a.target.email,
+      'Our support team will change your two-step verification',
+      [
+        `At someone's request, our support team will ${KIND_TEXT[kind]} on ${when}.`,
+        'If you asked for this, there is nothing to do. If you did not, cancel it now with the button below: someone may be trying to take over your account.',
+      ],
+      { at: now, ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel },
+      { label: 'Cancel this change', url: link(ctx, `/pending-actions/cancel?token=${token}`) },
+    ),
+  );
+  const ticket = await openRecoveryTicket(trx, a.target.id);
+  if (ticket) await addSystemNote(ctx, trx, ticket, `Scheduled by support: ${kind.replace('_', ' ')} on ${when} (waiting period of ${waitingPeriodHours} h). The customer was emailed a link to cancel it.`);
+  return { pendingActionId: id, effectiveAt };
+}
+
+export async function listPendingActions(ctx: Context, filter: { ownerKind?: 'contact' | 'staff'; ownerID?: string; status?: PendingActionsTable['status'] } = {}): Promise<PendingAction[]> {
+  let q = ctx.db.selectFrom('pending_actions').selectAll();
+  if (filter.ownerKind) q = q.where('owner_kind', '=', filter.ownerKind);
+  if (filter.ownerID) q = q.where('owner_id', '=', filter.ownerID);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  const rows = await q.orderBy('created_at', 'desc').limit(200).execute();
+  return rows.map(present);
+}
+
+/** Cancels by staff (with a reason) or by the customer (the emailed token). One conditional write decides. */
+export async function cancelPendingAction(
+  ctx: Context,
+  by: { staff: Actor; reason: string; id: string; meta: RequestMeta } | { token: string; meta: RequestMeta },
+): Promise<PendingAction> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const nowISO = ctx.clock.now().toISOString();
+    let q = trx.updateTable('pending_actions').set({ status: 'cancelled', finished_at: nowISO, cancelled_by: 'staff' in by ? 'staff' : 'contact' }).where('status', '=', 'pending');
+    q = 'staff' in by ? q.where('id', '=', by.id) : q.where('cancel_token_hash', '=', hashToken(by.token));
+    const row = await q.returningAll().executeTakeFirst();
+    if (!row) {
+      if ('staff' in by) {
+        const exists = await trx.selectFrom('pending_actions').select('status').where('id', '=', by.id).executeTakeFirst();
+        if (!exists) throw new AppError('not_found', 'No pending action has this id');
+        throw new AppError('conflict', `This action is already ${exists.status}`);
+      }
+      throw new AppError('invalid_token', 'This link is not valid, or the change already happened or was cancelled');
+    }
+    if (row.kind === 'temporary_code') await voidTemporaryCodes(ctx, trx, { kind: row.owner_kind, id: row.owner_id });
+    await appendAuditEvent(ctx, trx, {
+      actor: 'staff' in by ? by.staff : { type: 'contact', id: row.owner_id },
+      action: 'mfa.pending_action.cancelled',
+      contactID: row.owner_kind === 'contact' ? row.owner_id : null,
+      reason: 'staff' in by ? by.reason : 'cancelled by the account owner from the emailed link',
+      meta: by.meta,
+      details: { pendingActionId: row.id, kind: row.kind },
+    });
+    const ticket = row.owner_kind === 'contact' ? await openRecoveryTicket(trx, row.owner_id) : null;
+    if (ticket) {
+      await addSystemNote(ctx, trx, ticket, 'staff' in by ? `The scheduled ${row.kind.replace('_', ' ')} was cancelled by support: ${by.reason}` : `The customer CANCELLED the scheduled ${row.kind.replace('_', ' ')} from the emailed link: treat this request as suspicious.`);
+    }
+    if (!('staff' in by) && row.actor_type === 'staff' && row.actor_id) {
+      const staff = await findAccountByID(trx, 'staff', row.actor_id);
+      if (staff) {
+        await ctx.mailer.enqueue(
+          trx,
+          templates.securityNotice(staff.email, 'A customer cancelled a scheduled MFA change', [`The owner of the account cancelled the ${row.kind.replace('_', ' ')} you scheduled (reason you gave: ${row.reason}). Someone may have impersonated them.`], {
+            at: ctx.clock.now(),
+            ...by.meta,
+            actor: 'the account owner',
+          }),
+        );
+      }
+    }
+    return present(row);
+  });
+}
+
+/** Applies every pending action that has fallen due; each in its own transaction, decided by one conditional write. */
+export async function runDuePendingActions(ctx: Context): Promise<number> {
+  const nowISO = ctx.clock.now().toISOString();
+  const due = await ctx.db.selectFrom('pending_actions').select('id').where('status', '=', 'pending').where('effective_at', '<=', nowISO).orderBy('effective_at').limit(100).execute();
+  let applied = 0;
+  for (const { id } of due) {
+    const ok = await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('pending_actions').set({ status: 'done', finished_at: nowISO }).where('id', '=', id).where('status', '=', 'pending').returningAll().executeTakeFirst();
+      if (!row) return false;
+      const target = await findAccountByID(trx, row.owner_kind, row.owner_id);
+      if (!target) {
+        await trx.updateTable('pending_actions').set({ status: 'failed' }).where('id', '=', id).execute();
+        return false;
+      }
+      const params = JSON.parse(row.params) as Record<string, unknown>;
+      const action: StaffAction = {
+        actor: { type: row.actor_type as Actor['type'], id: row.actor_id },
+        actorLabel: 'our support team',
+        target,
+        reason: row.reason,
+        verification: { method: 'none' },
+        meta: { ip: null, userAgent: null },
+      };
+      const verification = row.verification ? JSON.parse(row.verification) : null;
+      if (row.kind === 'temporary_code') {
+        await appendAuditEvent(ctx, trx, { actor: action.actor, action: 'mfa.temporary_code.activated', contactID: target.id, reason: row.reason, verification, details: { pendingActionId: row.id, expiresAt: params.expiresAt } });
+        await ctx.mailer.enqueue(
+          trx,
+          templates.securityNotice(target.email, 'A temporary access code for your account is now active', ['The waiting period is over: the temporary access code our support team issued for your account can now be used once to sign in and set up a new sign-in method.'], {
+            at: ctx.clock.now(),
+            ip: null,
+            userAgent: null,
+            actor: 'our support team',
+          }),
+        );
+      } else {
+        await applyReset(ctx, trx, action, params.requireEnrollment !== false, verification, { pendingActionId: row.id, scheduledAt: row.created_at });
+      }
+      return true;
+    });
+    if (ok) applied++;
+  }
+  return applied;
+}
