@@ -1,6 +1,7 @@
 /**
  * Password sign-in throughput over real HTTP against the raw argon2id verify rate of the same
- * parameters, at the same concurrency, in the same run. Target: sign-in >= 90 % of raw.
+ * parameters, at the same concurrency, in the same run. Target: sign-in >= 90 % of raw. The HTTP
+ * load generator runs in its own process (bench/load-client.ts).
  *
  *   npx tsx bench/signin.ts [--seconds 10] [--concurrency 8] [--db sqlite|postgres]
  */
@@ -20,6 +21,7 @@ import { createStaffWithPassword } from '../src/accounts/service.js';
 import { hashPassword, verifyPassword } from '../src/crypto/password.js';
 import type { Transport } from '../src/notify/transport.js';
 import { describeMachine, printTable } from './machine.js';
+import { startLoadClient, type Job } from './load-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -83,17 +85,24 @@ async function main(): Promise<void> {
         return { cookie, csrf: ((await r.json()) as { csrfToken: string }).csrfToken };
       }),
     );
-    let next = 0;
+    // The HTTP sign-ins come from a load generator in its own process, so that the client's
+    // work does not run on the server's event loop (it still shares the machine's cores, as
+    // a real client on the same box would). Same concurrency as the raw verifies.
+    const client = startLoadClient();
+    const port = (app.server.address() as AddressInfo).port;
+    const jobs: Job[] = browsers.map((b) => ({
+      method: 'POST',
+      path: '/api/v1/staff-auth/login',
+      headers: { cookie: b.cookie, 'x-csrf-token': b.csrf },
+      body: { email: staff.email, password: PASSWORD },
+    }));
     let failures = 0;
-    const signIn = async () => {
-      const b = browsers[next++ % browsers.length];
-      const r = await fetch(`${base}/api/v1/staff-auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: b.cookie, 'x-csrf-token': b.csrf },
-        body: JSON.stringify({ email: staff.email, password: PASSWORD }),
-      });
-      await r.arrayBuffer();
-      if (r.status !== 200) failures++;
+    const signInRound = async (seconds: number) => {
+      // Far more jobs than can finish in the round; the time limit ends it.
+      const r = await client.run({ port, connections: CONCURRENCY, maxSeconds: seconds, jobs: Array.from({ length: 2000 * seconds }, (_, i) => jobs[i % jobs.length]) });
+      failures += r.completed - (r.statuses['200'] ?? 0);
+      if (r.samples.length && failures) console.error(r.samples.join(' | '));
+      return r;
     };
     const stored = await hashPassword(PASSWORD);
     const rawVerify = async () => {
@@ -101,22 +110,26 @@ async function main(): Promise<void> {
     };
 
     // Warm up both paths (JIT, connection pools, argon2's thread pool).
-    await measure(1, CONCURRENCY, signIn);
+    await signInRound(1);
     await measure(1, CONCURRENCY, rawVerify);
     // Alternate short rounds of each, so that whatever else the machine does hits both alike.
     const ROUND = 1;
     const raw = { ops: 0, seconds: 0 };
     const http = { ops: 0, seconds: 0 };
     let busyMs = 0;
-    for (let i = 0; i < SECONDS / ROUND; i++) {
-      const r = await measure(ROUND / 2, CONCURRENCY, rawVerify);
-      raw.ops += r.ops;
-      raw.seconds += r.ops / r.perSecond;
-      const elu0 = performance.eventLoopUtilization();
-      const h = await measure(ROUND, CONCURRENCY, signIn);
-      busyMs += performance.eventLoopUtilization(elu0).active;
-      http.ops += h.ops;
-      http.seconds += h.ops / h.perSecond;
+    try {
+      for (let i = 0; i < SECONDS / ROUND; i++) {
+        const r = await measure(ROUND / 2, CONCURRENCY, rawVerify);
+        raw.ops += r.ops;
+        raw.seconds += r.ops / r.perSecond;
+        const elu0 = performance.eventLoopUtilization();
+        const h = await signInRound(ROUND);
+        busyMs += performance.eventLoopUtilization(elu0).active;
+        http.ops += h.completed;
+        http.seconds += h.seconds;
+      }
+    } finally {
+      await client.close();
     }
     const rawPerSecond = raw.ops / raw.seconds;
     const httpPerSecond = http.ops / http.seconds;
@@ -131,7 +144,7 @@ async function main(): Promise<void> {
       ],
     );
     const ratio = httpPerSecond / rawPerSecond;
-    console.log(`main thread busy per sign-in (server and load generator together): ${(busyMs / http.ops).toFixed(2)} ms`);
+    console.log(`server event loop busy per sign-in: ${(busyMs / http.ops).toFixed(2)} ms`);
     console.log(`target >= 90 % of raw: ${ratio >= 0.9 ? 'met' : 'NOT met'} (${(ratio * 100).toFixed(1)} %)`);
     console.log(describeMachine());
   } finally {

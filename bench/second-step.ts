@@ -1,0 +1,209 @@
+/**
+ * Verified TOTP second steps per second, and their p50/p99, at 50 connections over real HTTP,
+ * against a bare Fastify route that only checks a TOTP code, in the same run.
+ *
+ * Every request to the real route is its own pending sign-in (a contact with its own enrolled
+ * TOTP factor and its own `mfa`-level session, so its own challenge) and carries a valid code:
+ * the timed part is exactly POST /api/v1/auth/mfa/verify {method:'totp', code}, with every
+ * write the real path does (replay guard, session rotation, audit entry). The load generator
+ * runs in its own process (bench/load-client.ts). Rounds of the two routes alternate, so that
+ * whatever else the machine does hits both alike.
+ *
+ * Targets (2 cores, SQLite): >= 3,000 verifications/s, >= 25 % of the bare route's rate,
+ * p99 <= 50 ms at 50 connections, peak RSS <= 200 MB.
+ *
+ *   npx tsx bench/second-step.ts [--db sqlite|postgres] [--connections 50] [--requests 24000] [--rounds 3]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import pino from 'pino';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { loadConfig } from '../src/config.js';
+import { createRuntime } from '../src/runtime.js';
+import { buildApp } from '../src/app.js';
+import { generateID } from '../src/crypto/random.js';
+import { insertFactor } from '../src/mfa/store.js';
+import { generateTOTPSecret, matchTOTPStep } from '../src/mfa/totp.js';
+import { startSession } from '../src/sessions/service.js';
+import { csrfTokenFor } from '../src/http/csrf.js';
+import { sessionCookieName } from '../src/http/cookies.js';
+import type { Transport } from '../src/notify/transport.js';
+import { describeMachine, percentile, printTable } from './machine.js';
+import { startLoadClient, type Job, type RunResult } from './load-client.js';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'sqlite' },
+    connections: { type: 'string', default: '50' },
+    requests: { type: 'string', default: '24000' },
+    rounds: { type: 'string', default: '3' },
+    'round-seconds': { type: 'string', default: '4' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+});
+const CONNECTIONS = Number(values.connections);
+const REQUESTS = Number(values.requests);
+const ROUNDS = Number(values.rounds);
+const ROUND_SECONDS = Number(values['round-seconds']);
+const WARMUP = 1000;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-second-step-'));
+  const schema = `bench_second_step_${randomBytes(4).toString('hex')}`;
+  const usePG = values.db === 'postgres';
+  const config = loadConfig({
+    PORTICO_DATA_DIR: dir,
+    DATABASE_URL: usePG ? values.pg! : `sqlite:${join(dir, 'portico.db')}`,
+    PORTICO_SECRET_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+  });
+  const nullTransport: Transport = { async send() {}, close() {} };
+  const rt = await createRuntime(config, {
+    log: pino({ level: 'silent' }) as unknown as FastifyBaseLogger,
+    transport: nullTransport,
+    database: usePG ? { schema } : undefined,
+  });
+  const { ctx } = rt;
+  const app = await buildApp(ctx, { logger: false, webDir: null });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+
+  // The bare route: parse a JSON body, check a TOTP code, answer. Nothing else.
+  const bareSecret = generateTOTPSecret();
+  const bare = Fastify({ logger: false });
+  bare.post<{ Body: { code: string } }>('/verify', async (req, reply) => {
+    if (matchTOTPStep(bareSecret, String(req.body?.code ?? ''), new Date()) === null) return reply.code(400).send({ ok: false });
+    return { ok: true };
+  });
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+
+  const client = startLoadClient();
+  try {
+    // Setup, untimed: one contact per request, each with an active TOTP factor and a pending
+    // (mfa-level) sign-in session, as a correct password would have left it.
+    const total = WARMUP + REQUESTS;
+    const setupStarted = performance.now();
+    const jobs: Job[] = [];
+    const now = new Date();
+    const meta = { ip: '127.0.0.1', userAgent: 'bench/second-step' };
+    const BATCH = 500;
+    for (let from = 0; from < total; from += BATCH) {
+      const batch = await ctx.db.transaction().execute(async (trx) => {
+        const out: Job[] = [];
+        const contacts = [];
+        const factors = [];
+        for (let i = from; i < Math.min(total, from + BATCH); i++) {
+          const id = generateID('ct', now);
+          contacts.push({ id, email: `second-step-${i}@example.com`, name: `Second Step ${i}`, password_hash: null, email_verified_at: now.toISOString(), created_at: now.toISOString(), updated_at: now.toISOString() });
+          const factorID = generateID('fa', now);
+          const secret = generateTOTPSecret();
+          factors.push({ id: factorID, owner: id, secret });
+        }
+        await trx.insertInto('contacts').values(contacts).execute();
+        for (const f of factors) {
+          await insertFactor(trx, {
+            id: f.id, owner_kind: 'contact', owner_id: f.owner, type: 'totp', name: 'Authenticator app', status: 'active',
+            secret_sealed: ctx.secretBox.seal(f.secret, f.id), last_used_step: null, credential_id: null, public_key: null, counter: null,
+            transports: null, aaguid: null, device_type: null, backed_up: null, created_at: now.toISOString(), last_used_at: null,
+          });
+          const { token } = await startSession(ctx, trx, 'contact', f.owner, 'mfa', meta);
+          out.push({
+            method: 'POST',
+            path: '/api/v1/auth/mfa/verify',
+            headers: { cookie: `${sessionCookieName('contact')}=${token}`, 'x-csrf-token': csrfTokenFor(ctx, 'contact', token), 'user-agent': meta.userAgent },
+            body: { method: 'totp' },
+            totpSecretHex: f.secret.toString('hex'),
+          });
+        }
+        return out;
+      });
+      jobs.push(...batch);
+    }
+    console.log(`${ctx.dialect}: set up ${total.toLocaleString('en')} pending sign-ins with their own TOTP factor in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
+
+    const port = (app.server.address() as AddressInfo).port;
+    const barePort = (bare.server.address() as AddressInfo).port;
+    const bareJob: Job = { method: 'POST', path: '/verify', body: {}, totpSecretHex: bareSecret.toString('hex') };
+    const bareJobs = (n: number) => Array.from({ length: n }, () => bareJob);
+    const audited0 = await auditCount();
+
+    let peakRSS = process.memoryUsage.rss();
+    const sampler = setInterval(() => (peakRSS = Math.max(peakRSS, process.memoryUsage.rss())), 50);
+    const real: RunResult[] = [];
+    const bareRuns: RunResult[] = [];
+    try {
+      // Warm up both (JIT, statement caches, keep-alive sockets).
+      check(await client.run({ port, connections: CONNECTIONS, maxSeconds: 30, jobs: jobs.slice(0, WARMUP) }), 'warm-up');
+      await client.run({ port: barePort, connections: CONNECTIONS, maxSeconds: 2, jobs: bareJobs(20_000) });
+      peakRSS = process.memoryUsage.rss();
+      const perRound = Math.floor(REQUESTS / ROUNDS);
+      for (let r = 0; r < ROUNDS; r++) {
+        bareRuns.push(await client.run({ port: barePort, connections: CONNECTIONS, maxSeconds: ROUND_SECONDS / 2, jobs: bareJobs(200_000) }));
+        const slice = jobs.slice(WARMUP + r * perRound, WARMUP + (r + 1) * perRound);
+        real.push(check(await client.run({ port, connections: CONNECTIONS, maxSeconds: ROUND_SECONDS, jobs: slice }), `round ${r + 1}`));
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const verified = real.reduce((n, r) => n + r.completed, 0);
+    // Every verification wrote its audit entry (the warm-up's too).
+    const audited = (await auditCount()) - audited0;
+    if (audited !== verified + WARMUP) throw new Error(`expected ${verified + WARMUP} auth.login.succeeded audit entries, found ${audited}`);
+
+    const summarize = (name: string, runs: RunResult[]) => {
+      const n = runs.reduce((s, r) => s + r.completed, 0);
+      const secs = runs.reduce((s, r) => s + r.seconds, 0);
+      const lat = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+      return { name, n, perSecond: n / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), perRound: runs.map((r) => r.perSecond.toFixed(0)).join(' / ') };
+    };
+    const a = summarize('POST /api/v1/auth/mfa/verify (TOTP)', real);
+    const b = summarize('bare Fastify route checking a TOTP code', bareRuns);
+    const share = a.perSecond / b.perSecond;
+    const rssMB = peakRSS / 2 ** 20;
+    console.log(`\nTOTP second steps, ${ctx.dialect}, ${CONNECTIONS} connections, load generator in its own process, ${ROUNDS} alternating rounds`);
+    printTable(
+      ['route', 'requests', 'per second', 'rounds (/s)', 'p50 ms', 'p99 ms', 'share of bare'],
+      [
+        [a.name, a.n, a.perSecond.toFixed(0), a.perRound, a.p50.toFixed(1), a.p99.toFixed(1), `${(share * 100).toFixed(1)} %`],
+        [b.name, b.n, b.perSecond.toFixed(0), b.perRound, b.p50.toFixed(1), b.p99.toFixed(1), '100 %'],
+      ],
+    );
+    console.log(`server process peak RSS during the timed rounds: ${rssMB.toFixed(0)} MB (whole run incl. setup: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
+    const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log(
+      `targets: >= 3000/s ${verdict(a.perSecond >= 3000)}; >= 25 % of bare ${verdict(share >= 0.25)}; p99 <= 50 ms ${verdict(a.p99 <= 50)}; peak RSS <= 200 MB ${verdict(rssMB <= 200)}`,
+    );
+    console.log(describeMachine());
+  } finally {
+    await client.close();
+    await bare.close();
+    await app.close();
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (usePG) {
+      const c = new pg.Client({ connectionString: values.pg });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    }
+  }
+
+  async function auditCount(): Promise<number> {
+    const r = await ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'auth.login.succeeded').executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}
+
+/** Every verification must have passed: a benchmark of failures measures nothing. */
+function check(r: RunResult, what: string): RunResult {
+  const ok = r.statuses['200'] ?? 0;
+  if (ok !== r.completed) throw new Error(`${what}: ${r.completed - ok} of ${r.completed} verifications did not answer 200 (${JSON.stringify(r.statuses)}): ${r.samples.join(' | ')}`);
+  return r;
+}
+
+await main();
