@@ -18,7 +18,8 @@ import { registerTicketRoutes } from './tickets/routes.js';
 import { registerSettingsRoutes } from './settings/routes.js';
 import { registerMFARoutes, registerMFASettingsRoutes } from './mfa/routes.js';
 import { registerPendingActionRoutes, registerRecoveryRequestRoutes, registerToolkitRoutes } from './recovery/routes.js';
-import { registerBulkRoutes } from './recovery/routes-bulk.js';
+import { registerBulkRoutes, registerOverviewRoutes } from './recovery/routes-bulk.js';
+import { registerOutboxRoutes } from './notify/routes.js';
 import { registerAPITokenRoutes } from './sessions/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
 
@@ -99,6 +100,8 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   registerPendingActionRoutes(app, ctx);
   registerRecoveryRequestRoutes(app, ctx);
   registerBulkRoutes(app, ctx);
+  registerOverviewRoutes(app, ctx);
+  registerOutboxRoutes(app, ctx);
   registerAPITokenRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
 

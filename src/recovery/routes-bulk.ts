@@ -6,6 +6,7 @@ import { requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
 import { reasonSchema } from '../http/schemas.js';
 import { cancelBulkJob, createBulkJob, dryRun, getBulkJob, listBulkJobs } from './bulk.js';
+import { mfaOverview } from '../mfa/overview.js';
 
 const filterSchema = z
   .object({
@@ -50,5 +51,13 @@ export function registerBulkRoutes(app: App, ctx: Context): void {
   app.post('/api/v1/mfa/bulk-resets/:id/cancel', { schema: { tags, params: z.object({ id: z.string().max(100) }) } }, async (req) => {
     const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk', stepUp: true });
     return cancelBulkJob(ctx, auth.actor, req.params.id, requestMeta(req));
+  });
+}
+
+/** The admins' MFA overview (charts in the console). */
+export function registerOverviewRoutes(app: App, ctx: Context): void {
+  app.get('/api/v1/mfa/overview', { schema: { tags: ['MFA overview'] } }, async (req) => {
+    await requireStaff(ctx, req, { minRole: 'admin', scope: 'audit:read' });
+    return mfaOverview(ctx);
   });
 }

@@ -98,7 +98,7 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     return toolkit.requireEnrollment(ctx, action);
   });
 
-  app.delete(`${base}/mfa/require-enrollment`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+  app.delete(`${base}/mfa/require-enrollment`, { schema: { tags, params: idParams, body: actionBody } }, async (req) => {
     const { action } = await begin(req, req.params.id, req.body);
     return toolkit.cancelRequiredEnrollment(ctx, action);
   });
@@ -114,17 +114,17 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     },
   );
 
-  app.post(`${base}/mfa/unlock`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+  app.post(`${base}/mfa/unlock`, { schema: { tags, params: idParams, body: actionBody } }, async (req) => {
     const { action } = await begin(req, req.params.id, req.body);
     return toolkit.unlockAccount(ctx, action);
   });
 
-  app.post(`${base}/sessions/revoke`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+  app.post(`${base}/sessions/revoke`, { schema: { tags, params: idParams, body: actionBody } }, async (req) => {
     const { action } = await begin(req, req.params.id, req.body);
     return toolkit.revokeAllSessions(ctx, action);
   });
 
-  app.post(`${base}/remembered-devices/revoke`, { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
+  app.post(`${base}/remembered-devices/revoke`, { schema: { tags, params: idParams, body: actionBody } }, async (req) => {
     const { action } = await begin(req, req.params.id, req.body);
     return toolkit.revokeRememberedDevices(ctx, action);
   });

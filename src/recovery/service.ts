@@ -189,6 +189,7 @@ export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{
 
 export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Promise<{ cancelled: true }> {
   return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
     const r = await trx
       .updateTable('mfa_accounts')
@@ -198,7 +199,7 @@ export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Pr
       .where('enrollment_required', '=', 1)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new AppError('not_found', 'No required enrollment is pending for this person');
-    await audit(ctx, trx, a, 'mfa.enrollment_required.cancelled', null, {});
+    await audit(ctx, trx, a, 'mfa.enrollment_required.cancelled', verification, {});
     return { cancelled: true as const };
   });
 }
@@ -233,8 +234,9 @@ export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttl
 
 export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unlocked: boolean }> {
   return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
     const unlocked = await unlockSecondStep(ctx, trx, ownerOf(a.target));
-    await audit(ctx, trx, a, 'mfa.unlocked', null, { wasLocked: unlocked });
+    await audit(ctx, trx, a, 'mfa.unlocked', verification, { wasLocked: unlocked });
     if (unlocked) await ctx.mailer.enqueue(trx, notice(ctx, a, 'Two-step verification unlocked', ['Our support team unlocked the second sign-in step of your account.']));
     return { unlocked };
   });
@@ -242,8 +244,9 @@ export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unl
 
 export async function revokeAllSessions(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number }> {
   return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
     const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
-    await audit(ctx, trx, a, 'sessions.revoked_by_staff', null, { sessionsRevoked });
+    await audit(ctx, trx, a, 'sessions.revoked_by_staff', verification, { sessionsRevoked });
     await ctx.mailer.enqueue(trx, notice(ctx, a, 'You were signed out everywhere', ['Our support team signed your account out on every device.']));
     return { sessionsRevoked };
   });
@@ -251,8 +254,9 @@ export async function revokeAllSessions(ctx: Context, a: StaffAction): Promise<{
 
 export async function revokeRememberedDevices(ctx: Context, a: StaffAction): Promise<{ rememberedDevicesRemoved: number }> {
   return ctx.db.transaction().execute(async (trx) => {
+    const verification = await applyVerification(ctx, trx, a);
     const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
-    await audit(ctx, trx, a, 'mfa.remembered_devices.revoked_by_staff', null, { rememberedDevicesRemoved });
+    await audit(ctx, trx, a, 'mfa.remembered_devices.revoked_by_staff', verification, { rememberedDevicesRemoved });
     await ctx.mailer.enqueue(trx, notice(ctx, a, 'Remembered browsers were forgotten', ['Our support team removed every remembered browser from your account: each will ask for your second step again.']));
     return { rememberedDevicesRemoved };
   });
