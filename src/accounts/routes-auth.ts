@@ -12,6 +12,7 @@ import { emailSchema, nameSchema, passwordSchema, tokenSchema } from '../http/sc
 import type { SessionKind } from '../sessions/service.js';
 import { HOUR, MINUTE } from '../clock.js';
 import { levelAfterPassword } from '../mfa/sign-in.js';
+import { requireStepUpWhenEnrolled } from '../mfa/service.js';
 import * as accounts from './service.js';
 import type { Account } from './service.js';
 
@@ -162,12 +163,15 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
 
   app.post(`${me}/password`, { schema: { tags, body: z.object({ currentPassword: z.string().max(1024), newPassword: passwordSchema }) } }, async (req) => {
     const { account, session } = await requireSessionOf(ctx, req, kind);
+    await requireStepUpWhenEnrolled(ctx, session, account);
     const revoked = await accounts.changePassword(ctx, account, session, req.body.currentPassword, req.body.newPassword, requestMeta(req));
     return { changed: true, sessionsRevoked: revoked };
   });
 
   app.post(`${me}/email`, { schema: { tags, body: z.object({ email: emailSchema, password: z.string().max(1024) }) } }, async (req, reply) => {
-    const { account } = await requireSessionOf(ctx, req, kind);
+    const { account, session } = await requireSessionOf(ctx, req, kind);
+    // The email address receives recovery links: moving it is as sensitive as changing MFA.
+    await requireStepUpWhenEnrolled(ctx, session, account);
     await accounts.requestEmailChange(ctx, account, req.body.email, req.body.password, requestMeta(req));
     reply.code(202);
     return { status: 'check_email' };

@@ -75,7 +75,7 @@ export async function getMFAOverview(ctx: Context, account: Account): Promise<MF
  * enrollment-only session has just proven itself (second step, temporary code or setup link)
  * and may only enroll, so it passes.
  */
-async function requireStepUpIfEnrolled(ctx: Context, session: SessionRow, account: Account): Promise<void> {
+export async function requireStepUpWhenEnrolled(ctx: Context, session: SessionRow, account: Account): Promise<void> {
   if (session.level === 'enrollment') return;
   if ((await store.countActiveFactors(ctx.db, ownerOf(account))) === 0) return;
   if (!sessions.hasFreshStepUp(ctx, session)) throw new AppError('step_up_required');
@@ -99,7 +99,7 @@ function selfNotice(ctx: Context, account: Account, subject: string, line: strin
 
 export async function beginTOTPEnrollment(ctx: Context, session: SessionRow, account: Account): Promise<{ factorId: string; secret: string; otpauthUri: string; qrSvg: string }> {
   await assertEnrollmentAllowed(ctx, account);
-  await requireStepUpIfEnrolled(ctx, session, account);
+  await requireStepUpWhenEnrolled(ctx, session, account);
   const owner = ownerOf(account);
   const now = ctx.clock.now();
   const secret = generateTOTPSecret();
@@ -137,7 +137,7 @@ export interface EnrollmentResult {
 }
 
 export async function confirmTOTPEnrollment(ctx: Context, session: SessionRow, account: Account, factorID: string, code: string, name: string | undefined, meta: RequestMeta): Promise<EnrollmentResult> {
-  await requireStepUpIfEnrolled(ctx, session, account);
+  await requireStepUpWhenEnrolled(ctx, session, account);
   const owner = ownerOf(account);
   const factor = await store.findFactor(ctx.db, owner, factorID);
   if (!factor || factor.type !== 'totp' || factor.status !== 'pending') throw new AppError('not_found', 'No authenticator app is waiting for confirmation with this id');
@@ -159,7 +159,7 @@ export async function confirmTOTPEnrollment(ctx: Context, session: SessionRow, a
 
 export async function beginWebAuthnRegistration(ctx: Context, session: SessionRow, account: Account) {
   await assertEnrollmentAllowed(ctx, account);
-  await requireStepUpIfEnrolled(ctx, session, account);
+  await requireStepUpWhenEnrolled(ctx, session, account);
   const existing = await store.listFactors(ctx.db, ownerOf(account));
   const options = await registrationOptions(ctx.config, account, existing);
   await store.putChallenge(ctx.db, session.idHash, 'register', options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString());
@@ -167,7 +167,7 @@ export async function beginWebAuthnRegistration(ctx: Context, session: SessionRo
 }
 
 export async function finishWebAuthnRegistration(ctx: Context, session: SessionRow, account: Account, response: RegistrationResponseJSON, name: string | undefined, meta: RequestMeta): Promise<EnrollmentResult> {
-  await requireStepUpIfEnrolled(ctx, session, account);
+  await requireStepUpWhenEnrolled(ctx, session, account);
   const now = ctx.clock.now();
   const challenge = await store.takeChallenge(ctx.db, session.idHash, 'register', now.toISOString());
   if (!challenge) throw new AppError('invalid_input', 'Ask for registration options first (POST …/mfa/webauthn/options); a challenge works once');
@@ -277,7 +277,7 @@ export async function renameMyFactor(ctx: Context, account: Account, id: string,
  * required of this person; when it does go, the recovery codes and remembered devices go too.
  */
 export async function removeMyFactor(ctx: Context, session: SessionRow, account: Account, id: string, meta: RequestMeta): Promise<void> {
-  await requireStepUpIfEnrolled(ctx, session, account);
+  await requireStepUpWhenEnrolled(ctx, session, account);
   const owner = ownerOf(account);
   const settings = await getSettings(ctx);
   await ctx.db.transaction().execute(async (trx) => {
@@ -309,7 +309,7 @@ export async function removeMyFactor(ctx: Context, session: SessionRow, account:
 }
 
 export async function regenerateMyRecoveryCodes(ctx: Context, session: SessionRow, account: Account, meta: RequestMeta): Promise<string[]> {
-  await requireStepUpIfEnrolled(ctx, session, account);
+  await requireStepUpWhenEnrolled(ctx, session, account);
   const owner = ownerOf(account);
   if ((await store.countActiveFactors(ctx.db, owner)) === 0) throw new AppError('conflict', 'Recovery codes come with a second factor: set one up first');
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => generateRecoveryCode());

@@ -53,6 +53,8 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope, stepUp: true });
     const t = await target(id);
     if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot run MFA actions on your own account; ask another admin');
+    // A staff member's own customer account (same address) is theirs too.
+    if (t.kind === 'contact' && t.email === auth.account.email) throw new AppError('forbidden', 'You cannot run MFA actions on your own customer account; ask a colleague');
     return {
       auth,
       action: {
