@@ -240,7 +240,10 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
     await p.getByLabel('Action').fill('mfa.reset');
     await p.getByRole('button', { name: 'Filter' }).click();
     await p.getByRole('table', { name: 'Audit entries' }).getByText('Customer changed phones').waitFor();
-    expect(await p.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toBe('/api/v1/audit-events/export?format=csv&action=mfa.reset');
+    // The entry was listed before filtering too: wait for the filtered export link itself.
+    const csvLink = p.locator('a[href="/api/v1/audit-events/export?format=csv&action=mfa.reset"]');
+    await csvLink.waitFor();
+    expect(await csvLink.textContent()).toBe('Export CSV');
     await p.getByRole('button', { name: 'Verify chain' }).click();
     await p.getByRole('status').getByText(/Chain OK — \d+ entries checked/).waitFor();
 
