@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
+import type { Context } from '../context.js';
 import { createRuntime } from '../runtime.js';
 import { openDatabase } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -72,6 +73,25 @@ export function ensureWebBuilt(): void {
   if (r.status !== 0) throw new CLIError('building the web UI failed (see above)');
 }
 
+/**
+ * Runs a one-shot command on the database. No background runners start (a CLI process must
+ * never claim a bulk job's lease and then exit); the emails the command queued are delivered
+ * before it closes. A service's "no" becomes the one clear line of a CLIError.
+ */
+async function withRuntime(config: Config, fn: (ctx: Context) => Promise<number>): Promise<number> {
+  const rt = await createRuntime(config, { deliverMail: false, runJobs: false });
+  try {
+    const code = await fn(rt.ctx);
+    await rt.ctx.mailer.deliverDue();
+    return code;
+  } catch (error) {
+    if (error instanceof AppError) throw new CLIError(error.message);
+    throw error;
+  } finally {
+    await rt.close();
+  }
+}
+
 /** Runs one command; returns the exit code, or -1 when the process should stay up (serve). */
 export async function runCommand(words: string[], flags: Flags, config: Config): Promise<number> {
   const command = words.join(' ');
@@ -102,32 +122,22 @@ export async function runCommand(words: string[], flags: Flags, config: Config):
       const role = (command === 'admin create' ? 'admin' : need(flags.role, '--role')) as StaffRole;
       if (!['agent', 'supervisor', 'admin'].includes(role)) throw new CLIError(`--role must be agent, supervisor or admin, not "${role}"`);
       const password = await readPassword();
-      const rt = await createRuntime(config, { deliverMail: false });
-      try {
-        const s = await createStaffWithPassword(rt.ctx, { email, name, role, password });
+      return withRuntime(config, async (ctx) => {
+        const s = await createStaffWithPassword(ctx, { email, name, role, password });
         console.log(`created ${role} ${s.email} (${s.id}); sign in at ${config.publicURL}/admin`);
-      } catch (error) {
-        if (error instanceof AppError) throw new CLIError(error.message);
-        throw error;
-      } finally {
-        await rt.close();
-      }
-      return 0;
+        return 0;
+      });
     }
-    case 'audit verify': {
-      const rt = await createRuntime(config, { deliverMail: false });
-      try {
-        const r = await verifyAuditChain(rt.ctx);
+    case 'audit verify':
+      return withRuntime(config, async (ctx) => {
+        const r = await verifyAuditChain(ctx);
         if (r.ok) {
           console.log(`ok: ${r.checked} entries, head ${r.headHash}`);
           return 0;
         }
         console.log(`broken: ${r.problem}${r.firstBrokenId ? ` (first broken entry ${r.firstBrokenId})` : ''}; ${r.checked} entries verified before it`);
         return 1;
-      } finally {
-        await rt.close();
-      }
-    }
+      });
     case 'token create': {
       const email = checkEmail(need(flags.email, '--email'));
       const name = need(flags.name, '--name');
@@ -136,51 +146,33 @@ export async function runCommand(words: string[], flags: Flags, config: Config):
       if (bad.length) throw new CLIError(`--scopes: unknown scope ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
       const days = flags.days === undefined ? 90 : Number(flags.days);
       if (!Number.isInteger(days) || days < 1 || days > 365) throw new CLIError('--days must be a whole number from 1 to 365');
-      const rt = await createRuntime(config);
-      try {
-        const owner = await findAccountByEmail(rt.ctx, 'staff', email);
+      return withRuntime(config, async (ctx) => {
+        const owner = await findAccountByEmail(ctx, 'staff', email);
         if (!owner || !owner.active) throw new CLIError(`no active staff member has email ${email}`);
-        const t = await createAPIToken(rt.ctx, { type: 'cli', id: null }, owner, { name, scopes, expiresInDays: days }, { ip: null, userAgent: 'portico-cli' });
-        await rt.ctx.mailer.deliverDue();
+        const t = await createAPIToken(ctx, { type: 'cli', id: null }, owner, { name, scopes, expiresInDays: days }, { ip: null, userAgent: 'portico-cli' });
         console.log(t.token);
         console.error(`created API token ${t.id} for ${owner.email}, scopes ${t.scopes.join(',')}, expires ${t.expiresAt}; it is shown only now`);
-      } catch (error) {
-        if (error instanceof AppError) throw new CLIError(error.message);
-        throw error;
-      } finally {
-        await rt.close();
-      }
-      return 0;
+        return 0;
+      });
     }
     case 'mfa reset': {
       const email = checkEmail(need(flags.email, '--email'));
       const reason = need(flags.reason, '--reason');
       if (reason.length > 1000) throw new CLIError('--reason must be at most 1000 characters');
-      const rt = await createRuntime(config);
-      try {
-        const r = await breakGlassReset(rt.ctx, flags.staff ? 'staff' : 'contact', email, reason);
-        await rt.ctx.mailer.deliverDue();
+      return withRuntime(config, async (ctx) => {
+        const r = await breakGlassReset(ctx, flags.staff ? 'staff' : 'contact', email, reason);
         console.log(
           `reset MFA of ${email}: ${r.factorsRemoved} factors, ${r.recoveryCodesRemoved} recovery codes, ${r.rememberedDevicesRemoved} remembered devices removed; ${r.sessionsRevoked} sessions ended; a setup link was emailed (no waiting period: the break-glass is exempt)`,
         );
-      } catch (error) {
-        if (error instanceof AppError) throw new CLIError(error.message);
-        throw error;
-      } finally {
-        await rt.close();
-      }
-      return 0;
+        return 0;
+      });
     }
-    case 'setup-link': {
-      const rt = await createRuntime(config, { deliverMail: false });
-      try {
-        const url = await ensureFirstAdminSetupLink(rt.ctx);
+    case 'setup-link':
+      return withRuntime(config, async (ctx) => {
+        const url = await ensureFirstAdminSetupLink(ctx);
         console.log(url ?? 'an admin has already set a password; no setup link is needed');
-      } finally {
-        await rt.close();
-      }
-      return 0;
-    }
+        return 0;
+      });
     default:
       throw new CLIError(`unknown command "${command}" (try: portico help)`);
   }
