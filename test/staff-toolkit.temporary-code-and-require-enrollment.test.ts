@@ -37,6 +37,8 @@ describe('Temporary access code', () => {
     expect(login.json().methods).toContain('temporary_code');
     const used = await c.post('/api/v1/auth/mfa/verify', { method: 'temporary_code', code: code.toLowerCase() });
     expect(used.json().state).toBe('enrollment_required');
+    await t.mail.waitFor(email, 'A temporary access code was used on your account');
+    expect((await sup.client.get(`/api/v1/audit-events?contactId=${id}&action=mfa.temporary_code.used`)).json().items).toHaveLength(1);
     expect((await c.get('/api/v1/me/tickets')).json().code).toBe('enrollment_required');
     const done = await enrollNew(c);
     expect(done.json().state).toBe('authenticated');

@@ -103,7 +103,7 @@ export async function checkSecondFactor(
       return advanced ? { ok: true, method: 'webauthn', factorID: factor.id } : { ok: false };
     }
     case 'temporary_code': {
-      const ok = await consumeTemporaryCode(ctx, account, input.code);
+      const ok = await consumeTemporaryCode(ctx, account, input.code, meta);
       return ok ? { ok: true, method: 'temporary_code', factorID: null } : { ok: false };
     }
   }

@@ -1,4 +1,6 @@
-import type { Context } from '../context.js';
+import type { Context, RequestMeta } from '../context.js';
+import { appendAuditEvent } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
 import type { Executor } from '../db/index.js';
 import { generateBase32, generateID, normalizeBase32 } from '../crypto/random.js';
 import { deriveKey, hmacHex } from '../crypto/hash.js';
@@ -79,7 +81,7 @@ export async function hasOutstandingTemporaryCode(ctx: Context, account: Account
  * Uses a code up: found by its keyed hash, consumed by one conditional UPDATE whose row count
  * decides. On success the person's older factors are marked for retirement at enrollment.
  */
-export async function consumeTemporaryCode(ctx: Context, account: Account, typed: string): Promise<boolean> {
+export async function consumeTemporaryCode(ctx: Context, account: Account, typed: string, meta: RequestMeta): Promise<boolean> {
   const normalized = normalizeBase32(typed);
   if (!/^[0-9A-HJKMNP-TV-Z]{15}$/.test(normalized)) return false;
   const nowISO = ctx.clock.now().toISOString();
@@ -97,6 +99,23 @@ export async function consumeTemporaryCode(ctx: Context, account: Account, typed
     .returning(['retire_factor_ids'])
     .executeTakeFirst();
   if (!used) return false;
-  await store.updateMFAAccount(ctx.db, { kind: account.kind, id: account.id }, { retire_factor_ids: used.retire_factor_ids }, nowISO);
+  await ctx.db.transaction().execute(async (trx) => {
+    await store.updateMFAAccount(trx, { kind: account.kind, id: account.id }, { retire_factor_ids: used.retire_factor_ids }, nowISO);
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: account.kind, id: account.id },
+      action: 'mfa.temporary_code.used',
+      ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+      meta,
+    });
+    await ctx.mailer.enqueue(
+      trx,
+      templates.securityNotice(
+        account.email,
+        'A temporary access code was used on your account',
+        ['The temporary access code from our support team was used to sign in to your account and set up a new sign-in method. Your earlier methods will be removed once the new one is set up.'],
+        { at: ctx.clock.now(), ...meta },
+      ),
+    );
+  });
   return true;
 }
