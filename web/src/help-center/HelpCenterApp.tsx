@@ -19,6 +19,7 @@ import { VerifyEmailPage } from './VerifyEmailPage.js';
 import { TicketsPage } from './TicketsPage.js';
 import { TicketPage } from './TicketPage.js';
 import { AccountPage } from './AccountPage.js';
+import { CancelPendingActionPage, CancelRecoveryRequestPage } from './EmailedCancelPage.js';
 
 /** The customer-facing help center at /. */
 export function HelpCenterApp(): ReactNode {
@@ -38,6 +39,8 @@ export function HelpCenterApp(): ReactNode {
           <Route path="reset-password" element={<ResetPasswordPage />} />
           <Route path="invitation" element={<AcceptInvitationPage />} />
           <Route path="confirm-email" element={<ConfirmEmailChangePage />} />
+          <Route path="pending-actions/cancel" element={<CancelPendingActionPage />} />
+          <Route path="recovery-requests/cancel" element={<CancelRecoveryRequestPage />} />
           <Route element={<RequireSignIn />}>
             <Route path="tickets" element={<TicketsPage />} />
             <Route path="tickets/:id" element={<TicketPage />} />

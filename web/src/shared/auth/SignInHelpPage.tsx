@@ -3,13 +3,14 @@ import { Link } from 'react-router';
 import { useSession } from '../session.js';
 import { useTitle } from '../useTitle.js';
 import { basePath } from '../paths.js';
+import { RecoveryRequestForm } from './RecoveryRequestForm.js';
 
 /**
  * For someone who cannot use any of their second-step methods (lost phone, no recovery codes).
- * For now it explains how to reach support; a request form follows later.
+ * Customers who passed the password step can open a recovery request right here.
  */
 export function SignInHelpPage(): ReactNode {
-  const { audience } = useSession();
+  const { audience, session } = useSession();
   useTitle("Can't use your sign-in methods", audience === 'staff' ? 'Portico console' : 'Help Center');
   const staff = audience === 'staff';
   return (
@@ -21,6 +22,13 @@ export function SignInHelpPage(): ReactNode {
         <li>Then they can give you a temporary access code, or reset your two-step verification and email you a setup link.</li>
         <li>For your safety, support never asks for your password or your recovery codes.</li>
       </ul>
+      {!staff && session?.state === 'mfa_required' && (
+        <>
+          <h2>Ask for help</h2>
+          <RecoveryRequestForm />
+        </>
+      )}
+      {!staff && session?.state !== 'mfa_required' && <p>Sign in with your password first; then you can ask for help from this page.</p>}
       <p className="links">
         <Link to={`${basePath(audience)}/sign-in/verify`}>Back to two-step verification</Link>
       </p>
