@@ -20,6 +20,10 @@ import { NewContactPage } from './NewContactPage.js';
 import { TicketsPage } from './TicketsPage.js';
 import { TicketPage } from './TicketPage.js';
 import { StaffPage } from './StaffPage.js';
+import { BulkResetPage } from './incident/BulkResetPage.js';
+import { PendingActionsPage } from './incident/PendingActionsPage.js';
+import { OverviewPage } from './incident/OverviewPage.js';
+import { OutboxPage } from './incident/OutboxPage.js';
 import { SettingsPage } from './SettingsPage.js';
 import { AccountPage } from './AccountPage.js';
 import { StaffMemberPage } from './security/StaffMemberPage.js';
@@ -54,6 +58,10 @@ export function AdminApp(): ReactNode {
             <Route path="audit" element={<AuditPage />} />
             <Route path="tokens" element={<TokensPage />} />
             <Route path="settings" element={<SettingsPage />} />
+            <Route path="bulk-reset" element={<BulkResetPage />} />
+            <Route path="pending-actions" element={<PendingActionsPage />} />
+            <Route path="overview" element={<OverviewPage />} />
+            <Route path="outbox" element={<OutboxPage />} />
             <Route path="account" element={<AccountPage />} />
             <Route path="account/security" element={<SecurityPage />} />
           </Route>

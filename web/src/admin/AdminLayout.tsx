@@ -19,6 +19,10 @@ export function AdminLayout(): ReactNode {
             {staff.role === 'admin' && <NavLink to="/admin/staff">Staff</NavLink>}
             <NavLink to="/admin/audit">Audit log</NavLink>
             {staff.role === 'admin' && <NavLink to="/admin/tokens">API tokens</NavLink>}
+            {staff.role !== 'agent' && <NavLink to="/admin/pending-actions">Scheduled</NavLink>}
+            {staff.role === 'admin' && <NavLink to="/admin/bulk-reset">Bulk reset</NavLink>}
+            {staff.role === 'admin' && <NavLink to="/admin/overview">Overview</NavLink>}
+            {staff.role === 'admin' && <NavLink to="/admin/outbox">Email</NavLink>}
             {staff.role === 'admin' && <NavLink to="/admin/settings">Settings</NavLink>}
             <NavLink to="/admin/account/security">Security</NavLink>
             <NavLink to="/admin/account" end title={`${staff.name} (${staff.role})`}>

@@ -6,6 +6,7 @@ import { Loading } from '../shared/Loading.js';
 import { useAction } from '../shared/useAction.js';
 import { useLoad } from '../shared/useLoad.js';
 import { useTitle } from '../shared/useTitle.js';
+import { MFASettingsForm } from './incident/MFASettingsForm.js';
 
 /** Admins: general help-center settings (whether customers may sign up), with a reason for the audit log. */
 export function SettingsPage(): ReactNode {
@@ -54,6 +55,7 @@ export function SettingsPage(): ReactNode {
           Save settings
         </button>
       </form>
+      <MFASettingsForm />
     </section>
   );
 }

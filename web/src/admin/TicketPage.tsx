@@ -9,6 +9,7 @@ import { StatusBadge } from '../shared/StatusBadge.js';
 import { useAction } from '../shared/useAction.js';
 import { useLoad } from '../shared/useLoad.js';
 import { useTitle } from '../shared/useTitle.js';
+import { RecoveryTicketTools } from './incident/RecoveryTicketTools.js';
 
 /** A ticket in the console: the conversation (plain text), a reply box and its status. */
 export function TicketPage(): ReactNode {
@@ -48,6 +49,7 @@ export function TicketPage(): ReactNode {
         <StatusBadge status={t.status} />
         {t.recovery && <span className="badge warn">MFA recovery</span>}
       </div>
+      {t.recovery && t.contact?.id && <RecoveryTicketTools contactId={t.contact.id} />}
       <div className="ticket-layout">
         <div>
           <Messages messages={t.messages} viewer="staff" />

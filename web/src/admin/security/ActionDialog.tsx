@@ -1,4 +1,5 @@
 import { BACKDROP, DIALOG } from './dialog-style.js';
+import { formatDateTime } from '../../shared/format.js';
 import { useState, type ReactNode } from 'react';
 import { Field } from '../../shared/Field.js';
 import { FormError } from '../../shared/FormError.js';
@@ -66,7 +67,13 @@ export function ActionDialog({ target, kind, panel, factor, onClose }: Props): R
     return (
       <div className="dialog-backdrop" style={BACKDROP}>
         <section role="dialog" aria-modal="true" aria-labelledby="action-title" className="card dialog" style={DIALOG}>
-          <h2 id="action-title">{title}: done</h2>
+          <h2 id="action-title">{title}: {typeof result.pendingActionId === 'string' ? 'scheduled' : 'done'}</h2>
+          {typeof result.pendingActionId === 'string' && typeof result.effectiveAt === 'string' && (
+            <p role="status" className="notice">
+              Scheduled for {formatDateTime(result.effectiveAt)} because of the waiting period; the customer was emailed a link to cancel it.
+              {code ? ' The code below works only from that time.' : ' Nothing has changed yet.'}
+            </p>
+          )}
           {code && typeof result.expiresAt === 'string' ? (
             <TemporaryCodeDisplay code={code} expiresAt={result.expiresAt} />
           ) : (

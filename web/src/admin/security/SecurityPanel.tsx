@@ -7,6 +7,7 @@ import { ActionDialog } from './ActionDialog.js';
 import { ACTION_TITLES, type ActionKind } from './describe.js';
 import { SecurityEvents } from './SecurityEvents.js';
 import { SecurityFacts } from './SecurityFacts.js';
+import { PendingActions, type PendingAction } from './PendingActions.js';
 import { toolkitApi, type PanelFactor, type Target } from './toolkit-api.js';
 
 /**
@@ -37,6 +38,7 @@ export function SecurityPanel({ target }: { target: Target }): ReactNode {
         panel.error ? <FormError error={panel.error} /> : <Loading />
       ) : (
         <>
+          <PendingActions items={(p.pendingActions ?? []) as PendingAction[]} canCancel={mayAct} onChanged={() => setVersion((v) => v + 1)} />
           <SecurityFacts panel={p} factorAction={mayAct ? (f) => button('removeFactor', f, `Remove ${f.name}`) : undefined} />
           {mayAct ? (
             <div className="actions" role="group" aria-label="Security actions">

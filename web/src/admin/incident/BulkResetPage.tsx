@@ -1,0 +1,189 @@
+import { useCallback, useId, useState, type ReactNode } from 'react';
+import { Field } from '../../shared/Field.js';
+import { FormError } from '../../shared/FormError.js';
+import { formatDateTime } from '../../shared/format.js';
+import { useAction } from '../../shared/useAction.js';
+import { useLoad } from '../../shared/useLoad.js';
+import { useTitle } from '../../shared/useTitle.js';
+import { useStepUp } from '../security/useStepUp.js';
+import { BulkJobProgress } from './BulkJobProgress.js';
+import { bulkApi, parseEmails, type BulkFilter, type BulkJob, type DryRun } from './bulk-api.js';
+
+/**
+ * Bulk MFA reset for a security incident (PRODUCT.md §4.7): choose contacts, preview how many
+ * and which, confirm by typing the count, then watch the background job.
+ */
+export function BulkResetPage(): ReactNode {
+  useTitle('Bulk MFA reset', 'Portico console');
+  const ids = { all: useId(), totp: useId(), webauthn: useId(), before: useId(), file: useId(), require: useId(), confirm: useId() };
+  const [all, setAll] = useState(false);
+  const [methods, setMethods] = useState<{ totp: boolean; webauthn: boolean }>({ totp: false, webauthn: false });
+  const [before, setBefore] = useState('');
+  const [emailText, setEmailText] = useState('');
+  const [reason, setReason] = useState('');
+  const [requireEnrollment, setRequireEnrollment] = useState(true);
+  const [preview, setPreview] = useState<DryRun | null>(null);
+  const [confirmText, setConfirmText] = useState('');
+  const [job, setJob] = useState<BulkJob | null>(null);
+  const previewAction = useAction();
+  const startAction = useAction();
+  const stepUp = useStepUp();
+  const jobs = useLoad(() => bulkApi.list(), [job?.status]);
+  const onUpdate = useCallback((j: BulkJob) => setJob(j), []);
+
+  const filter = (): BulkFilter => {
+    const f: BulkFilter = {};
+    if (all) f.all = true;
+    const m = (['totp', 'webauthn'] as const).filter((k) => methods[k]);
+    if (m.length) f.methods = m;
+    if (before) f.enrolledBefore = before;
+    const emails = parseEmails(emailText);
+    if (emails.length) f.emails = emails;
+    return f;
+  };
+  const changed = () => {
+    setPreview(null);
+    setConfirmText('');
+  };
+
+  async function loadFile(file: File | undefined) {
+    if (!file) return;
+    setEmailText(await file.text());
+    changed();
+  }
+
+  if (job) {
+    return (
+      <section>
+        <h1>Bulk MFA reset</h1>
+        <BulkJobProgress job={job} onUpdate={onUpdate} />
+        <button type="button" className="secondary" onClick={() => setJob(null)}>
+          Back to the bulk reset form
+        </button>
+      </section>
+    );
+  }
+
+  return (
+    <section>
+      <h1>Bulk MFA reset</h1>
+      <p className="notice">
+        For security incidents: resets the two-step verification of every selected customer who has it (each is signed out, emailed, and must set up again through an emailed link).
+        Bulk resets are exempt from the waiting period.
+      </p>
+      <form
+        className="card"
+        aria-label="Choose contacts"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void previewAction.run(async () => setPreview(await bulkApi.dryRun(filter(), reason.trim() || 'preview')));
+        }}
+        noValidate
+      >
+        <h2>Which customers</h2>
+        <p className="hint">Filters combine: a customer must match every one you set.</p>
+        <div className="field checkbox">
+          <input id={ids.all} type="checkbox" checked={all} onChange={(e) => (setAll(e.target.checked), changed())} />
+          <label htmlFor={ids.all}>All customers with two-step verification</label>
+        </div>
+        <fieldset>
+          <legend>With this method</legend>
+          <div className="field checkbox">
+            <input id={ids.totp} type="checkbox" checked={methods.totp} onChange={(e) => (setMethods({ ...methods, totp: e.target.checked }), changed())} />
+            <label htmlFor={ids.totp}>Authenticator app</label>
+          </div>
+          <div className="field checkbox">
+            <input id={ids.webauthn} type="checkbox" checked={methods.webauthn} onChange={(e) => (setMethods({ ...methods, webauthn: e.target.checked }), changed())} />
+            <label htmlFor={ids.webauthn}>Passkey or security key</label>
+          </div>
+        </fieldset>
+        <div className="field">
+          <label htmlFor={ids.before}>Enrolled before</label>
+          <input id={ids.before} type="date" value={before} onChange={(e) => (setBefore(e.target.value), changed())} />
+        </div>
+        <Field label="Email addresses (paste a list)" value={emailText} onChange={(v) => (setEmailText(v), changed())} multiline rows={4} hint={`${parseEmails(emailText).length} addresses found`} />
+        <div className="field">
+          <label htmlFor={ids.file}>Or upload a .txt or .csv file of addresses</label>
+          <input id={ids.file} type="file" accept=".txt,.csv,text/plain,text/csv" onChange={(e) => void loadFile(e.target.files?.[0])} />
+        </div>
+        <FormError error={previewAction.error} />
+        <button type="submit" disabled={previewAction.busy}>
+          Preview
+        </button>
+      </form>
+
+      {preview && (
+        <section className="card" aria-label="Preview">
+          <h2>
+            {preview.matched} customer{preview.matched === 1 ? '' : 's'} will be reset
+          </h2>
+          {preview.unknownEmails.length > 0 && <p className="hint">Unknown emails (skipped): {preview.unknownEmails.join(', ')}</p>}
+          {preview.notEnrolled > 0 && <p className="hint">{preview.notEnrolled} listed customers have no two-step verification and are skipped.</p>}
+          {preview.sample.length > 0 ? (
+            <table className="table" aria-label="Sample of the customers">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Email</th>
+                </tr>
+              </thead>
+              <tbody>
+                {preview.sample.map((c) => (
+                  <tr key={c.id}>
+                    <td>{c.name}</td>
+                    <td>{c.email}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p>No customer matches these filters.</p>
+          )}
+          {preview.matched > 0 && (
+            <form
+              aria-label="Start the bulk reset"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void startAction.run(async () => setJob(await stepUp.guard(() => bulkApi.start(filter(), reason.trim(), requireEnrollment))));
+              }}
+              noValidate
+            >
+              <Field label="Reason" value={reason} onChange={setReason} multiline rows={2} maxLength={1000} required hint="Required; recorded with every reset and emailed to every admin." />
+              <div className="field checkbox">
+                <input id={ids.require} type="checkbox" checked={requireEnrollment} onChange={(e) => setRequireEnrollment(e.target.checked)} />
+                <label htmlFor={ids.require}>Require MFA setup at next sign-in (through an emailed link)</label>
+              </div>
+              <div className="field">
+                <label htmlFor={ids.confirm}>Type {preview.matched} to confirm</label>
+                <input id={ids.confirm} inputMode="numeric" value={confirmText} onChange={(e) => setConfirmText(e.target.value)} />
+              </div>
+              <FormError error={startAction.error} />
+              <button type="submit" className="danger" disabled={startAction.busy || !reason.trim() || confirmText.trim() !== String(preview.matched)}>
+                Reset {preview.matched} customer{preview.matched === 1 ? '' : 's'}
+              </button>
+            </form>
+          )}
+        </section>
+      )}
+
+      <section className="card" aria-label="Recent bulk resets">
+        <h2>Recent bulk resets</h2>
+        {jobs.data?.items.length ? (
+          <ul className="plain">
+            {jobs.data.items.map((j) => (
+              <li key={j.id}>
+                <button type="button" className="link" onClick={() => setJob(j)}>
+                  {formatDateTime(j.createdAt)}: {j.status}, {j.done} of {j.total} reset
+                </button>{' '}
+                — {j.reason}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p>No bulk reset has been run.</p>
+        )}
+      </section>
+      {stepUp.dialog}
+    </section>
+  );
+}
