@@ -76,12 +76,14 @@ describe.skipIf(!hasChromium)('help center: password reset by email, sign-out ev
     await admin.context.addCookies([{ name: COOKIES.staff, value: client.cookies.get(COOKIES.staff)!, url: web.baseURL }]);
     const p = admin.page;
     await p.goto('/admin/settings');
-    const toggle = p.getByLabel('Allow customers to sign up');
+    // The page also holds the MFA settings form: work in the help-center one.
+    const form = p.getByRole('form', { name: 'Help center settings' });
+    const toggle = form.getByLabel('Allow customers to sign up');
     expect(await toggle.isChecked()).toBe(true);
     await toggle.uncheck();
-    await p.getByLabel('Reason').fill('Invitation-only pilot');
-    await p.getByRole('button', { name: 'Save settings' }).click();
-    await p.getByRole('status').getByText('Settings saved').waitFor();
+    await form.getByLabel('Reason').fill('Invitation-only pilot');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await form.getByRole('status').getByText('Settings saved').waitFor();
 
     const fresh = await openPage(browser, web.baseURL);
     await fresh.page.goto('/sign-in');

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { PASSWORD, signUpContact, type TestApp } from '../helpers/app.js';
+import { MailSink } from '../helpers/mail-sink.js';
+import { codeFor, enrollTOTP, nextStep, staffWithMFA } from '../helpers/mfa.js';
+import { seedEnrolledContacts } from '../helpers/seed.js';
+import { hasChromium, launchBrowser, openPage, type WatchedPage, type WebApp, startWebApp } from './browser.js';
+
+async function signInToConsole(t: TestApp, w: WatchedPage, email: string, secret: Buffer): Promise<void> {
+  const p = w.page;
+  await p.goto('/admin/sign-in');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  nextStep(t);
+  await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
+  await p.getByRole('button', { name: 'Verify' }).click();
+  await p.getByRole('heading', { name: 'Tickets' }).waitFor();
+}
+
+describe.skipIf(!hasChromium)('console: incident response and locked-out customers', () => {
+  let web: WebApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    web = await startWebApp();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+  });
+
+  it('with a 24-hour waiting period a reset is scheduled, and the customer cancels it from the emailed link', async () => {
+    const { t } = web;
+    const customer = await signUpContact(t, 'wanda@example.com', 'Wanda Waiting');
+    await enrollTOTP(t, customer.client, 'contact', 'Phone');
+    const admin = await staffWithMFA(t, 'admin');
+    const a = await openPage(browser, web.baseURL);
+    await signInToConsole(t, a, admin.email, admin.secret);
+    await a.page.goto('/admin/settings');
+    const settings = a.page.getByRole('form', { name: 'MFA settings' });
+    await settings.getByText('We recommend 24 hours').waitFor();
+    await settings.getByLabel('Waiting period before resets and temporary codes (hours)').fill('24');
+    await settings.getByLabel('Reason for the change').fill('Defence against help-desk social engineering');
+    await settings.getByRole('button', { name: 'Save MFA settings' }).click();
+    await settings.getByRole('status').getByText('MFA settings saved.').waitFor();
+
+    const sup = await staffWithMFA(t, 'supervisor');
+    const s = await openPage(browser, web.baseURL);
+    await signInToConsole(t, s, sup.email, sup.secret);
+    await s.page.goto(`/admin/contacts/${customer.id}`);
+    const panel = s.page.getByRole('region', { name: 'Security' });
+    await panel.getByRole('button', { name: 'Reset MFA' }).click();
+    const dialog = s.page.getByRole('dialog', { name: 'Reset MFA' });
+    await dialog.getByLabel('Reason').fill('Caller says they lost their phone');
+    await dialog.getByRole('button', { name: 'Reset MFA' }).click();
+    const scheduled = s.page.getByRole('dialog', { name: 'Reset MFA: scheduled' });
+    await scheduled.getByText(/Scheduled for .* the customer was emailed a link to cancel it/).waitFor();
+    await scheduled.getByRole('button', { name: 'Done' }).click();
+    await panel.getByRole('region', { name: 'Scheduled changes' }).getByText('Reset MFA').waitFor();
+    // Nothing happened yet.
+    await panel.getByText('Enrolled', { exact: true }).waitFor();
+
+    const mail = await t.mail.waitFor(customer.email, 'Our support team will change your two-step verification');
+    const c = await openPage(browser, web.baseURL);
+    await c.page.goto(MailSink.link(mail, '/pending-actions/cancel'));
+    await c.page.getByRole('heading', { name: 'Cancel a scheduled change' }).waitFor();
+    const pending = await t.ctx.db.selectFrom('pending_actions').selectAll().where('owner_id', '=', customer.id).executeTakeFirstOrThrow();
+    // Opening the page changed nothing; the button does.
+    expect(pending.status).toBe('pending');
+    await c.page.getByRole('button', { name: 'Cancel the change' }).click();
+    await c.page.getByRole('status').getByText(/Cancelled\. Nothing will change/).waitFor();
+
+    await s.page.reload();
+    await panel.getByText('Enrolled', { exact: true }).waitFor();
+    expect(await panel.getByRole('region', { name: 'Scheduled changes' }).count()).toBe(0);
+    await s.page.goto('/admin/pending-actions');
+    await s.page.getByText('Nothing is scheduled.').waitFor();
+    const after = await t.ctx.db.selectFrom('pending_actions').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'cancelled', cancelled_by: 'contact' });
+    await t.mail.waitFor(sup.email, 'A customer cancelled a scheduled MFA change');
+    expect(c.problems).toEqual([]);
+    expect(a.problems).toEqual([]);
+    // Back to no waiting period for the other tests.
+    await t.ctx.db.deleteFrom('settings').execute();
+    await Promise.all([a.context.close(), s.context.close(), c.context.close()]);
+  });
+
+  it('a locked-out customer asks for help from the second step; an agent sees the recovery ticket with its checklist', async () => {
+    const { t } = web;
+    const customer = await signUpContact(t, 'lena@example.com', 'Lena Lost');
+    await enrollTOTP(t, customer.client, 'contact', 'Phone');
+    const c = await openPage(browser, web.baseURL);
+    await c.page.goto('/sign-in');
+    await c.page.getByLabel('Email').fill(customer.email);
+    await c.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await c.page.getByRole('button', { name: 'Sign in' }).click();
+    await c.page.getByRole('link', { name: /Can.t use any of your methods/ }).click();
+    await c.page.getByLabel('Describe the problem').fill('My phone fell in the sea and I have no recovery codes.');
+    await c.page.getByRole('button', { name: 'Ask support for help' }).click();
+    const opened = await c.page.getByRole('status').getByText(/We opened request (tk_\w+)/).innerText();
+    const ticketId = /(tk_\w+)/.exec(opened)![1];
+    await t.mail.waitFor(customer.email, 'A request to recover your account was opened');
+
+    const agent = await staffWithMFA(t, 'agent');
+    const g = await openPage(browser, web.baseURL);
+    await signInToConsole(t, g, agent.email, agent.secret);
+    await g.page.goto(`/admin/tickets/${ticketId}`);
+    await g.page.getByRole('note').getByText('MFA recovery request.').waitFor();
+    const checklist = g.page.getByRole('region', { name: 'Identity checklist' });
+    await checklist.getByLabel('Call back the phone number on file, not a number the caller gives you.').check();
+    await checklist.getByText('1 of 6 checked.', { exact: false }).waitFor();
+    await g.page.getByText('My phone fell in the sea and I have no recovery codes.').waitFor();
+    // An agent sees the Security panel but cannot act.
+    await g.page.getByRole('region', { name: 'Security' }).getByText(/Only a supervisor or an admin can change/).waitFor();
+    expect(c.problems).toEqual([]);
+    expect(g.problems).toEqual([]);
+    await Promise.all([c.context.close(), g.context.close()]);
+  });
+
+  it('an admin previews and runs a bulk reset and watches it finish; the overview draws its charts', async () => {
+    const { t } = web;
+    const seeded = await seedEnrolledContacts(t.ctx, 40);
+    const admin = await staffWithMFA(t, 'admin');
+    const a = await openPage(browser, web.baseURL);
+    await signInToConsole(t, a, admin.email, admin.secret);
+    const total = Number(
+      (await t.ctx.db.selectFrom('mfa_factors').select((eb) => eb.fn.count<number>('owner_id').distinct().as('n')).where('owner_kind', '=', 'contact').where('status', '=', 'active').executeTakeFirstOrThrow()).n,
+    );
+    expect(total).toBeGreaterThanOrEqual(seeded.length);
+    await a.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bulk reset' }).click();
+    await a.page.getByLabel('All customers with two-step verification').check();
+    await a.page.getByRole('button', { name: 'Preview' }).click();
+    await a.page.getByRole('heading', { name: `${total} customers will be reset` }).waitFor();
+    await a.page.getByRole('table', { name: 'Sample of the customers' }).waitFor();
+    const start = a.page.getByRole('form', { name: 'Start the bulk reset' });
+    await start.getByLabel('Reason').fill('Incident 42: authenticator seeds may have leaked');
+    const go = start.getByRole('button', { name: `Reset ${total} customers` });
+    expect(await go.isDisabled()).toBe(true);
+    await start.getByLabel(`Type ${total} to confirm`).fill(String(total));
+    await go.click();
+    const bar = a.page.getByRole('progressbar', { name: 'Bulk reset progress' });
+    await bar.waitFor();
+    await a.page.getByRole('heading', { name: 'Bulk reset completed' }).waitFor({ timeout: 30_000 });
+    expect(await bar.getAttribute('aria-valuenow')).toBe(String(total));
+    expect(await bar.getAttribute('aria-valuemax')).toBe(String(total));
+    const left = await t.ctx.db.selectFrom('mfa_factors').select('id').where('owner_id', 'in', seeded).execute();
+    expect(left).toHaveLength(0);
+
+    await a.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+    await a.page.getByRole('heading', { name: 'MFA overview' }).waitFor();
+    const charts = a.page.getByRole('img');
+    expect(await charts.count()).toBeGreaterThanOrEqual(4);
+    expect(await a.page.getByRole('region', { name: 'Resets per day' }).getByText(/of which \d+ in 1 bulk job/).count()).toBe(1);
+    expect(a.problems).toEqual([]);
+    await a.context.close();
+  });
+});
