@@ -20,6 +20,13 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+// The whole project type-checks (server, web, tests, benchmarks) before anything runs.
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+if (tsc.status !== 0) {
+  console.error('npm test: the type check failed (see above)');
+  process.exit(1);
+}
+
 const chromium = process.env.PORTICO_CHROMIUM || '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   console.log(`\nnpm test: browser tests are SKIPPED: no Chromium at ${chromium} (apt-get install chromium, or set PORTICO_CHROMIUM).\n`);

@@ -51,7 +51,8 @@ describe('CSRF: every unsafe cookie request needs the right x-csrf-token', () =>
       for (const { method, url } of unsafe) {
         const staffSide = !/^\/api\/v1\/(auth|me)(\/|$)/.test(url);
         const wrongAudience = staffSide ? contactToken : staffToken;
-        for (const headers of [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }, { 'x-csrf-token': wrongAudience }]) {
+        const variants: Array<Record<string, string>> = [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }, { 'x-csrf-token': wrongAudience }];
+        for (const headers of variants) {
           const r = await sendWithout(c, method, url, headers);
           expect(r.statusCode, `${method} ${url} ${JSON.stringify(headers)}`).toBe(403);
           expect(r.headers['content-type']).toContain('application/problem+json');
