@@ -64,15 +64,14 @@ export async function appendAuditEvent(ctx: Context, trx: Executor, entry: Audit
   if (!trx.isTransaction) {
     return ctx.db.transaction().execute((t) => appendAuditEvent(ctx, t, entry));
   }
-  const head = await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
-  const now = ctx.clock.now();
-  const row: Omit<AuditEventsTable, 'hash'> = {
-    seq: Number(head.seq),
+  const [id] = await appendAuditEvents(ctx, trx, [entry]);
+  return id;
+}
+
+/** The stored row of an entry at a place in the chain (everything but its hash). */
+function toRow(entry: AuditEntry, seq: number, prevHash: string, now: Date): Omit<AuditEventsTable, 'hash'> {
+  return {
+    seq,
     id: generateID('ev', now),
     at: now.toISOString(),
     actor_type: entry.actor.type,
@@ -85,21 +84,17 @@ export async function appendAuditEvent(ctx: Context, trx: Executor, entry: Audit
     ip: entry.meta?.ip ?? null,
     user_agent: entry.meta?.userAgent?.slice(0, 512) ?? null,
     details: entry.details ? JSON.stringify(entry.details) : null,
-    prev_hash: head.hash,
+    prev_hash: prevHash,
   };
-  const hash = chainHash(ctx.keys.audit, row);
-  await trx.insertInto('audit_events').values({ ...row, hash }).execute();
-  await trx.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
-  return row.id;
 }
 
 /**
- * Appends many entries at once (bulk jobs): one head update reserves their sequence numbers,
- * the chain is computed in order here, and the rows go in with multi-row inserts. Must run
- * inside the transaction of the change they record.
+ * Appends entries in order (one, or a bulk job's batch): one head update reserves their
+ * sequence numbers, the chain is computed here, and the rows go in with multi-row inserts.
+ * Must run inside the transaction of the change they record. Returns the new entries' ids.
  */
-export async function appendAuditEvents(ctx: Context, trx: Executor, entries: AuditEntry[]): Promise<void> {
-  if (!entries.length) return;
+export async function appendAuditEvents(ctx: Context, trx: Executor, entries: AuditEntry[]): Promise<string[]> {
+  if (!entries.length) return [];
   if (!trx.isTransaction) throw new Error('appendAuditEvents must run inside a transaction');
   const head = await trx
     .updateTable('audit_head')
@@ -111,29 +106,14 @@ export async function appendAuditEvents(ctx: Context, trx: Executor, entries: Au
   let prev = head.hash;
   let seq = Number(head.seq) - entries.length;
   const rows: AuditEventsTable[] = entries.map((entry) => {
-    seq++;
-    const row: Omit<AuditEventsTable, 'hash'> = {
-      seq,
-      id: generateID('ev', now),
-      at: now.toISOString(),
-      actor_type: entry.actor.type,
-      actor_id: entry.actor.id,
-      contact_id: entry.contactID ?? null,
-      staff_id: entry.staffID ?? null,
-      action: entry.action,
-      reason: entry.reason ?? null,
-      verification: entry.verification ? JSON.stringify(entry.verification) : null,
-      ip: entry.meta?.ip ?? null,
-      user_agent: entry.meta?.userAgent?.slice(0, 512) ?? null,
-      details: entry.details ? JSON.stringify(entry.details) : null,
-      prev_hash: prev,
-    };
+    const row = toRow(entry, ++seq, prev, now);
     prev = chainHash(ctx.keys.audit, row);
     return { ...row, hash: prev };
   });
   // 15 columns a row: 500 rows stay well under SQLite's bound-parameter limit.
   for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
   await trx.updateTable('audit_head').set({ hash: prev }).where('id', '=', 1).execute();
+  return rows.map((r) => r.id);
 }
 
 export interface VerifyResult {
