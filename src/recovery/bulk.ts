@@ -41,6 +41,12 @@ export interface BulkJob {
 }
 
 const BATCH = 500;
+/**
+ * Contacts reset per transaction. SQLite has one connection: while a batch holds it, the
+ * console's queries wait, so its batches are small (tens of milliseconds) and the runner
+ * yields between them. PostgreSQL serves the console from other pool connections.
+ */
+export const RESET_BATCH = { sqlite: 100, postgres: 500 } as const;
 /** How long a claimed job stays claimed without a renewal (PORTICO_JOB_LEASE_SECONDS, default 30). */
 const LEASE_MS = Math.max(1, Number(process.env.PORTICO_JOB_LEASE_SECONDS) || 30) * 1000;
 
@@ -362,6 +368,8 @@ export class BulkRunner {
     while (!this.halted) {
       const more = await this.runBatch(candidate.id);
       if (!more) break;
+      // Let requests that queued behind the batch run before the next one starts.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return true;
   }
@@ -380,7 +388,7 @@ export class BulkRunner {
         .executeTakeFirst();
       if (Number(renewed.numUpdatedRows) !== 1) return false;
       const job = await trx.selectFrom('bulk_jobs').selectAll().where('id', '=', jobID).executeTakeFirstOrThrow();
-      const items = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(BATCH).execute();
+      const items = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(RESET_BATCH[ctx.dialect]).execute();
       if (!items.length) {
         const nowISO = ctx.clock.now().toISOString();
         await trx.updateTable('bulk_jobs').set({ status: 'completed', finished_at: nowISO, lease_owner: null, lease_until: null }).where('id', '=', jobID).execute();
