@@ -3,6 +3,7 @@ import { request } from '../../api.js';
 import { formatDateTime } from '../../shared/format.js';
 import { FormError } from '../../shared/FormError.js';
 import { useAction } from '../../shared/useAction.js';
+import { useActorLabel } from './useActorLabel.js';
 
 export interface PendingAction {
   id: string;
@@ -10,9 +11,11 @@ export interface PendingAction {
   contactId: string | null;
   reason: string;
   actor: { type: string; id: string | null };
-  status: string;
+  status: 'pending' | 'done' | 'cancelled' | 'failed';
   createdAt: string;
   effectiveAt: string;
+  finishedAt?: string | null;
+  cancelledBy?: string | null;
 }
 
 export const PENDING_KIND: Record<PendingAction['kind'], string> = {
@@ -21,12 +24,21 @@ export const PENDING_KIND: Record<PendingAction['kind'], string> = {
   remove_factor: 'Remove authenticator',
 };
 
-/** One scheduled change with a Cancel that asks for a reason. */
+function outcome(pa: PendingAction): string {
+  const at = pa.finishedAt ? ` ${formatDateTime(pa.finishedAt)}` : '';
+  if (pa.status === 'cancelled') return `Cancelled${pa.cancelledBy === 'contact' ? ' by the customer' : pa.cancelledBy === 'staff' ? ' by support' : ''}${at}`;
+  if (pa.status === 'done') return `Done${at}`;
+  if (pa.status === 'failed') return `Failed${at}`;
+  return `Takes effect ${formatDateTime(pa.effectiveAt)}`;
+}
+
+/** One scheduled change: what, when, who scheduled it and why, with a Cancel that asks for a reason. */
 export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink }: { action: PendingAction; canCancel: boolean; onChanged(): void; contactLink?: ReactNode }): ReactNode {
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState('');
   const reasonID = useId();
   const cancel = useAction();
+  const who = useActorLabel();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -34,13 +46,14 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
   }
 
   return (
-    <li className="pending-action">
-      <strong>{PENDING_KIND[pa.kind]}</strong> on {formatDateTime(pa.effectiveAt)} {contactLink}
+    <li className="pending-action" aria-label={`${PENDING_KIND[pa.kind]}: ${pa.status}`}>
+      <strong>{PENDING_KIND[pa.kind]}</strong> — {outcome(pa)} {contactLink}
       <br />
       <small className="hint">
-        Scheduled {formatDateTime(pa.createdAt)} — reason: {pa.reason}
+        Scheduled by {who(pa.actor)} on {formatDateTime(pa.createdAt)} — reason: {pa.reason}
       </small>
       {canCancel &&
+        pa.status === 'pending' &&
         (asking ? (
           <form onSubmit={submit} aria-label={`Cancel ${PENDING_KIND[pa.kind]}`}>
             <label htmlFor={reasonID}>Reason for cancelling</label>
@@ -48,6 +61,9 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
             <FormError error={cancel.error} />
             <button type="submit" className="danger" disabled={cancel.busy || !reason.trim()}>
               Cancel this change
+            </button>{' '}
+            <button type="button" className="secondary" onClick={() => setAsking(false)}>
+              Keep it
             </button>
           </form>
         ) : (
@@ -61,12 +77,13 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
 
 /** The Security panel's list of changes waiting for the waiting period to end. */
 export function PendingActions({ items, canCancel, onChanged }: { items: PendingAction[]; canCancel: boolean; onChanged(): void }): ReactNode {
-  if (!items.length) return null;
+  const pending = items.filter((pa) => (pa.status ?? 'pending') === 'pending');
+  if (!pending.length) return null;
   return (
     <section aria-label="Scheduled changes">
       <h3>Scheduled changes (waiting period)</h3>
       <ul className="plain">
-        {items.map((pa) => (
+        {pending.map((pa) => (
           <PendingActionRow key={pa.id} action={pa} canCancel={canCancel} onChanged={onChanged} />
         ))}
       </ul>
