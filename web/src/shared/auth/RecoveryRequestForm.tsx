@@ -4,26 +4,39 @@ import { Field } from '../Field.js';
 import { FormError } from '../FormError.js';
 import { useAction } from '../useAction.js';
 
+type Outcome = { kind: 'opened' | 'open'; ticketId: string | null } | { kind: 'limited'; retryAfter: number | null };
+
+function wait(seconds: number | null): string {
+  if (!seconds) return 'later';
+  if (seconds < 120) return `in ${seconds} seconds`;
+  if (seconds < 7200) return `in ${Math.ceil(seconds / 60)} minutes`;
+  return `in ${Math.ceil(seconds / 3600)} hours`;
+}
+
 /**
  * "Can't use any of your methods?": after the password step, a customer describes the problem;
- * this opens an MFA-recovery ticket, and the account's email gets a link to cancel it.
+ * this opens an MFA-recovery ticket, and the account's email gets a link to cancel it. One
+ * request may be open at a time (409) and a few a day (429): both say so in words.
  */
 export function RecoveryRequestForm(): ReactNode {
   const [message, setMessage] = useState('');
-  const [ticketId, setTicketId] = useState<string | null>(null);
-  const [alreadyOpen, setAlreadyOpen] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const action = useAction();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setAlreadyOpen(false);
+    setOutcome(null);
     await action.run(async () => {
       try {
         const r = await request<{ ticketId: string }>('POST', '/api/v1/auth/mfa/recovery-requests', { message: message.trim() });
-        setTicketId(r.ticketId);
+        setOutcome({ kind: 'opened', ticketId: r.ticketId });
       } catch (err) {
-        if (err instanceof ApiError && err.code === 'conflict') {
-          setAlreadyOpen(true);
+        if (err instanceof ApiError && err.status === 409) {
+          setOutcome({ kind: 'open', ticketId: typeof err.body?.ticketId === 'string' ? err.body.ticketId : null });
+          return;
+        }
+        if (err instanceof ApiError && err.status === 429) {
+          setOutcome({ kind: 'limited', retryAfter: typeof err.body?.retryAfter === 'number' ? err.body.retryAfter : null });
           return;
         }
         throw err;
@@ -31,19 +44,26 @@ export function RecoveryRequestForm(): ReactNode {
     });
   }
 
-  if (ticketId) {
+  if (outcome?.kind === 'opened') {
     return (
       <p role="status" className="success">
-        We opened request {ticketId} and emailed you about it. Our support team will contact you and check that it is really you before changing anything.
+        We opened request {outcome.ticketId} and emailed you about it. Our support team will contact you and check that it is really you before changing anything.
+      </p>
+    );
+  }
+  if (outcome?.kind === 'open') {
+    return (
+      <p role="status" className="notice">
+        You already have an open request{outcome.ticketId ? ` (${outcome.ticketId})` : ''}: our support team will contact you. There is no need to ask again.
       </p>
     );
   }
   return (
     <form onSubmit={submit} aria-label="Ask support for help" noValidate>
       <Field label="Describe the problem" value={message} onChange={setMessage} multiline rows={5} maxLength={5000} required hint="For example: I changed phones and did not move my authenticator app. Never include your password or codes." />
-      {alreadyOpen && (
-        <p role="status" className="hint">
-          You already have an open request: our support team will contact you.
+      {outcome?.kind === 'limited' && (
+        <p role="alert" className="error">
+          Too many requests from this account or network. Please try again {wait(outcome.retryAfter)}.
         </p>
       )}
       <FormError error={action.error} />
