@@ -15,6 +15,10 @@ interface Props {
   kind: ActionKind;
   panel: SecurityPanelData;
   factor?: PanelFactor;
+  /** An identity check confirmed before the dialog opened (a recovery ticket's checklist). */
+  initialCheck?: IdentityCheckValue | null;
+  /** Called when the action ran with `initialCheck`: a confirmed check is single-use. */
+  onCheckUsed?(): void;
   /** Called when the dialog closes; `changed` when the action ran. */
   onClose(changed: boolean): void;
 }
@@ -45,11 +49,11 @@ function call(kind: ActionKind, t: Target, reason: string, ic: IdentityCheckValu
  * One toolkit action: what it will change (from the panel data), a required reason, the
  * identity check, the step-up when the API asks for it, then a summary of what changed.
  */
-export function ActionDialog({ target, kind, panel, factor, onClose }: Props): ReactNode {
+export function ActionDialog({ target, kind, panel, factor, initialCheck, onCheckUsed, onClose }: Props): ReactNode {
   const person = target.kind === 'contact' ? 'the customer' : 'the staff member';
   const [reason, setReason] = useState('');
   const [options, setOptions] = useState<ActionOptions>({ requireEnrollment: true, revokeSessions: true, ttlMinutes: 60 });
-  const [check, setCheck] = useState<IdentityCheckValue>({ verification: { method: 'none' }, ready: true });
+  const [check, setCheck] = useState<IdentityCheckValue>(initialCheck ?? { verification: { method: 'none' }, ready: true });
   const [result, setResult] = useState<ActionResult | null>(null);
   const action = useAction();
   const stepUp = useStepUp();
@@ -59,7 +63,10 @@ export function ActionDialog({ target, kind, panel, factor, onClose }: Props): R
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    await action.run(async () => setResult(await stepUp.guard(() => call(kind, target, reason.trim(), check, options, factor))));
+    await action.run(async () => {
+      setResult(await stepUp.guard(() => call(kind, target, reason.trim(), check, options, factor)));
+      if (takesCheck && check.verification.checkId && check.verification.checkId === initialCheck?.verification.checkId) onCheckUsed?.();
+    });
   }
 
   if (result) {

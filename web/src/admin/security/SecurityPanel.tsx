@@ -4,6 +4,7 @@ import { Loading } from '../../shared/Loading.js';
 import { useLoad } from '../../shared/useLoad.js';
 import { useSession } from '../../shared/session.js';
 import { ActionDialog } from './ActionDialog.js';
+import type { IdentityCheckValue } from './IdentityCheck.js';
 import { ACTION_TITLES, type ActionKind } from './describe.js';
 import { SecurityEvents } from './SecurityEvents.js';
 import { SecurityFacts } from './SecurityFacts.js';
@@ -15,7 +16,7 @@ import { toolkitApi, type PanelFactor, type Target } from './toolkit-api.js';
  * have, recent events, and — for supervisors and admins, never on one's own account — the
  * toolkit actions, each through a confirmation dialog.
  */
-export function SecurityPanel({ target }: { target: Target }): ReactNode {
+export function SecurityPanel({ target, presetCheck, onCheckUsed }: { target: Target; presetCheck?: IdentityCheckValue | null; onCheckUsed?(): void }): ReactNode {
   const { session } = useSession();
   const [version, setVersion] = useState(0);
   const [open, setOpen] = useState<{ kind: ActionKind; factor?: PanelFactor } | null>(null);
@@ -65,6 +66,8 @@ export function SecurityPanel({ target }: { target: Target }): ReactNode {
               kind={open.kind}
               factor={open.factor}
               panel={p}
+              initialCheck={presetCheck}
+              onCheckUsed={onCheckUsed}
               onClose={(changed) => {
                 setOpen(null);
                 if (changed) setVersion((v) => v + 1);
