@@ -69,6 +69,7 @@ export function OverviewPage(): ReactNode {
   return (
     <section>
       <h1>MFA overview</h1>
+      {d.contacts === 0 && <p className="card">No customers yet: these charts fill in as customers sign up and enroll.</p>}
       <div className="charts">
         <section className="card chart" aria-label="Enrollment">
           <h2>Customers with two-step verification</h2>
@@ -98,6 +99,17 @@ export function OverviewPage(): ReactNode {
           <p className="hint">
             {r.daily.reduce((a, x) => a + x.resets, 0)} resets, of which {r.bulk.contactsReset} in {r.bulk.jobs} bulk job{r.bulk.jobs === 1 ? '' : 's'}.
           </p>
+        </section>
+        <section className="card chart" aria-label="Bulk resets">
+          <h2>Bulk resets, last 30 days</h2>
+          <Bars
+            label="Bulk resets, last 30 days"
+            rows={[
+              { name: 'Jobs', value: r.bulk.jobs },
+              { name: 'Contacts reset', value: r.bulk.contactsReset },
+            ]}
+          />
+          <p className="hint">Bulk resets are for incidents; they skip the waiting period.</p>
         </section>
         <section className="card chart" aria-label="By staff member">
           <h2>MFA actions by staff member, last 30 days</h2>
