@@ -57,7 +57,9 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     const scheduled = s.page.getByRole('dialog', { name: 'Reset MFA: scheduled' });
     await scheduled.getByText(/Scheduled for .* the customer was emailed a link to cancel it/).waitFor();
     await scheduled.getByRole('button', { name: 'Done' }).click();
-    await panel.getByRole('region', { name: 'Scheduled changes' }).getByText('Reset MFA').waitFor();
+    const scheduledList = panel.getByRole('region', { name: 'Scheduled changes' });
+    await scheduledList.getByText('Reset MFA').waitFor();
+    await scheduledList.getByText(/Scheduled by you on .* reason: Caller says they lost their phone/).waitFor();
     // Nothing happened yet.
     await panel.getByText('Enrolled', { exact: true }).waitFor();
 
@@ -76,6 +78,14 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     expect(await panel.getByRole('region', { name: 'Scheduled changes' }).count()).toBe(0);
     await s.page.goto('/admin/pending-actions');
     await s.page.getByText('Nothing is scheduled.').waitFor();
+    // The console shows the change as cancelled by the customer, with a link to the contact.
+    await s.page.getByLabel('Show').selectOption('cancelled');
+    const cancelledList = s.page.getByRole('list', { name: 'Cancelled changes' });
+    const row = cancelledList.getByRole('listitem', { name: 'Reset MFA: cancelled' });
+    await row.getByText(/Cancelled by the customer/).waitFor();
+    await row.getByRole('link', { name: /Wanda Waiting/ }).waitFor();
+    expect(await row.getByRole('button', { name: 'Cancel…' }).count()).toBe(0);
+    expect(s.problems).toEqual([]);
     const after = await t.ctx.db.selectFrom('pending_actions').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow();
     expect(after).toMatchObject({ status: 'cancelled', cancelled_by: 'contact' });
     await t.mail.waitFor(sup.email, 'A customer cancelled a scheduled MFA change');
@@ -101,6 +111,11 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     const opened = await c.page.getByRole('status').getByText(/We opened request (tk_\w+)/).innerText();
     const ticketId = /(tk_\w+)/.exec(opened)![1];
     await t.mail.waitFor(customer.email, 'A request to recover your account was opened');
+    // Asking again while the request is open says so instead of opening a second one.
+    await c.page.reload();
+    await c.page.getByLabel('Describe the problem').fill('Did you get my message?');
+    await c.page.getByRole('button', { name: 'Ask support for help' }).click();
+    await c.page.getByRole('status').getByText(`You already have an open request (${ticketId})`).waitFor();
 
     const agent = await staffWithMFA(t, 'agent');
     const g = await openPage(browser, web.baseURL);
@@ -113,9 +128,36 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await g.page.getByText('My phone fell in the sea and I have no recovery codes.').waitFor();
     // An agent sees the Security panel but cannot act.
     await g.page.getByRole('region', { name: 'Security' }).getByText(/Only a supervisor or an admin can change/).waitFor();
-    expect(c.problems).toEqual([]);
+
+    // A supervisor sends the emailed code from the checklist; the reset then records that check.
+    const sup = await staffWithMFA(t, 'supervisor');
+    const s = await openPage(browser, web.baseURL);
+    await signInToConsole(t, s, sup.email, sup.secret);
+    await s.page.goto(`/admin/tickets/${ticketId}`);
+    const list = s.page.getByRole('region', { name: 'Identity checklist' });
+    await list.getByRole('button', { name: 'Send code' }).click();
+    const check = await t.mail.waitFor(customer.email, /verification code/i);
+    await list.getByLabel('Code read back').fill(/\b(\d{6})\b/.exec(check.text)![1]);
+    await list.getByRole('button', { name: 'Confirm code' }).click();
+    await list.getByText('Email on file verified').waitFor();
+    expect(await list.getByLabel('Send an emailed verification code and have the caller read it back.').isChecked()).toBe(true);
+    await s.page.getByRole('region', { name: 'Security' }).getByRole('button', { name: 'Reset MFA' }).click();
+    const dialog = s.page.getByRole('dialog', { name: 'Reset MFA' });
+    await dialog.getByText('Email on file verified').waitFor();
+    await dialog.getByLabel('Reason').fill('Recovery request; caller read back the emailed code');
+    await dialog.getByRole('button', { name: 'Reset MFA' }).click();
+    await s.page.getByRole('dialog', { name: 'Reset MFA: done' }).getByRole('button', { name: 'Done' }).click();
+    const reset = await t.ctx.db.selectFrom('audit_events').selectAll().where('action', '=', 'mfa.reset').where('contact_id', '=', customer.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(reset.verification ?? 'null')).toMatchObject({ method: 'email_code' });
+    // The confirmed check was single-use: the checklist offers to send a new one.
+    await list.getByRole('button', { name: 'Send code' }).waitFor();
+
+    // The one 409 is the API saying a request is already open; the browser logs it.
+    expect(c.problems.filter((p) => !p.endsWith('status of 409 (Conflict)'))).toEqual([]);
+    expect(c.problems).toHaveLength(1);
     expect(g.problems).toEqual([]);
-    await Promise.all([c.context.close(), g.context.close()]);
+    expect(s.problems).toEqual([]);
+    await Promise.all([c.context.close(), g.context.close(), s.context.close()]);
   });
 
   it('an admin previews and runs a bulk reset and watches it finish; the overview draws its charts', async () => {
@@ -146,6 +188,9 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     expect(await bar.getAttribute('aria-valuemax')).toBe(String(total));
     const left = await t.ctx.db.selectFrom('mfa_factors').select('id').where('owner_id', 'in', seeded).execute();
     expect(left).toHaveLength(0);
+    await a.page.getByText(`${total} of ${total} contacts processed (100 %) — ${total} reset, 0 failed`).waitFor();
+    await a.page.getByRole('button', { name: 'Back to the bulk reset form' }).click();
+    await a.page.getByRole('region', { name: 'Recent bulk resets' }).getByRole('button', { name: new RegExp(`completed, ${total} of ${total} reset`) }).waitFor();
 
     await a.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
     await a.page.getByRole('heading', { name: 'MFA overview' }).waitFor();

@@ -82,6 +82,12 @@ describe.skipIf(!hasChromium)('web UI pages: no CSP violations or console errors
     await visit(admin, '/admin/staff', 'Staff', 'admin-staff-page');
     await visit(admin, '/admin/settings', 'Settings', 'admin-settings');
     await visit(admin, '/admin/account', 'Account', 'admin-account');
+    await visit(admin, '/admin/bulk-reset', 'Bulk MFA reset', 'admin-bulk-reset');
+    await visit(admin, '/admin/pending-actions', 'Scheduled changes', 'admin-pending-actions');
+    await visit(admin, '/admin/overview', 'MFA overview', 'admin-overview');
+    await visit(admin, '/admin/outbox', 'Email delivery', 'admin-outbox');
+    await visit(anonymous, '/pending-actions/cancel?token=abc', 'Cancel a scheduled change', 'anon-cancel-pending');
+    await visit(anonymous, '/recovery-requests/cancel?token=abc', 'Cancel a recovery request', 'anon-cancel-recovery');
 
     expect(anonymous.problems).toEqual([]);
     expect(customer.problems).toEqual([]);
