@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await Promise.all([a.context.close(), s.context.close(), c.context.close()]);
   });
 
-  it('a locked-out customer asks for help from the second step; an agent sees the recovery ticket with its checklist', async () => {
+  it('a locked-out customer asks for help from the second step; an agent sees the recovery ticket with its checklist; the owner can cancel it from the email', async () => {
     const { t } = web;
     const customer = await signUpContact(t, 'lena@example.com', 'Lena Lost');
     await enrollTOTP(t, customer.client, 'contact', 'Phone');
@@ -110,7 +110,7 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await c.page.getByRole('button', { name: 'Ask support for help' }).click();
     const opened = await c.page.getByRole('status').getByText(/We opened request (tk_\w+)/).innerText();
     const ticketId = /(tk_\w+)/.exec(opened)![1];
-    await t.mail.waitFor(customer.email, 'A request to recover your account was opened');
+    const requestMail = await t.mail.waitFor(customer.email, 'A request to recover your account was opened');
     // Asking again while the request is open says so instead of opening a second one.
     await c.page.reload();
     await c.page.getByLabel('Describe the problem').fill('Did you get my message?');
@@ -151,6 +151,17 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     expect(JSON.parse(reset.verification ?? 'null')).toMatchObject({ method: 'email_code' });
     // The confirmed check was single-use: the checklist offers to send a new one.
     await list.getByRole('button', { name: 'Send code' }).waitFor();
+
+    // Had it not been the owner: the emailed link opens a page, and only its button cancels.
+    await c.page.goto(MailSink.link(requestMail, '/recovery-requests/cancel'));
+    await c.page.getByRole('heading', { name: 'Cancel a recovery request' }).waitFor();
+    const ticketRow = () => t.ctx.db.selectFrom('tickets').select('status').where('id', '=', ticketId).executeTakeFirstOrThrow();
+    expect((await ticketRow()).status).not.toBe('solved');
+    await c.page.getByRole('button', { name: 'It was not me: cancel the request' }).click();
+    await c.page.getByRole('status').getByText('The request is cancelled and marked as suspicious').waitFor();
+    expect((await ticketRow()).status).toBe('solved');
+    await s.page.reload();
+    await s.page.getByText(/The account owner CANCELLED this request/).waitFor();
 
     // The one 409 is the API saying a request is already open; the browser logs it.
     expect(c.problems.filter((p) => !p.endsWith('status of 409 (Conflict)'))).toEqual([]);
