@@ -78,7 +78,7 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
           {typeof result.pendingActionId === 'string' && typeof result.effectiveAt === 'string' && (
             <p role="status" className="notice">
               Scheduled for {formatDateTime(result.effectiveAt)} because of the waiting period; the customer was emailed a link to cancel it.
-              {code ? ' The code below works only from that time.' : ' Nothing has changed yet.'}
+              {code ? ` The code below becomes usable at ${formatDateTime(result.effectiveAt)}, not before.` : ' Nothing has changed yet.'}
             </p>
           )}
           {code && typeof result.expiresAt === 'string' ? (
