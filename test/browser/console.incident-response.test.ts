@@ -89,6 +89,27 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     const after = await t.ctx.db.selectFrom('pending_actions').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow();
     expect(after).toMatchObject({ status: 'cancelled', cancelled_by: 'contact' });
     await t.mail.waitFor(sup.email, 'A customer cancelled a scheduled MFA change');
+
+    // A temporary code is scheduled too: shown once now, usable only when the period ends.
+    await s.page.goto(`/admin/contacts/${customer.id}`);
+    await panel.getByRole('button', { name: 'Temporary access code' }).click();
+    const codeDialog = s.page.getByRole('dialog', { name: 'Temporary access code' });
+    await codeDialog.getByLabel('Reason').fill('Caller asks for a code');
+    await codeDialog.getByRole('button', { name: 'Temporary access code' }).click();
+    const issued = s.page.getByRole('dialog', { name: 'Temporary access code: scheduled' });
+    await issued.getByText(/The code below becomes usable at .*, not before\./).waitFor();
+    expect(await issued.getByLabel('Temporary access code').innerText()).toMatch(/\w/);
+    await issued.getByRole('button', { name: 'Done' }).click();
+    // The supervisor thinks better of it: cancelling needs a reason.
+    const codeRow = panel.getByRole('region', { name: 'Scheduled changes' }).getByRole('listitem', { name: /Temporary access code/ });
+    await codeRow.getByRole('button', { name: 'Cancel…' }).click();
+    const cancelIt = codeRow.getByRole('button', { name: 'Cancel this change' });
+    expect(await cancelIt.isDisabled()).toBe(true);
+    await codeRow.getByLabel('Reason for cancelling').fill('Could not confirm the caller');
+    await cancelIt.click();
+    await panel.getByRole('region', { name: 'Scheduled changes' }).waitFor({ state: 'detached' });
+    const code = await t.ctx.db.selectFrom('pending_actions').selectAll().where('owner_id', '=', customer.id).where('kind', '=', 'temporary_code').executeTakeFirstOrThrow();
+    expect(code).toMatchObject({ status: 'cancelled', cancelled_by: 'staff' });
     expect(c.problems).toEqual([]);
     expect(a.problems).toEqual([]);
     // Back to no waiting period for the other tests.
