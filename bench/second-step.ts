@@ -136,6 +136,16 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => (peakRSS = Math.max(peakRSS, process.memoryUsage.rss())), 50);
     const real: RunResult[] = [];
     const bareRuns: RunResult[] = [];
+    // CPU time of this process (the server, plus the idle bare route) per request: far less
+    // sensitive to a busy machine than throughput is.
+    const cpu = { real: 0, bare: 0 };
+    const cpuOf = async <T>(what: 'real' | 'bare', f: () => Promise<T>): Promise<T> => {
+      const c0 = process.cpuUsage();
+      const r = await f();
+      const c = process.cpuUsage(c0);
+      cpu[what] += c.user + c.system;
+      return r;
+    };
     try {
       // Warm up both (JIT, statement caches, keep-alive sockets).
       check(await client.run({ port, connections: CONNECTIONS, maxSeconds: 30, jobs: jobs.slice(0, WARMUP) }), 'warm-up');
@@ -143,13 +153,14 @@ async function main(): Promise<void> {
       peakRSS = process.memoryUsage.rss();
       const perRound = Math.floor(REQUESTS / ROUNDS);
       for (let r = 0; r < ROUNDS; r++) {
-        bareRuns.push(await client.run({ port: barePort, connections: CONNECTIONS, maxSeconds: ROUND_SECONDS / 2, jobs: bareJobs(200_000) }));
+        bareRuns.push(await cpuOf('bare', () => client.run({ port: barePort, connections: CONNECTIONS, maxSeconds: ROUND_SECONDS / 2, jobs: bareJobs(200_000) })));
         const slice = jobs.slice(WARMUP + r * perRound, WARMUP + (r + 1) * perRound);
-        real.push(check(await client.run({ port, connections: CONNECTIONS, maxSeconds: ROUND_SECONDS, jobs: slice }), `round ${r + 1}`));
+        real.push(check(await cpuOf('real', () => client.run({ port, connections: CONNECTIONS, maxSeconds: ROUND_SECONDS, jobs: slice })), `round ${r + 1}`));
       }
     } finally {
       clearInterval(sampler);
     }
+    const mem = process.memoryUsage();
     const verified = real.reduce((n, r) => n + r.completed, 0);
     // Every verification wrote its audit entry (the warm-up's too).
     const audited = (await auditCount()) - audited0;
@@ -173,6 +184,9 @@ async function main(): Promise<void> {
         [b.name, b.n, b.perSecond.toFixed(0), b.perRound, b.p50.toFixed(1), b.p99.toFixed(1), '100 %'],
       ],
     );
+    console.log(`server CPU (user+system) per request: ${(cpu.real / a.n).toFixed(0)} µs verified second step, ${(cpu.bare / b.n).toFixed(0)} µs bare route`);
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
+    console.log(`after the timed rounds: RSS ${mb(mem.rss)} = V8 heap ${mb(mem.heapTotal)} (${mb(mem.heapUsed)} used) + external ${mb(mem.external)} + code, stacks, SQLite page cache, allocator`);
     console.log(`server process peak RSS during the timed rounds: ${rssMB.toFixed(0)} MB (whole run incl. setup: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`);
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log(
