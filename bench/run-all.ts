@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 let failed = 0;
-for (const name of ['startup', 'signin', 'second-step', 'contact-search']) {
+for (const name of ['startup', 'signin', 'second-step', 'contact-search', 'bulk-reset']) {
   console.log(`\n=== bench/${name}.ts ===`);
   const r = spawnSync(process.execPath, [tsx, join(root, 'bench', `${name}.ts`)], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) failed++;

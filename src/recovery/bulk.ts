@@ -217,31 +217,37 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const now = ctx.clock.now();
   const nowISO = now.toISOString();
   const contacts = await trx.selectFrom('contacts').select(['id', 'email']).where('id', 'in', ids).execute();
-  const count = async (table: 'mfa_factors' | 'recovery_codes' | 'remembered_devices', extra: (q: any) => any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const rows: Array<{ owner_id: string; n: number }> = await extra(
-      trx.selectFrom(table).select(['owner_id', (eb) => eb.fn.countAll<number>().as('n')]).where('owner_kind', '=', 'contact').where('owner_id', 'in', ids),
-    )
-      .groupBy('owner_id')
-      .execute();
-    return new Map(rows.map((r) => [r.owner_id, Number(r.n)]));
+  // Each delete returns what it removed, so the per-contact counts for the audit entries and
+  // emails cost no extra query (one statement per table, not a count and then a delete).
+  const tally = <R,>(rows: R[], owner: (r: R) => string, keep: (r: R) => boolean = () => true) => {
+    const m = new Map<string, number>();
+    for (const r of rows) if (keep(r)) m.set(owner(r), (m.get(owner(r)) ?? 0) + 1);
+    return m;
   };
-  const factors = await count('mfa_factors', (q) => q.where('status', '=', 'active'));
-  const codes = await count('recovery_codes', (q) => q.where('used_at', 'is', null));
-  const devices = await count('remembered_devices', (q) => q.where('expires_at', '>', nowISO));
-  const sessionRows = await trx.selectFrom('sessions').select(['subject_id', (eb) => eb.fn.countAll<number>().as('n')]).where('kind', '=', 'contact').where('subject_id', 'in', ids).groupBy('subject_id').execute();
-  const sessionsByContact = new Map(sessionRows.map((r) => [r.subject_id, Number(r.n)]));
-
-  await trx.deleteFrom('mfa_factors').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).execute();
-  await trx.deleteFrom('recovery_codes').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).execute();
-  await trx.deleteFrom('remembered_devices').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).execute();
-  await trx.deleteFrom('sessions').where('kind', '=', 'contact').where('subject_id', 'in', ids).execute();
+  const factors = tally(
+    await trx.deleteFrom('mfa_factors').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).returning(['owner_id', 'status']).execute(),
+    (r) => r.owner_id,
+    (r) => r.status === 'active',
+  );
+  const codes = tally(
+    await trx.deleteFrom('recovery_codes').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).returning(['owner_id', 'used_at']).execute(),
+    (r) => r.owner_id,
+    (r) => r.used_at === null,
+  );
+  const devices = tally(
+    await trx.deleteFrom('remembered_devices').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).returning(['owner_id', 'expires_at']).execute(),
+    (r) => r.owner_id,
+    (r) => r.expires_at > nowISO,
+  );
+  const sessionsByContact = tally(await trx.deleteFrom('sessions').where('kind', '=', 'contact').where('subject_id', 'in', ids).returning('subject_id').execute(), (r) => r.subject_id);
   await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
   await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', '=', 'mfa_setup').where('subject_kind', '=', 'contact').where('subject_id', 'in', ids).where('used_at', 'is', null).execute();
   const requireEnrollment = job.require_enrollment === 1;
-  for (let i = 0; i < ids.length; i += 100) {
+  // 9 columns a row: 500 rows are 4,500 parameters, under SQLite's 32,766 and PostgreSQL's 65,535.
+  for (let i = 0; i < ids.length; i += 500) {
     await trx
       .insertInto('mfa_accounts')
-      .values(ids.slice(i, i + 100).map((id) => ({ owner_kind: 'contact' as const, owner_id: id, failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: requireEnrollment ? 1 : 0, updated_at: nowISO })))
+      .values(ids.slice(i, i + 500).map((id) => ({ owner_kind: 'contact' as const, owner_id: id, failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: requireEnrollment ? 1 : 0, updated_at: nowISO })))
       .onConflict((oc) =>
         oc.columns(['owner_kind', 'owner_id']).doUpdateSet({ failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: requireEnrollment ? 1 : 0, updated_at: nowISO }),
       )
