@@ -5,18 +5,8 @@ import { MailSink } from '../helpers/mail-sink.js';
 import { codeFor, enrollTOTP, nextStep, staffWithMFA } from '../helpers/mfa.js';
 import { seedEnrolledContacts } from '../helpers/seed.js';
 import { hasChromium, launchBrowser, openPage, type WatchedPage, type WebApp, startWebApp } from './browser.js';
+import { signInToConsole } from './mfa-steps.js';
 
-async function signInToConsole(t: TestApp, w: WatchedPage, email: string, secret: Buffer): Promise<void> {
-  const p = w.page;
-  await p.goto('/admin/sign-in');
-  await p.getByLabel('Email').fill(email);
-  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  nextStep(t);
-  await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
-  await p.getByRole('button', { name: 'Verify' }).click();
-  await p.getByRole('heading', { name: 'Tickets' }).waitFor();
-}
 
 describe.skipIf(!hasChromium)('console: incident response and locked-out customers', () => {
   let web: WebApp;

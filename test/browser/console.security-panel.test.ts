@@ -4,21 +4,8 @@ import { createStaff, PASSWORD, signUpContact, type TestApp } from '../helpers/a
 import { MailSink } from '../helpers/mail-sink.js';
 import { codeFor, enrollTOTP, nextStep, staffWithMFA, type StaffWithMFA } from '../helpers/mfa.js';
 import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WatchedPage, type WebApp } from './browser.js';
+import { signInToConsole } from './mfa-steps.js';
 
-/** Signs a staff member in through the console's pages: password, then the authenticator code. */
-async function signInToConsole(t: TestApp, w: WatchedPage, email: string, secret?: Buffer): Promise<void> {
-  const p = w.page;
-  await p.goto('/admin/sign-in');
-  await p.getByLabel('Email').fill(email);
-  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  if (secret) {
-    nextStep(t);
-    await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
-    await p.getByRole('button', { name: 'Verify' }).click();
-  }
-  await p.getByRole('heading', { name: 'Tickets' }).waitFor();
-}
 
 /** A customer's password step in the help center. */
 async function signInToHelpCenter(p: Page, email: string): Promise<void> {

@@ -3,7 +3,8 @@
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { PASSWORD, type TestApp } from '../helpers/app.js';
-import { codeFor, secretFromBase32 } from '../helpers/mfa.js';
+import { codeFor, nextStep, secretFromBase32 } from '../helpers/mfa.js';
+import type { WatchedPage } from './browser.js';
 
 /** Password step of the help center's (or console's) sign-in form. */
 export async function signInWithPassword(p: Page, email: string, path = '/sign-in'): Promise<void> {
@@ -56,4 +57,19 @@ export async function saveRecoveryCodes(p: Page, continueLabel: string): Promise
 /** Console messages that are expected: the browser logs every 4xx answer it was given. */
 export function unexpected(problems: string[], statuses: number[]): string[] {
   return problems.filter((m) => !statuses.some((s) => m.includes(`status of ${s}`)));
+}
+
+/** Signs a staff member in through the console's pages: password, then (with a secret) the authenticator code. */
+export async function signInToConsole(t: TestApp, w: WatchedPage, email: string, secret?: Buffer): Promise<void> {
+  const p = w.page;
+  await p.goto('/admin/sign-in');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  if (secret) {
+    nextStep(t);
+    await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
+    await p.getByRole('button', { name: 'Verify' }).click();
+  }
+  await p.getByRole('heading', { name: 'Tickets' }).waitFor();
 }
