@@ -31,14 +31,15 @@ export function SecurityPage(): ReactNode {
   const stepUp = useStepUp({ totp: factors.some((f) => f.type === 'totp'), webauthn: factors.some((f) => f.type === 'webauthn') });
   useTitle('Security', audience === 'staff' ? 'Portico console' : 'Help Center');
 
-  function changed(msg: string) {
-    setMessage(msg);
+  // The message is shown once the list has been reloaded, so what it says and what the page shows agree.
+  async function changed(msg: string) {
     setVersion((v) => v + 1);
-    void overview.reload();
+    await overview.reload();
+    setMessage(msg);
   }
   function added(a: EnrollmentAnswer) {
     if (a.recoveryCodes?.length) setCodes(a.recoveryCodes);
-    changed(`Added “${a.factor.name}”`);
+    void changed(`Added “${a.factor.name}”`);
   }
 
   // Customers' enrollment is hidden when the help center turned two-step verification off.
@@ -70,7 +71,7 @@ export function SecurityPage(): ReactNode {
             <FactorsCard overview={overview.data} guard={stepUp.guard} onAdded={added} onChanged={changed} />
           )}
           <div className="grid">
-          {!off && factors.length > 0 && !codes && <RecoveryCodesCard left={overview.data.recoveryCodesLeft} guard={stepUp.guard} onCodes={(c) => { setCodes(c); changed('New recovery codes generated; the old ones no longer work'); }} />}
+          {!off && factors.length > 0 && !codes && <RecoveryCodesCard left={overview.data.recoveryCodesLeft} guard={stepUp.guard} onCodes={(c) => { setCodes(c); void changed('New recovery codes generated; the old ones no longer work'); }} />}
           {audience === 'contact' && <RememberedDevicesCard devices={overview.data.rememberedDevices} onChanged={changed} />}
           <SecurityEventsCard version={version} />
           </div>
