@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { ContactsTable, StaffTable } from '../db/types.js';
 
 export type AccountKind = 'contact' | 'staff';
@@ -45,13 +46,23 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+// Every signed-in request and every sign-in looks a person up: built once (src/db/prepared.ts).
+const byEmail = {
+  contact: prepared<{ email: string }, ContactsTable>((db, p) => db.selectFrom('contacts').selectAll().where('email', '=', p.email)),
+  staff: prepared<{ email: string }, StaffTable>((db, p) => db.selectFrom('staff').selectAll().where('email', '=', p.email)),
+};
+const byID = {
+  contact: prepared<{ id: string }, ContactsTable>((db, p) => db.selectFrom('contacts').selectAll().where('id', '=', p.id)),
+  staff: prepared<{ id: string }, StaffTable>((db, p) => db.selectFrom('staff').selectAll().where('id', '=', p.id)),
+};
+
 export async function findAccountByEmail(db: Executor, kind: AccountKind, email: string): Promise<Account | null> {
-  const r = await db.selectFrom(table(kind)).selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+  const r = await byEmail[kind].first(db, { email: normalizeEmail(email) });
   return r ? toAccount(kind, r) : null;
 }
 
 export async function findAccountByID(db: Executor, kind: AccountKind, id: string): Promise<Account | null> {
-  const r = await db.selectFrom(table(kind)).selectAll().where('id', '=', id).executeTakeFirst();
+  const r = await byID[kind].first(db, { id });
   return r ? toAccount(kind, r) : null;
 }
 

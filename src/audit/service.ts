@@ -3,6 +3,7 @@ import type { Executor } from '../db/index.js';
 import type { AuditEventsTable } from '../db/types.js';
 import { generateID } from '../crypto/random.js';
 import { constantTimeEqual } from '../crypto/hash.js';
+import { prepared } from '../db/prepared.js';
 import { GENESIS_HASH, chainHash } from './chain.js';
 
 export type ActorType = AuditEventsTable['actor_type'];
@@ -88,6 +89,22 @@ function toRow(entry: AuditEntry, seq: number, prevHash: string, now: Date): Omi
   };
 }
 
+// Every sign-in appends an entry: these three statements are built once (src/db/prepared.ts).
+const reserveQuery = prepared<{ n: number }, { seq: number; hash: string }>((db, p) =>
+  db
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', p.n) }))
+    .where('id', '=', 1)
+    .returning(['seq', 'hash']),
+);
+const setHeadQuery = prepared<{ hash: string }, never>((db, p) => db.updateTable('audit_head').set({ hash: p.hash }).where('id', '=', 1));
+const insertOneQuery = prepared<AuditEventsTable, never>((db, p) =>
+  db.insertInto('audit_events').values({
+    seq: p.seq, id: p.id, at: p.at, actor_type: p.actor_type, actor_id: p.actor_id, contact_id: p.contact_id, staff_id: p.staff_id, action: p.action,
+    reason: p.reason, verification: p.verification, ip: p.ip, user_agent: p.user_agent, details: p.details, prev_hash: p.prev_hash, hash: p.hash,
+  }),
+);
+
 /**
  * Appends entries in order (one, or a bulk job's batch): one head update reserves their
  * sequence numbers, the chain is computed here, and the rows go in with multi-row inserts.
@@ -96,12 +113,8 @@ function toRow(entry: AuditEntry, seq: number, prevHash: string, now: Date): Omi
 export async function appendAuditEvents(ctx: Context, trx: Executor, entries: AuditEntry[]): Promise<string[]> {
   if (!entries.length) return [];
   if (!trx.isTransaction) throw new Error('appendAuditEvents must run inside a transaction');
-  const head = await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', entries.length) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
+  const head = await reserveQuery.first(trx, { n: entries.length });
+  if (!head) throw new Error('the audit head row is missing');
   const now = ctx.clock.now();
   let prev = head.hash;
   let seq = Number(head.seq) - entries.length;
@@ -110,9 +123,10 @@ export async function appendAuditEvents(ctx: Context, trx: Executor, entries: Au
     prev = chainHash(ctx.keys.audit, row);
     return { ...row, hash: prev };
   });
+  if (rows.length === 1) await insertOneQuery.affected(trx, rows[0]);
   // 15 columns a row: 500 rows stay well under SQLite's bound-parameter limit.
-  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
-  await trx.updateTable('audit_head').set({ hash: prev }).where('id', '=', 1).execute();
+  else for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+  await setHeadQuery.affected(trx, { hash: prev });
   return rows.map((r) => r.id);
 }
 

@@ -143,7 +143,8 @@ async function completeSecondStep(
   state: store.MFAAccount | null,
 ): Promise<VerifyOutcome> {
   const enrollOnly = result.method === 'temporary_code' || state?.enrollment_required === 1;
-  await clearCodeFailures(ctx, trx, ownerOf(account));
+  // Wrong codes are forgotten on success; the state read just before says whether there are any.
+  if (state && state.failures > 0) await clearCodeFailures(ctx, trx, ownerOf(account));
   await store.deleteChallenges(trx, pending.idHash);
   const session = await sessions.rotateSession(ctx, trx, pending, enrollOnly ? 'enrollment' : 'full', meta, { stepUp: true });
   let rememberCookie: VerifyOutcome['rememberCookie'];

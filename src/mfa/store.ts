@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { MFAAccountsTable, MFAFactorsTable, RememberedDevicesTable } from '../db/types.js';
 
 export type OwnerKind = 'contact' | 'staff';
@@ -65,7 +66,14 @@ export async function findFactor(db: Executor, owner: Owner, id: string): Promis
   return r ? toFactor(r) : null;
 }
 
+// The second step reads the active factors, the challenge and the account state, and uses a
+// TOTP step: built once (src/db/prepared.ts), as every sign-in runs them.
+const activeFactorsQuery = prepared<{ kind: OwnerKind; id: string }, MFAFactorsTable>((db, p) =>
+  db.selectFrom('mfa_factors').selectAll().where('owner_kind', '=', p.kind).where('owner_id', '=', p.id).where('status', '=', 'active').orderBy('created_at'),
+);
+
 export async function listFactors(db: Executor, owner: Owner, status: 'active' | 'pending' | 'any' = 'active'): Promise<Factor[]> {
+  if (status === 'active') return (await activeFactorsQuery.all(db, { kind: owner.kind, id: owner.id })).map(toFactor);
   let q = db.selectFrom('mfa_factors').selectAll().where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id);
   if (status !== 'any') q = q.where('status', '=', status);
   const rows = await q.orderBy('created_at').execute();
@@ -100,15 +108,17 @@ export async function activateFactor(db: Executor, owner: Owner, id: string, nam
  * Records a TOTP step as used. One conditional UPDATE decides: a step at or below the last one
  * accepted is a replay, and of two requests racing with the same code only one matches.
  */
-export async function consumeTOTPStep(db: Executor, factorID: string, step: number, at: string): Promise<boolean> {
-  const r = await db
+const consumeStepQuery = prepared<{ factorID: string; step: number; at: string }, never>((db, p) =>
+  db
     .updateTable('mfa_factors')
-    .set({ last_used_step: step, last_used_at: at })
-    .where('id', '=', factorID)
+    .set({ last_used_step: p.step, last_used_at: p.at })
+    .where('id', '=', p.factorID)
     .where('status', '=', 'active')
-    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', p.step)])),
+);
+
+export async function consumeTOTPStep(db: Executor, factorID: string, step: number, at: string): Promise<boolean> {
+  return (await consumeStepQuery.affected(db, { factorID, step, at })) === 1;
 }
 
 /** Advances a WebAuthn signature counter; refuses a counter that did not grow (a cloned key). */
@@ -304,21 +314,29 @@ export async function countChallengeFailure(db: Executor, sessionHash: string, p
   return Number(r.attempts);
 }
 
+const attemptsQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 'step_up' }, { attempts: number }>((db, p) =>
+  db.selectFrom('mfa_challenges').select('attempts').where('session_hash', '=', p.sessionHash).where('purpose', '=', p.purpose),
+);
+
 export async function challengeAttempts(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up'): Promise<number> {
-  const r = await db.selectFrom('mfa_challenges').select('attempts').where('session_hash', '=', sessionHash).where('purpose', '=', purpose).executeTakeFirst();
+  const r = await attemptsQuery.first(db, { sessionHash, purpose });
   return r ? Number(r.attempts) : 0;
 }
 
+const deleteChallengesQuery = prepared<{ sessionHash: string }, never>((db, p) => db.deleteFrom('mfa_challenges').where('session_hash', '=', p.sessionHash));
+
 export async function deleteChallenges(db: Executor, sessionHash: string): Promise<void> {
-  await db.deleteFrom('mfa_challenges').where('session_hash', '=', sessionHash).execute();
+  await deleteChallengesQuery.affected(db, { sessionHash });
 }
 
 // ------------------------------------------------------------------ account MFA state
 
 export type MFAAccount = Selectable<MFAAccountsTable>;
 
+const mfaAccountQuery = prepared<{ kind: OwnerKind; id: string }, MFAAccount>((db, p) => db.selectFrom('mfa_accounts').selectAll().where('owner_kind', '=', p.kind).where('owner_id', '=', p.id));
+
 export async function findMFAAccount(db: Executor, owner: Owner): Promise<MFAAccount | null> {
-  return (await db.selectFrom('mfa_accounts').selectAll().where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).executeTakeFirst()) ?? null;
+  return (await mfaAccountQuery.first(db, { kind: owner.kind, id: owner.id })) ?? null;
 }
 
 /** Creates the state row if missing (so later conditional updates have a row to hit). */

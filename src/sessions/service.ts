@@ -37,6 +37,27 @@ export interface NewSession {
   session: SessionRow;
 }
 
+function newSession(ctx: Context, kind: SessionKind, subjectID: string, level: SessionLevel, meta: RequestMeta, options: { stepUp?: boolean }): NewSession {
+  const token = generateToken();
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  return {
+    token,
+    session: {
+      idHash: hashToken(token),
+      kind,
+      subjectID,
+      level,
+      createdAt: at,
+      lastSeenAt: at,
+      expiresAt: addMs(now, LIFETIME[kind][level].absolute),
+      stepUpAt: options.stepUp ? at : null,
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    },
+  };
+}
+
 /** Starts a session and returns its token (the cookie value); only the token's hash is stored. */
 export async function startSession(
   ctx: Context,
@@ -47,28 +68,16 @@ export async function startSession(
   meta: RequestMeta,
   options: { stepUp?: boolean } = {},
 ): Promise<NewSession> {
-  const token = generateToken();
-  const now = ctx.clock.now();
-  const session: SessionRow = {
-    idHash: hashToken(token),
-    kind,
-    subjectID,
-    level,
-    createdAt: now.toISOString(),
-    lastSeenAt: now.toISOString(),
-    expiresAt: addMs(now, LIFETIME[kind][level].absolute),
-    stepUpAt: options.stepUp ? now.toISOString() : null,
-    ip: meta.ip,
-    userAgent: meta.userAgent?.slice(0, 512) ?? null,
-  };
-  await store.insertSession(db, session);
-  return { token, session };
+  const s = newSession(ctx, kind, subjectID, level, meta, options);
+  await store.insertSession(db, s.session);
+  return s;
 }
 
 /**
  * Replaces a session by a new one at another authentication level, so that a session id seen
- * before a sign-in step is worthless after it. The old row's deletion decides: if another
- * request already rotated or revoked it, this one fails.
+ * before a sign-in step is worthless after it. One conditional write moves the row to its new
+ * id, and its row count decides: if another request already rotated or revoked the old
+ * session, this one fails.
  */
 export async function rotateSession(
   ctx: Context,
@@ -78,9 +87,9 @@ export async function rotateSession(
   meta: RequestMeta,
   options: { stepUp?: boolean } = {},
 ): Promise<NewSession> {
-  const deleted = await store.deleteSession(trx, old.idHash);
-  if (!deleted) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
-  return startSession(ctx, trx, old.kind, old.subjectID, level, meta, options);
+  const s = newSession(ctx, old.kind, old.subjectID, level, meta, options);
+  if (!(await store.replaceSession(trx, old.idHash, s.session))) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
+  return s;
 }
 
 /** The live session for a cookie token, or null when unknown, expired or idle too long. */

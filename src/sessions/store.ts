@@ -1,5 +1,6 @@
 import type { Executor } from '../db/index.js';
 import type { SessionsTable } from '../db/types.js';
+import { prepared } from '../db/prepared.js';
 
 export type SessionKind = SessionsTable['kind'];
 export type SessionLevel = SessionsTable['level'];
@@ -32,31 +33,68 @@ function toRow(r: SessionsTable): SessionRow {
   };
 }
 
-export async function insertSession(db: Executor, s: SessionRow): Promise<void> {
-  await db
-    .insertInto('sessions')
-    .values({
-      id_hash: s.idHash,
-      kind: s.kind,
-      subject_id: s.subjectID,
-      level: s.level,
-      created_at: s.createdAt,
-      last_seen_at: s.lastSeenAt,
-      expires_at: s.expiresAt,
-      step_up_at: s.stepUpAt,
-      ip: s.ip,
-      user_agent: s.userAgent,
-    })
-    .execute();
+const insertQuery = prepared<SessionsTable, never>((db, p) =>
+  db.insertInto('sessions').values({
+    id_hash: p.id_hash,
+    kind: p.kind,
+    subject_id: p.subject_id,
+    level: p.level,
+    created_at: p.created_at,
+    last_seen_at: p.last_seen_at,
+    expires_at: p.expires_at,
+    step_up_at: p.step_up_at,
+    ip: p.ip,
+    user_agent: p.user_agent,
+  }),
+);
+
+function toColumns(s: SessionRow): SessionsTable {
+  return {
+    id_hash: s.idHash,
+    kind: s.kind,
+    subject_id: s.subjectID,
+    level: s.level,
+    created_at: s.createdAt,
+    last_seen_at: s.lastSeenAt,
+    expires_at: s.expiresAt,
+    step_up_at: s.stepUpAt,
+    ip: s.ip,
+    user_agent: s.userAgent,
+  };
 }
 
+export async function insertSession(db: Executor, s: SessionRow): Promise<void> {
+  await insertQuery.affected(db, toColumns(s));
+}
+
+const replaceQuery = prepared<SessionsTable & { old: string }, never>((db, p) =>
+  db
+    .updateTable('sessions')
+    .set({ id_hash: p.id_hash, level: p.level, created_at: p.created_at, last_seen_at: p.last_seen_at, expires_at: p.expires_at, step_up_at: p.step_up_at, ip: p.ip, user_agent: p.user_agent })
+    .where('id_hash', '=', p.old)
+    .where('kind', '=', p.kind)
+    .where('subject_id', '=', p.subject_id),
+);
+
+/**
+ * Gives the session `oldIdHash` a new id and new values in one conditional write; false when
+ * that session no longer exists (another request rotated or revoked it first).
+ */
+export async function replaceSession(db: Executor, oldIdHash: string, s: SessionRow): Promise<boolean> {
+  return (await replaceQuery.affected(db, { ...toColumns(s), old: oldIdHash })) === 1;
+}
+
+const findQuery = prepared<{ idHash: string }, SessionsTable>((db, p) => db.selectFrom('sessions').selectAll().where('id_hash', '=', p.idHash));
+
 export async function findSession(db: Executor, idHash: string): Promise<SessionRow | null> {
-  const r = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  const r = await findQuery.first(db, { idHash });
   return r ? toRow(r) : null;
 }
 
+const touchQuery = prepared<{ idHash: string; at: string }, never>((db, p) => db.updateTable('sessions').set({ last_seen_at: p.at }).where('id_hash', '=', p.idHash));
+
 export async function touchSession(db: Executor, idHash: string, at: string): Promise<void> {
-  await db.updateTable('sessions').set({ last_seen_at: at }).where('id_hash', '=', idHash).execute();
+  await touchQuery.affected(db, { idHash, at });
 }
 
 export async function setStepUp(db: Executor, idHash: string, at: string): Promise<void> {
@@ -64,9 +102,10 @@ export async function setStepUp(db: Executor, idHash: string, at: string): Promi
 }
 
 /** Deletes one session; returns whether it existed (so a rotation can tell it won a race). */
+const deleteQuery = prepared<{ idHash: string }, never>((db, p) => db.deleteFrom('sessions').where('id_hash', '=', p.idHash));
+
 export async function deleteSession(db: Executor, idHash: string): Promise<boolean> {
-  const r = await db.deleteFrom('sessions').where('id_hash', '=', idHash).executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
+  return (await deleteQuery.affected(db, { idHash })) > 0;
 }
 
 /** Deletes every session of a subject, optionally keeping one; returns how many went. */
