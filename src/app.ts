@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Context } from './context.js';
 import { pingDatabase } from './db/index.js';
 import { checkCSRF } from './http/csrf.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { handleError } from './http/errors-handler.js';
 import { problemFor } from './http/errors.js';
 import type { App } from './http/types.js';
@@ -47,7 +47,7 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   app.setErrorHandler(handleError);
 
   await app.register(cookie);
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

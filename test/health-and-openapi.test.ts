@@ -69,7 +69,14 @@ describe('health and the OpenAPI document', () => {
   it('sends security headers', async () => {
     const r = await t.client().get('/api/v1/auth/session');
     expect(r.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(r.headers['referrer-policy']).toBe('no-referrer');
     expect(r.headers['cache-control']).toBe('no-store');
+    // On errors too (a 401 problem+json from a guard).
+    const denied = await t.client().get('/api/v1/me/mfa');
+    expect(denied.statusCode).toBe(401);
+    expect(denied.headers['content-security-policy']).toContain("default-src 'self'");
   });
 });
