@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { matchTOTPStep, totpCode, totpURI, base32Secret } from './totp.js';
 
 // RFC 6238 Appendix B, SHA-1 seed "12345678901234567890". The RFC lists 8-digit values; our
@@ -45,6 +45,22 @@ describe('TOTP (RFC 6238 / RFC 4226)', () => {
     expect(matchTOTPStep(SEED, totpCode(SEED, new Date(at.getTime() - 30_000)), at)).toBe(step - 1);
     expect(matchTOTPStep(SEED, totpCode(SEED, new Date(at.getTime() + 30_000)), at)).toBe(step + 1);
     expect(matchTOTPStep(SEED, totpCode(SEED, new Date(at.getTime() - 60_000)), at)).toBeNull();
+  });
+
+  it('matches the RFC 6238 vectors, including counters past 2^32 seconds', () => {
+    for (const [seconds, eight] of RFC6238) expect(matchTOTPStep(SEED, eight.slice(2), new Date(seconds * 1000))).toBe(Math.floor(seconds / 30));
+  });
+
+  it('agrees with otpauth on a thousand random seeds and moments, and refuses the code of another seed', () => {
+    for (let i = 0; i < 1000; i++) {
+      const seed = randomBytes(20);
+      const at = new Date(Date.UTC(2020, 0, 1) + Math.floor(Math.random() * 20 * 365 * 86_400_000));
+      const code = totpCode(seed, at);
+      expect(matchTOTPStep(seed, code, at)).toBe(Math.floor(at.getTime() / 30_000));
+      const other = randomBytes(20);
+      const window = [-1, 0, 1].map((d) => totpCode(other, new Date(at.getTime() + d * 30_000)));
+      if (!window.includes(code)) expect(matchTOTPStep(other, code, at)).toBeNull();
+    }
   });
 
   it('rejects anything but six digits', () => {
