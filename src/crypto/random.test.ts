@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateBase32, generateDigits, generateID, generateToken, normalizeBase32 } from './random.js';
+import { generateBase32, generateDigits, generateID, generateToken, normalizeBase32, secureRandomBytes } from './random.js';
 
 describe('generateID', () => {
   it('is the prefix, 12 hex digits of milliseconds and 16 base32 characters', () => {
@@ -33,5 +33,38 @@ describe('other random values', () => {
   it('generateBase32 uses Crockford\'s alphabet and normalizeBase32 reads typos back', () => {
     expect(generateBase32(64)).toMatch(/^[0-9A-HJKMNP-TV-Z]{64}$/);
     expect(normalizeBase32('abcd-efgh ijkl o')).toBe('ABCDEFGH1JK10');
+  });
+});
+
+describe('secureRandomBytes (the pool)', () => {
+  it('never hands out the same bytes twice across refills, at any size', () => {
+    const seen = new Set<string>();
+    // 20,000 draws of 32 bytes cross the 4 KiB pool ~150 times.
+    for (let i = 0; i < 20_000; i++) {
+      const b = secureRandomBytes(32);
+      expect(b.length).toBe(32);
+      const hex = b.toString('hex');
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+    }
+    for (const n of [1, 7, 1024, 1025, 5000]) expect(secureRandomBytes(n).length).toBe(n);
+  });
+
+  it('hands out independent copies (changing one never changes another or a later draw)', () => {
+    const a = secureRandomBytes(16);
+    const before = Buffer.from(a);
+    const b = secureRandomBytes(16);
+    b.fill(0);
+    expect(a.equals(before)).toBe(true);
+    expect(secureRandomBytes(16).equals(Buffer.alloc(16))).toBe(false);
+  });
+
+  it('is uniform enough: every byte value turns up, and bits are about half set', () => {
+    const all = Buffer.concat(Array.from({ length: 2000 }, () => secureRandomBytes(32)));
+    expect(new Set(all).size).toBe(256);
+    let ones = 0;
+    for (const byte of all) for (let i = 0; i < 8; i++) ones += (byte >> i) & 1;
+    expect(ones / (all.length * 8)).toBeGreaterThan(0.49);
+    expect(ones / (all.length * 8)).toBeLessThan(0.51);
   });
 });
