@@ -23,9 +23,10 @@ export function waitAfter(failures: number): number {
   return Math.min(1000 * 2 ** (failures - FREE_FAILURES), MAX_WAIT);
 }
 
-export async function checkLoginBackoff(ctx: Context, kind: AccountKind, email: string): Promise<void> {
+/** Throws while this email must wait; returns the failures counted so far (0 when none). */
+export async function checkLoginBackoff(ctx: Context, kind: AccountKind, email: string): Promise<number> {
   const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', keyFor(kind, email)).executeTakeFirst();
-  if (!row) return;
+  if (!row) return 0;
   const wait = waitAfter(row.count);
   const readyAt = new Date(row.window_start).getTime() + wait;
   const now = ctx.clock.now().getTime();
@@ -33,6 +34,7 @@ export async function checkLoginBackoff(ctx: Context, kind: AccountKind, email: 
     const retryAfter = Math.ceil((readyAt - now) / 1000);
     throw new AppError('rate_limited', `Too many wrong passwords; try again in ${retryAfter} seconds`, { retryAfter });
   }
+  return row.count;
 }
 
 export async function recordLoginFailure(ctx: Context, kind: AccountKind, email: string): Promise<void> {

@@ -118,7 +118,7 @@ export async function signIn(
   rememberedDeviceToken?: string,
 ): Promise<SignInResult> {
   const email = store.normalizeEmail(input.email);
-  await checkLoginBackoff(ctx, kind, email);
+  const failures = await checkLoginBackoff(ctx, kind, email);
   const account = await store.findAccountByEmail(ctx.db, kind, email);
   const ok = account?.passwordHash ? await verifyPassword(account.passwordHash, input.password) : await verifyDummyPassword(input.password);
   if (!account || !ok || !account.active) {
@@ -132,7 +132,8 @@ export async function signIn(
     });
     throw new AppError('invalid_credentials');
   }
-  await clearLoginFailures(ctx, kind, email);
+  // A right password forgets earlier wrong ones (a write, and a commit, only when there were some).
+  if (failures > 0) await clearLoginFailures(ctx, kind, email);
   const decision = await levelAfterPassword(ctx, account, rememberedDeviceToken);
   return ctx.db.transaction().execute(async (trx) => {
     if (previous) await sessions.endSession(trx, previous);
