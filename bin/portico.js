@@ -6,8 +6,17 @@
 // every start (bench/startup.ts: idle memory and start time). If the bundle cannot be built
 // (esbuild missing, read-only checkout), the sources run through tsx as before.
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+// libuv's thread pool runs the argon2id hashes (19 MiB each). With its default 4 threads on a
+// 2-core machine, four hashes at once evict each other from the CPU caches and take turns on
+// the cores: the raw verify rate was ~174/s there against ~190/s with one thread per core,
+// and sign-ins followed (bench/signin.ts). One thread per core (at least 2), unless the
+// operator set UV_THREADPOOL_SIZE. libuv reads it when the pool first starts, which is later
+// than this line: nothing above has queued any work yet.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()));
 
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
