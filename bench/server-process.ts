@@ -1,0 +1,94 @@
+/**
+ * Runs Portico as deployed, `node bin/portico.js serve` (the esbuild bundle, not tsx), in its
+ * own process, so that a benchmark measures the server alone: its CPU time and its resident
+ * memory come from /proc for that process only, and the benchmark's own data (thousands of
+ * prepared requests) never counts against the server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface ServerProcess {
+  port: number;
+  pid: number;
+  /** User + system CPU time the server process has used so far, in microseconds. */
+  cpuMicros(): number;
+  /** Current resident set size, bytes. */
+  rss(): number;
+  /** The highest resident set size the process has had since it started, bytes. */
+  peakRSS(): number;
+  stop(): Promise<void>;
+}
+
+const root = join(import.meta.dirname, '..');
+const TICK_MICROS = 1_000_000 / 100; // USER_HZ is 100 on Linux
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function status(pid: number, field: string): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/**
+ * Starts the server with `env` (DATABASE_URL, PORTICO_SECRET_KEY, …) and waits for /healthz.
+ * BENCH_SERVER_NODE_ARGS (space-separated) go to the server's node, to profile it:
+ * BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npx tsx bench/second-step.ts
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(root, 'bin', 'portico.js'), 'serve'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'warn',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`portico serve exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('portico serve did not become healthy within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pid = child.pid!;
+  return {
+    port,
+    pid,
+    cpuMicros() {
+      // /proc/<pid>/stat: fields after the command name; utime and stime are the 14th and 15th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
+    },
+    rss: () => status(pid, 'VmRSS'),
+    peakRSS: () => status(pid, 'VmHWM'),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
