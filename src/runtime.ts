@@ -46,7 +46,10 @@ export function createLogger(level: string): FastifyBaseLogger {
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const { db, dialect, close } = await openDatabase(config.databaseURL, options.database);
+  const { db, dialect, close } = await openDatabase(config.databaseURL, {
+    ...options.database,
+    onConnectionError: (error) => log.warn({ error: error.message }, 'a pooled database connection broke; the next query reconnects'),
+  });
   await migrateToLatest(db, dialect);
   const transport =
     options.transport ?? (config.smtpURL ? createSMTPTransport(config.smtpURL, config.mailFrom) : createFileTransport(join(config.dataDir, 'outbox'), log));

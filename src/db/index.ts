@@ -23,6 +23,8 @@ export interface OpenOptions {
   /** PostgreSQL only: use (and create) this schema, for isolated test databases. */
   schema?: string;
   poolSize?: number;
+  /** PostgreSQL only: told when an idle pooled connection breaks (the server restarted, say). */
+  onConnectionError?: (error: Error) => void;
 }
 
 /** Opens `sqlite:<path>` (`sqlite::memory:` for memory) or `postgres://…`. */
@@ -58,6 +60,10 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       max: options.poolSize ?? 10,
       ...(options.schema ? { options: `-c search_path="${options.schema.replace(/"/g, '')}",public` } : {}),
     });
+    // An idle client whose connection breaks (a PostgreSQL restart, a killed backend) makes the
+    // pool emit 'error'; without a listener that would end the process. The pool drops that
+    // client and the next query connects afresh; queries in flight fail on their own.
+    pool.on('error', (error) => options.onConnectionError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }

@@ -101,6 +101,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         await c.end();
       }
       rmSync(dir, { recursive: true, force: true });
+      if (mail.errors.length) throw new Error(`the SMTP sink saw errors: ${mail.errors.map((e) => e.message).join('; ')}`);
     },
   };
 }

@@ -40,7 +40,15 @@ export class MailSink {
           .catch(cb);
       },
     });
+    // A client that dies mid-conversation (a `portico serve` killed with SIGKILL while it
+    // delivers mail) resets its connection; a real SMTP server logs that and carries on.
+    this.server.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') this.errors.push(error);
+    });
   }
+
+  /** Errors other than a client vanishing; none are expected. */
+  readonly errors: Error[] = [];
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
