@@ -16,27 +16,19 @@
  *
  *   npx tsx bench/second-step.ts [--db sqlite|postgres] [--connections 50] [--requests 24000] [--rounds 3]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
-import pino from 'pino';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { loadConfig } from '../src/config.js';
-import { createRuntime } from '../src/runtime.js';
+import Fastify from 'fastify';
 import { generateID } from '../src/crypto/random.js';
 import { insertFactor } from '../src/mfa/store.js';
 import { generateTOTPSecret, matchTOTPStep } from '../src/mfa/totp.js';
 import { startSession } from '../src/sessions/service.js';
 import { csrfTokenFor } from '../src/http/csrf.js';
 import { sessionCookieName } from '../src/http/cookies.js';
-import type { Transport } from '../src/notify/transport.js';
 import { openDatabase } from '../src/db/index.js';
 import { describeMachine, percentile, printTable } from './machine.js';
 import { startServerProcess } from './server-process.js';
+import { openBenchDatabase } from './bench-database.js';
 import { startLoadClient, type Job, type RunResult } from './load-client.js';
 
 const { values } = parseArgs({
@@ -56,23 +48,10 @@ const ROUND_SECONDS = Number(values['round-seconds']);
 const WARMUP = 1000;
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-second-step-'));
-  const schema = `bench_second_step_${randomBytes(4).toString('hex')}`;
-  const usePG = values.db === 'postgres';
   // The server process and this one share the database and the secret key (so that the CSRF
   // tokens computed here are the server's).
-  const env = {
-    PORTICO_DATA_DIR: dir,
-    DATABASE_URL: usePG ? `${values.pg!}?options=${encodeURIComponent(`-c search_path=${schema}`)}` : `sqlite:${join(dir, 'portico.db')}`,
-    PORTICO_SECRET_KEY: randomBytes(32).toString('base64'),
-  };
-  const config = loadConfig({ ...env, DATABASE_URL: usePG ? values.pg! : env.DATABASE_URL, LOG_LEVEL: 'silent', PORT: '0' });
-  const nullTransport: Transport = { async send() {}, close() {} };
-  const rt = await createRuntime(config, {
-    log: pino({ level: 'silent' }) as unknown as FastifyBaseLogger,
-    transport: nullTransport,
-    database: usePG ? { schema } : undefined,
-  });
+  const bench = await openBenchDatabase('second-step', values.db!, values.pg!);
+  const { env, config, rt, usePG, schema } = bench;
   const { ctx } = rt;
   const dialect = ctx.dialect;
 
@@ -197,18 +176,11 @@ async function main(): Promise<void> {
     await client.close();
     await bare.close();
     for (const s of servers) await s.stop();
-    await rt.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    if (usePG) {
-      const c = new pg.Client({ connectionString: values.pg });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await c.end();
-    }
+    await bench.remove();
   }
 
   async function auditCount(): Promise<number> {
-    const d = await openDatabase(config.databaseURL, usePG ? { schema } : {});
+    const d = await openDatabase(config.databaseURL, usePG ? { schema: schema! } : {});
     try {
       const r = await d.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'auth.login.succeeded').executeTakeFirstOrThrow();
       return Number(r.n);

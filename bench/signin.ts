@@ -8,24 +8,14 @@
  *
  *   npx tsx bench/signin.ts [--seconds 10] [--warmup 5] [--concurrency 8] [--db sqlite|postgres]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
-import pg from 'pg';
-import pino from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
-import { loadConfig } from '../src/config.js';
-import { createRuntime } from '../src/runtime.js';
 import { createStaffWithPassword } from '../src/accounts/service.js';
 import { hashPassword, verifyPassword } from '../src/crypto/password.js';
-import type { Transport } from '../src/notify/transport.js';
 import { describeMachine, printTable } from './machine.js';
 import { startLoadClient, type Job } from './load-client.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
+import { openBenchDatabase } from './bench-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,23 +48,11 @@ async function measure(seconds: number, concurrency: number, op: () => Promise<v
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-signin-'));
-  const schema = `bench_signin_${randomBytes(4).toString('hex')}`;
-  const usePG = values.db === 'postgres';
-  const env = {
-    PORTICO_DATA_DIR: dir,
-    DATABASE_URL: usePG ? `${values.pg!}?options=${encodeURIComponent(`-c search_path=${schema}`)}` : `sqlite:${join(dir, 'portico.db')}`,
-    PORTICO_SECRET_KEY: randomBytes(32).toString('base64'),
+  const bench = await openBenchDatabase('signin', values.db!, values.pg!, {
     RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
     UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE!,
-  };
-  const config = loadConfig({ ...env, DATABASE_URL: usePG ? values.pg! : env.DATABASE_URL, LOG_LEVEL: 'silent', PORT: '0' });
-  const nullTransport: Transport = { async send() {}, close() {} };
-  const rt = await createRuntime(config, {
-    log: pino({ level: 'silent' }) as unknown as FastifyBaseLogger,
-    transport: nullTransport,
-    database: usePG ? { schema } : undefined,
   });
+  const { env, config, rt } = bench;
   let server: ServerProcess | null = null;
   try {
     // Agents sign in with a password alone; the customer path is the same code.
@@ -159,14 +137,7 @@ async function main(): Promise<void> {
     console.log(describeMachine());
   } finally {
     await server?.stop();
-    await rt.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    if (usePG) {
-      const c = new pg.Client({ connectionString: values.pg });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await c.end();
-    }
+    await bench.remove();
   }
 }
 
