@@ -4,6 +4,7 @@ import type { AuditEventsTable } from '../db/types.js';
 import { generateID } from '../crypto/random.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { prepared } from '../db/prepared.js';
+import { insertSet } from '../db/sets.js';
 import { GENESIS_HASH, chainHash } from './chain.js';
 
 export type ActorType = AuditEventsTable['actor_type'];
@@ -124,8 +125,7 @@ export async function appendAuditEvents(ctx: Context, trx: Executor, entries: Au
     return { ...row, hash: prev };
   });
   if (rows.length === 1) await insertOneQuery.affected(trx, rows[0]);
-  // 15 columns a row: 500 rows stay well under SQLite's bound-parameter limit.
-  else for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+  else await insertSet(trx, ctx.dialect, 'audit_events', rows as unknown as Array<Record<string, unknown>>, { seq: 'bigint' });
   await setHeadQuery.affected(trx, { hash: prev });
   return rows.map((r) => r.id);
 }

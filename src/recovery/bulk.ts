@@ -4,6 +4,7 @@ import { DAY } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import type { BulkJobsTable } from '../db/types.js';
+import { inSet, insertSet } from '../db/sets.js';
 import { generateID, generateToken } from '../crypto/random.js';
 import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
@@ -46,7 +47,7 @@ const BATCH = 500;
  * console's queries wait, so its batches are small (tens of milliseconds) and the runner
  * yields between them. PostgreSQL serves the console from other pool connections.
  */
-export const RESET_BATCH = { sqlite: 100, postgres: 500 } as const;
+export const RESET_BATCH = { sqlite: 100, postgres: 5000 } as const;
 /** How long a claimed job stays claimed without a renewal (PORTICO_JOB_LEASE_SECONDS, default 30). */
 const LEASE_MS = Math.max(1, Number(process.env.PORTICO_JOB_LEASE_SECONDS) || 30) * 1000;
 
@@ -216,7 +217,8 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const ids = items.map((i) => i.contact_id);
   const now = ctx.clock.now();
   const nowISO = now.toISOString();
-  const contacts = await trx.selectFrom('contacts').select(['id', 'email']).where('id', 'in', ids).execute();
+  const d = ctx.dialect;
+  const contacts = await trx.selectFrom('contacts').select(['id', 'email']).where(inSet(d, 'id', ids)).execute();
   // Each delete returns what it removed, so the per-contact counts for the audit entries and
   // emails cost no extra query (one statement per table, not a count and then a delete).
   const tally = <R,>(rows: R[], owner: (r: R) => string, keep: (r: R) => boolean = () => true) => {
@@ -225,33 +227,39 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
     return m;
   };
   const factors = tally(
-    await trx.deleteFrom('mfa_factors').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).returning(['owner_id', 'status']).execute(),
+    await trx.deleteFrom('mfa_factors').where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).returning(['owner_id', 'status']).execute(),
     (r) => r.owner_id,
     (r) => r.status === 'active',
   );
   const codes = tally(
-    await trx.deleteFrom('recovery_codes').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).returning(['owner_id', 'used_at']).execute(),
+    await trx.deleteFrom('recovery_codes').where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).returning(['owner_id', 'used_at']).execute(),
     (r) => r.owner_id,
     (r) => r.used_at === null,
   );
   const devices = tally(
-    await trx.deleteFrom('remembered_devices').where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).returning(['owner_id', 'expires_at']).execute(),
+    await trx.deleteFrom('remembered_devices').where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).returning(['owner_id', 'expires_at']).execute(),
     (r) => r.owner_id,
     (r) => r.expires_at > nowISO,
   );
-  const sessionsByContact = tally(await trx.deleteFrom('sessions').where('kind', '=', 'contact').where('subject_id', 'in', ids).returning('subject_id').execute(), (r) => r.subject_id);
-  await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where('owner_kind', '=', 'contact').where('owner_id', 'in', ids).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
-  await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', '=', 'mfa_setup').where('subject_kind', '=', 'contact').where('subject_id', 'in', ids).where('used_at', 'is', null).execute();
+  const sessionsByContact = tally(await trx.deleteFrom('sessions').where('kind', '=', 'contact').where(inSet(d, 'subject_id', ids)).returning('subject_id').execute(), (r) => r.subject_id);
+  await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
+  await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', '=', 'mfa_setup').where('subject_kind', '=', 'contact').where(inSet(d, 'subject_id', ids)).where('used_at', 'is', null).execute();
   const requireEnrollment = job.require_enrollment === 1;
-  // 9 columns a row: 500 rows are 4,500 parameters, under SQLite's 32,766 and PostgreSQL's 65,535.
-  for (let i = 0; i < ids.length; i += 500) {
-    await trx
-      .insertInto('mfa_accounts')
-      .values(ids.slice(i, i + 500).map((id) => ({ owner_kind: 'contact' as const, owner_id: id, failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: requireEnrollment ? 1 : 0, updated_at: nowISO })))
-      .onConflict((oc) =>
-        oc.columns(['owner_kind', 'owner_id']).doUpdateSet({ failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: requireEnrollment ? 1 : 0, updated_at: nowISO }),
-      )
-      .execute();
+  const setup = requireEnrollment ? 1 : 0;
+  if (d === 'postgres') {
+    await sql`insert into mfa_accounts (owner_kind, owner_id, failures, locked_until, hard_locked, enrollment_required, retire_factor_ids, setup_required, updated_at)
+      select 'contact', id, 0, null, 0, 0, null, ${setup}::int, ${nowISO}::text from unnest(${ids}::text[]) as u(id)
+      on conflict (owner_kind, owner_id) do update set failures = 0, locked_until = null, hard_locked = 0, enrollment_required = 0, retire_factor_ids = null,
+        setup_required = excluded.setup_required, updated_at = excluded.updated_at`.execute(trx);
+  } else {
+    // 9 columns a row: 500 rows are 4,500 parameters, under SQLite's 32,766.
+    for (let i = 0; i < ids.length; i += 500) {
+      await trx
+        .insertInto('mfa_accounts')
+        .values(ids.slice(i, i + 500).map((id) => ({ owner_kind: 'contact' as const, owner_id: id, failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: setup, updated_at: nowISO })))
+        .onConflict((oc) => oc.columns(['owner_kind', 'owner_id']).doUpdateSet({ failures: 0, locked_until: null, hard_locked: 0, enrollment_required: 0, retire_factor_ids: null, setup_required: setup, updated_at: nowISO }))
+        .execute();
+    }
   }
   const tokens: Array<{ token_hash: string; purpose: string; subject_kind: 'contact'; subject_id: string; data: null; created_at: string; expires_at: string; used_at: null }> = [];
   const emails: Array<{ id: string; recipient: string; subject: string; text_body: string; html_body: string; created_at: string; next_attempt_at: string; sent_at: null; last_error: null; locked_until: null; priority: number }> = [];
@@ -284,14 +292,14 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
       },
     });
   }
-  for (let i = 0; i < tokens.length; i += 500) await trx.insertInto('email_tokens').values(tokens.slice(i, i + 500)).execute();
-  for (let i = 0; i < emails.length; i += 500) await trx.insertInto('outbox').values(emails.slice(i, i + 500)).execute();
+  await insertSet(trx, d, 'email_tokens', tokens);
+  await insertSet(trx, d, 'outbox', emails, { priority: 'int' });
   await appendAuditEvents(ctx, trx, entries);
   const found = new Set(contacts.map((c) => c.id));
   const done = items.filter((i) => found.has(i.contact_id)).map((i) => i.seq);
   const gone = items.filter((i) => !found.has(i.contact_id)).map((i) => i.seq);
-  if (done.length) await trx.updateTable('bulk_job_items').set({ status: 'done', finished_at: nowISO }).where('seq', 'in', done).where('status', '=', 'pending').execute();
-  if (gone.length) await trx.updateTable('bulk_job_items').set({ status: 'failed', error: 'contact no longer exists', finished_at: nowISO }).where('seq', 'in', gone).execute();
+  if (done.length) await trx.updateTable('bulk_job_items').set({ status: 'done', finished_at: nowISO }).where(inSet(d, 'seq', done, 'bigint')).where('status', '=', 'pending').execute();
+  if (gone.length) await trx.updateTable('bulk_job_items').set({ status: 'failed', error: 'contact no longer exists', finished_at: nowISO }).where(inSet(d, 'seq', gone, 'bigint')).execute();
   await trx
     .updateTable('bulk_jobs')
     .set((eb) => ({ done: eb('done', '+', done.length), failed: eb('failed', '+', gone.length) }))
@@ -314,7 +322,12 @@ export class BulkRunner {
   /** Set by stop(): a job in progress stops between batches (its lease lapses, another instance resumes it). */
   private halted = false;
 
-  constructor(private readonly ctx: Context, private readonly pollMs = 1000) {}
+  constructor(
+    private readonly ctx: Context,
+    private readonly pollMs = 1000,
+    /** Contacts a batch (a transaction); RESET_BATCH for the dialect unless told. */
+    private readonly batchSize: number = RESET_BATCH[ctx.dialect],
+  ) {}
 
   start(): void {
     if (!this.stopped) return;
@@ -394,7 +407,7 @@ export class BulkRunner {
         .executeTakeFirst();
       if (Number(renewed.numUpdatedRows) !== 1) return false;
       const job = await trx.selectFrom('bulk_jobs').selectAll().where('id', '=', jobID).executeTakeFirstOrThrow();
-      const items = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(RESET_BATCH[ctx.dialect]).execute();
+      const items = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(this.batchSize).execute();
       if (!items.length) {
         const nowISO = ctx.clock.now().toISOString();
         await trx.updateTable('bulk_jobs').set({ status: 'completed', finished_at: nowISO, lease_owner: null, lease_until: null }).where('id', '=', jobID).execute();

@@ -1,0 +1,48 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Database, Dialect, Executor } from './types.js';
+
+/**
+ * Set-based statements for batches (a bulk reset's 500 contacts at a time), written the way
+ * each engine plans them best.
+ *
+ * PostgreSQL parses and plans every bound parameter: a 500-id `IN (…)` list or a 500-row
+ * multi-row VALUES with 11 columns (5,500 parameters, and as many nodes for Kysely to build and
+ * compile) cost more than the rows they write. There, one array parameter a column does the
+ * same: `= ANY($1::text[])` and `INSERT … SELECT * FROM unnest($1::text[], $2::int[], …)`.
+ * SQLite has no arrays and binds parameters cheaply, so it keeps `IN` lists and multi-row VALUES.
+ */
+
+/** `column IN (ids)` on SQLite, `column = ANY($1::text[])` (or `bigint[]`) on PostgreSQL. */
+export function inSet(dialect: Dialect, column: string, ids: readonly string[] | readonly number[], type: 'text' | 'bigint' = 'text'): Expression<SqlBool> {
+  if (dialect === 'postgres') return sql<SqlBool>`${sql.ref(column)} = any(${[...ids]}::${sql.raw(type)}[])`;
+  if (!ids.length) return sql<SqlBool>`1 = 0`;
+  return sql<SqlBool>`${sql.ref(column)} in (${sql.join(ids)})`;
+}
+
+/** PostgreSQL array types of the columns a batch inserts (text unless named). */
+export type ColumnTypes = Record<string, 'text' | 'int' | 'bigint'>;
+
+/**
+ * Inserts `rows` (all with the same keys, in the same order) into `table`: one unnest insert on
+ * PostgreSQL, multi-row VALUES in chunks that stay under SQLite's bound-parameter limit.
+ */
+export async function insertSet<T extends keyof Database & string>(
+  db: Executor,
+  dialect: Dialect,
+  table: T,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  types: ColumnTypes = {},
+): Promise<void> {
+  if (!rows.length) return;
+  const columns = Object.keys(rows[0]);
+  if (dialect === 'postgres') {
+    const arrays = columns.map((c) => sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(types[c] ?? 'text')}[]`);
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
+    return;
+  }
+  const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
+  for (let i = 0; i < rows.length; i += perChunk) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are typed by the caller's table
+    await db.insertInto(table).values(rows.slice(i, i + perChunk) as any).execute();
+  }
+}
