@@ -30,11 +30,38 @@ export async function migrateToLatest(db: DB, dialect: Dialect): Promise<string[
   // parallel test's schema) made it skip creating ours and then fail. Name ours explicitly.
   const migrationTableSchema =
     dialect === 'postgres' ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema : undefined;
-  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  // Kysely's introspection lists every table of every schema, calling pg_get_serial_sequence on
+  // each by name: when another app or test drops a schema during that query, it fails with
+  // "schema … does not exist". The migrator only asks which schemas and tables exist, so on
+  // PostgreSQL it gets an introspector that reads exactly that.
+  const migratorDB = migrationTableSchema ? withPlainIntrospection(db) : db;
+  const migrator = new Migrator({ db: migratorDB, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function withPlainIntrospection(db: DB): DB {
+  const introspection = {
+    async getSchemas() {
+      return (await sql<{ name: string }>`SELECT nspname AS name FROM pg_catalog.pg_namespace`.execute(db)).rows;
+    },
+    async getTables() {
+      const rows = (await sql<{ name: string; schema: string }>`SELECT table_name AS name, table_schema AS schema FROM information_schema.tables`.execute(db)).rows;
+      return rows.map((r) => ({ ...r, isView: false, columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await introspection.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspection;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
