@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -44,6 +44,26 @@ export async function startWebApp(env: Record<string, string> = {}): Promise<Web
   const t = await createTestApp({ web: true, env: { PUBLIC_URL: baseURL, ...env } });
   await t.app.listen({ port, host: '127.0.0.1' });
   return { t, baseURL, close: () => t.close() };
+}
+
+/** What a browser test file runs against: its own web app and Chromium. */
+export interface BrowserSuite {
+  web: WebApp;
+  browser: Browser;
+}
+
+/** Starts a web app and Chromium before the tests of the enclosing describe, and closes both after. */
+export function useWebAppAndBrowser(): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  beforeAll(async () => {
+    suite.web = await startWebApp();
+    suite.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.web?.close();
+  });
+  return suite;
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ensureFirstAdminSetupLink } from '../../src/accounts/service.js';
 import { PASSWORD } from '../helpers/app.js';
 import { MailSink } from '../helpers/mail-sink.js';
-import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot } from './browser.js';
 import { addAuthenticatorApp, saveRecoveryCodes } from './mfa-steps.js';
 
 describe.skipIf(!hasChromium)('console: first-admin setup', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('the setup link leads to a signed-in admin who invites a staff member, who accepts and signs in', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const link = await ensureFirstAdminSetupLink(t.ctx);
     expect(link).toMatch(/\/admin\/setup\?token=/);
 
-    const admin = await openPage(browser, web.baseURL);
+    const admin = await openPage(suite.browser, suite.web.baseURL);
     const ap = admin.page;
     await ap.goto(link!);
     await ap.getByRole('heading', { name: 'Set up your administrator account' }).waitFor();
@@ -36,7 +25,7 @@ describe.skipIf(!hasChromium)('console: first-admin setup', () => {
     await ap.getByRole('status').getByText('Your account is ready').waitFor();
 
     // The link is single-use.
-    const again = await openPage(browser, web.baseURL);
+    const again = await openPage(suite.browser, suite.web.baseURL);
     await again.page.goto(link!);
     await again.page.getByRole('alert').getByText('not valid any more').waitFor();
     await again.context.close();
@@ -76,7 +65,7 @@ describe.skipIf(!hasChromium)('console: first-admin setup', () => {
 
     // The invitee accepts from the real email and signs in (agents need no second factor).
     const mail = await t.mail.waitFor('sam@example.com', /invit/i);
-    const sam = await openPage(browser, web.baseURL);
+    const sam = await openPage(suite.browser, suite.web.baseURL);
     const sp = sam.page;
     await sp.goto(MailSink.link(mail, '/admin/invitation'));
     await sp.getByText('Welcome, Sam Agent').waitFor();

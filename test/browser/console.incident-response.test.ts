@@ -1,31 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { PASSWORD, signUpContact, type TestApp } from '../helpers/app.js';
 import { MailSink } from '../helpers/mail-sink.js';
 import { codeFor, enrollTOTP, nextStep, staffWithMFA } from '../helpers/mfa.js';
 import { seedEnrolledContacts } from '../helpers/seed.js';
-import { hasChromium, launchBrowser, openPage, type WatchedPage, type WebApp, startWebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, type WatchedPage } from './browser.js';
 import { signInToConsole } from './mfa-steps.js';
 
 
 describe.skipIf(!hasChromium)('console: incident response and locked-out customers', () => {
-  let web: WebApp;
-  let browser: Browser;
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('with a 24-hour waiting period a reset is scheduled, and the customer cancels it from the emailed link', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'wanda@example.com', 'Wanda Waiting');
     await enrollTOTP(t, customer.client, 'contact', 'Phone');
     const admin = await staffWithMFA(t, 'admin');
-    const a = await openPage(browser, web.baseURL);
+    const a = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, a, admin.email, admin.secret);
     await a.page.goto('/admin/settings');
     const settings = a.page.getByRole('form', { name: 'MFA settings' });
@@ -36,7 +26,7 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await settings.getByRole('status').getByText('MFA settings saved.').waitFor();
 
     const sup = await staffWithMFA(t, 'supervisor');
-    const s = await openPage(browser, web.baseURL);
+    const s = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, s, sup.email, sup.secret);
     await s.page.goto(`/admin/contacts/${customer.id}`);
     const panel = s.page.getByRole('region', { name: 'Security' });
@@ -54,7 +44,7 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await panel.getByText('Enrolled', { exact: true }).waitFor();
 
     const mail = await t.mail.waitFor(customer.email, 'Our support team will change your two-step verification');
-    const c = await openPage(browser, web.baseURL);
+    const c = await openPage(suite.browser, suite.web.baseURL);
     await c.page.goto(MailSink.link(mail, '/pending-actions/cancel'));
     await c.page.getByRole('heading', { name: 'Cancel a scheduled change' }).waitFor();
     const pending = await t.ctx.db.selectFrom('pending_actions').selectAll().where('owner_id', '=', customer.id).executeTakeFirstOrThrow();
@@ -108,10 +98,10 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
   });
 
   it('a locked-out customer asks for help from the second step; an agent sees the recovery ticket with its checklist; the owner can cancel it from the email', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'lena@example.com', 'Lena Lost');
     await enrollTOTP(t, customer.client, 'contact', 'Phone');
-    const c = await openPage(browser, web.baseURL);
+    const c = await openPage(suite.browser, suite.web.baseURL);
     await c.page.goto('/sign-in');
     await c.page.getByLabel('Email').fill(customer.email);
     await c.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -129,7 +119,7 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await c.page.getByRole('status').getByText(`You already have an open request (${ticketId})`).waitFor();
 
     const agent = await staffWithMFA(t, 'agent');
-    const g = await openPage(browser, web.baseURL);
+    const g = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, g, agent.email, agent.secret);
     await g.page.goto(`/admin/tickets/${ticketId}`);
     await g.page.getByRole('note').getByText('MFA recovery request.').waitFor();
@@ -142,7 +132,7 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
 
     // A supervisor sends the emailed code from the checklist; the reset then records that check.
     const sup = await staffWithMFA(t, 'supervisor');
-    const s = await openPage(browser, web.baseURL);
+    const s = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, s, sup.email, sup.secret);
     await s.page.goto(`/admin/tickets/${ticketId}`);
     const list = s.page.getByRole('region', { name: 'Identity checklist' });
@@ -183,10 +173,10 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
   });
 
   it('an admin previews and runs a bulk reset and watches it finish; the overview draws its charts', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const seeded = await seedEnrolledContacts(t.ctx, 40);
     const admin = await staffWithMFA(t, 'admin');
-    const a = await openPage(browser, web.baseURL);
+    const a = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, a, admin.email, admin.secret);
     const total = Number(
       (await t.ctx.db.selectFrom('mfa_factors').select((eb) => eb.fn.count<number>('owner_id').distinct().as('n')).where('owner_kind', '=', 'contact').where('status', '=', 'active').executeTakeFirstOrThrow()).n,

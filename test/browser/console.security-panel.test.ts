@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createStaff, PASSWORD, signUpContact, type TestApp } from '../helpers/app.js';
 import { MailSink } from '../helpers/mail-sink.js';
 import { codeFor, enrollTOTP, nextStep, staffWithMFA, type StaffWithMFA } from '../helpers/mfa.js';
-import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WatchedPage, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
 import { signInToConsole } from './mfa-steps.js';
 
 
@@ -17,25 +17,15 @@ async function signInToHelpCenter(p: Page, email: string): Promise<void> {
 const SIX_MINUTES = 6 * 60_000;
 
 describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA toolkit', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('a supervisor resets a customer’s MFA after an emailed identity check and an inline step-up; the customer sets up again from the setup link', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'rita@example.com', 'Rita Reset');
     await enrollTOTP(t, customer.client, 'contact', 'Phone');
     const supervisor: StaffWithMFA = await staffWithMFA(t, 'supervisor');
 
-    const s = await openPage(browser, web.baseURL);
+    const s = await openPage(suite.browser, suite.web.baseURL);
     const denials: string[] = [];
     s.page.on('response', async (r) => {
       if (r.status() === 403) denials.push((await r.json()).code);
@@ -83,7 +73,7 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
 
     // The customer: password, then the setup link from the real email, then a new authenticator.
     const mail = await t.mail.waitFor(customer.email, 'Your two-step verification was reset');
-    const c = await openPage(browser, web.baseURL);
+    const c = await openPage(suite.browser, suite.web.baseURL);
     const cp = c.page;
     await cp.goto(MailSink.link(mail, '/setup-mfa'));
     await cp.getByRole('link', { name: 'Sign in' }).last().click();
@@ -113,7 +103,7 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
   });
 
   it('a supervisor unlocks a locked-out customer and issues a temporary access code; the customer signs in with it and adds a passkey', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'lou@example.com', 'Lou Locked');
     await enrollTOTP(t, customer.client, 'contact', 'Old phone');
     // Ten wrong codes lock the second step for 15 minutes.
@@ -123,7 +113,7 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
       for (let i = 0; i < 5; i++) await api.post('/api/v1/auth/mfa/verify', { method: 'totp', code: '000000' });
     }
     const supervisor = await staffWithMFA(t, 'supervisor');
-    const s = await openPage(browser, web.baseURL);
+    const s = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, s, supervisor.email, supervisor.secret);
     const sp = s.page;
     await sp.goto(`/admin/contacts/${customer.id}`);
@@ -158,7 +148,7 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
     await panel.getByText(/Outstanding, expires/).waitFor();
 
     // The customer, with Chromium's virtual authenticator standing in for a platform passkey.
-    const c = await openPage(browser, web.baseURL);
+    const c = await openPage(suite.browser, suite.web.baseURL);
     const cp = c.page;
     const cdp = await c.context.newCDPSession(cp);
     await cdp.send('WebAuthn.enable');
@@ -200,11 +190,11 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
   });
 
   it('an agent sees the Security panel read-only, with no action buttons', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'ada@example.com', 'Ada Agentview');
     await enrollTOTP(t, customer.client, 'contact', 'Phone');
     const agent = await createStaff(t, 'agent');
-    const a = await openPage(browser, web.baseURL);
+    const a = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, a, agent.email);
     const p = a.page;
     await p.goto(`/admin/contacts/${customer.id}`);
@@ -217,9 +207,9 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
     await a.context.close();
   });
   it('an admin reads the audit log, checks the chain, and creates and revokes an API token with an inline step-up', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const admin = await staffWithMFA(t, 'admin');
-    const a = await openPage(browser, web.baseURL);
+    const a = await openPage(suite.browser, suite.web.baseURL);
     await signInToConsole(t, a, admin.email, admin.secret);
     const p = a.page;
     await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();

@@ -3,12 +3,12 @@
 // forget remembered devices. A supervisor signs in through the UI with an authenticator code and
 // runs each action from a customer's Security panel; the test then checks the real effect through
 // the customer's own API client and the database, not only what the page says.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { PASSWORD, signUpContact, type TestApp } from '../helpers/app.js';
 import type { Client } from '../helpers/client.js';
 import { codeFor, enrollTOTP, nextStep, staffWithMFA } from '../helpers/mfa.js';
-import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WatchedPage, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
 
 /** A new supervisor with an authenticator app, signed in through the console's pages. */
 async function supervisorInConsole(t: TestApp, browser: Browser, baseURL: string): Promise<WatchedPage> {
@@ -59,20 +59,10 @@ async function auditOf(t: TestApp, action: string, contactId: string) {
 }
 
 describe.skipIf(!hasChromium)('console: the remaining staff MFA toolkit actions, run by a supervisor on customers', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('removes one of two authenticator apps and signs the customer out everywhere; the other app stays', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'tess@example.com', 'Tess Twoapps');
     const phone = await enrollTOTP(t, customer.client, 'contact', 'Phone');
     // A second factor needs the customer's own step-up first.
@@ -82,7 +72,7 @@ describe.skipIf(!hasChromium)('console: the remaining staff MFA toolkit actions,
     const tablet = await enrollTOTP(t, customer.client, 'contact', 'Tablet');
     expect(await sessionState(customer.client)).toBe('authenticated');
 
-    const s = await supervisorInConsole(t, browser, web.baseURL);
+    const s = await supervisorInConsole(t, suite.browser, suite.web.baseURL);
     const sp = s.page;
     const panel = await openSecurityPanel(sp, customer.id);
     const factors = panel.getByRole('table', { name: 'Factors' });
@@ -141,11 +131,11 @@ describe.skipIf(!hasChromium)('console: the remaining staff MFA toolkit actions,
   });
 
   it('requires MFA setup at next sign-in, then cancels it; the panel follows and so does the customer’s sign-in', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'rae@example.com', 'Rae Required');
     const phone = await enrollTOTP(t, customer.client, 'contact', 'Phone');
 
-    const s = await supervisorInConsole(t, browser, web.baseURL);
+    const s = await supervisorInConsole(t, suite.browser, suite.web.baseURL);
     const sp = s.page;
     const panel = await openSecurityPanel(sp, customer.id);
     const status = panel.getByLabel('MFA status');
@@ -213,13 +203,13 @@ describe.skipIf(!hasChromium)('console: the remaining staff MFA toolkit actions,
   });
 
   it('signs a customer out everywhere: every API client of theirs becomes anonymous', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'sam@example.com', 'Sam Sessions');
     const laptop = t.client();
     expect((await laptop.post('/api/v1/auth/login', { email: customer.email, password: PASSWORD })).json().state).toBe('authenticated');
     expect(await sessionState(customer.client)).toBe('authenticated');
 
-    const s = await supervisorInConsole(t, browser, web.baseURL);
+    const s = await supervisorInConsole(t, suite.browser, suite.web.baseURL);
     const sp = s.page;
     const panel = await openSecurityPanel(sp, customer.id);
     await panel.getByRole('heading', { name: 'Active sessions (2)' }).waitFor();
@@ -246,7 +236,7 @@ describe.skipIf(!hasChromium)('console: the remaining staff MFA toolkit actions,
   });
 
   it('forgets a customer’s remembered devices: the panel shows none and the device asks for the second step again', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const customer = await signUpContact(t, 'dev@example.com', 'Dev Device');
     const phone = await enrollTOTP(t, customer.client, 'contact', 'Phone');
     // The customer ticks "remember this device" at a sign-in.
@@ -260,7 +250,7 @@ describe.skipIf(!hasChromium)('console: the remaining staff MFA toolkit actions,
     await device.post('/api/v1/auth/logout');
     expect((await device.post('/api/v1/auth/login', { email: customer.email, password: PASSWORD })).json().state).toBe('authenticated');
 
-    const s = await supervisorInConsole(t, browser, web.baseURL);
+    const s = await supervisorInConsole(t, suite.browser, suite.web.baseURL);
     const sp = s.page;
     const panel = await openSecurityPanel(sp, customer.id);
     await panel.getByRole('heading', { name: 'Remembered devices (1)' }).waitFor();

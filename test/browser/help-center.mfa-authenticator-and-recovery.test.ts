@@ -1,28 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { signUpContact } from '../helpers/app.js';
 import { codeFor, nextStep } from '../helpers/mfa.js';
-import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot } from './browser.js';
 import { addAuthenticatorApp, saveRecoveryCodes, signInWithPassword, signOut, unexpected } from './mfa-steps.js';
 
 describe.skipIf(!hasChromium)('help center: authenticator app, remembered browser and recovery codes', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('a customer enrolls an authenticator app, signs in with a code, remembers the browser, then after a locked sign-in uses a recovery code and a step-up', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const { email } = await signUpContact(t, 'tess@example.com', 'Tess Totp');
-    const w = await openPage(browser, web.baseURL);
+    const w = await openPage(suite.browser, suite.web.baseURL);
     const p = w.page;
 
     // No factor yet (policy "optional"): the password is enough.
@@ -78,7 +67,7 @@ describe.skipIf(!hasChromium)('help center: authenticator app, remembered browse
     expect(await devices.getByRole('listitem').count()).toBe(1);
 
     // Another browser (no remembered cookie) signs in with a recovery code.
-    const other = await openPage(browser, web.baseURL);
+    const other = await openPage(suite.browser, suite.web.baseURL);
     const o = other.page;
     await signInWithPassword(o, email);
     await o.getByRole('heading', { name: 'Two-step verification' }).waitFor();

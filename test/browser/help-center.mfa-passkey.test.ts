@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { signUpContact } from '../helpers/app.js';
-import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot } from './browser.js';
 import { addAuthenticatorApp, saveRecoveryCodes, signInWithPassword, signOut, unexpected } from './mfa-steps.js';
 
 /** Chromium's virtual authenticator on this page: a platform passkey that always says yes. */
@@ -14,22 +14,12 @@ async function addVirtualAuthenticator(page: Page): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('help center: passkeys', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('a customer registers a passkey, signs in with it, and passes a step-up with it to add and remove an authenticator app', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const { email } = await signUpContact(t, 'pat@example.com', 'Pat Passkey');
-    const w = await openPage(browser, web.baseURL);
+    const w = await openPage(suite.browser, suite.web.baseURL);
     const p = w.page;
     await addVirtualAuthenticator(p);
 

@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { COOKIES } from '../../src/http/cookies.js';
 import { PASSWORD, signUpContact } from '../helpers/app.js';
 import { MailSink } from '../helpers/mail-sink.js';
 import { staffWithRole } from '../helpers/staff-session.js';
-import { hasChromium, launchBrowser, openPage, startWebApp, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage } from './browser.js';
 
 describe.skipIf(!hasChromium)('help center: password reset by email, sign-out everywhere, and the sign-up switch', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('a forgotten password is reset from the emailed link, which does not sign in; sign out everywhere ends the session', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const contact = await signUpContact(t, 'robin@example.com', 'Robin Reset');
-    const w = await openPage(browser, web.baseURL);
+    const w = await openPage(suite.browser, suite.web.baseURL);
     const p = w.page;
     await p.goto('/sign-in');
     await p.getByRole('link', { name: 'Forgot your password?' }).click();
@@ -66,14 +55,14 @@ describe.skipIf(!hasChromium)('help center: password reset by email, sign-out ev
   });
 
   it('an admin turns sign-up off in the settings, and the help center stops offering it', async () => {
-    const { t } = web;
-    const visitor = await openPage(browser, web.baseURL);
+    const { t } = suite.web;
+    const visitor = await openPage(suite.browser, suite.web.baseURL);
     await visitor.page.goto('/sign-in');
     await visitor.page.getByRole('link', { name: 'Create an account' }).waitFor();
 
     const { client } = await staffWithRole(t, 'admin');
-    const admin = await openPage(browser, web.baseURL);
-    await admin.context.addCookies([{ name: COOKIES.staff, value: client.cookies.get(COOKIES.staff)!, url: web.baseURL }]);
+    const admin = await openPage(suite.browser, suite.web.baseURL);
+    await admin.context.addCookies([{ name: COOKIES.staff, value: client.cookies.get(COOKIES.staff)!, url: suite.web.baseURL }]);
     const p = admin.page;
     await p.goto('/admin/settings');
     // The page also holds the MFA settings form: work in the help-center one.
@@ -85,7 +74,7 @@ describe.skipIf(!hasChromium)('help center: password reset by email, sign-out ev
     await form.getByRole('button', { name: 'Save settings' }).click();
     await form.getByRole('status').getByText('Settings saved').waitFor();
 
-    const fresh = await openPage(browser, web.baseURL);
+    const fresh = await openPage(suite.browser, suite.web.baseURL);
     await fresh.page.goto('/sign-in');
     await fresh.page.getByRole('heading', { name: 'Sign in to the Help Center' }).waitFor();
     await fresh.page.waitForLoadState('networkidle');

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createStaff, PASSWORD } from '../helpers/app.js';
 import { MailSink } from '../helpers/mail-sink.js';
-import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot } from './browser.js';
 
 /**
  * The help center's main path, through the real UI, real emails and a real server: sign up,
@@ -10,26 +9,16 @@ import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type Web
  * and sets the status; the customer reads the answer — as plain text, never as HTML.
  */
 describe.skipIf(!hasChromium)('help center and console: a ticket from sign-up to answer', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('a customer signs up, verifies, opens a ticket; an agent answers it; the customer sees the plain-text reply', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const email = `casey-${Date.now()}@example.com`;
     const subject = 'Cannot download my invoice';
     const firstMessage = 'The download button does nothing. <b>not bold</b>';
 
     // The customer signs up.
-    const customer = await openPage(browser, web.baseURL);
+    const customer = await openPage(suite.browser, suite.web.baseURL);
     const cp = customer.page;
     await cp.goto('/sign-in');
     await cp.getByRole('link', { name: 'Create an account' }).click();
@@ -63,7 +52,7 @@ describe.skipIf(!hasChromium)('help center and console: a ticket from sign-up to
 
     // An agent signs in to the console, finds the ticket and answers it.
     const agent = await createStaff(t, 'agent');
-    const staff = await openPage(browser, web.baseURL);
+    const staff = await openPage(suite.browser, suite.web.baseURL);
     const sp = staff.page;
     await sp.goto('/admin');
     await sp.getByRole('heading', { name: 'Sign in to the Portico console' }).waitFor();

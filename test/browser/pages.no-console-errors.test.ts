@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { COOKIES } from '../../src/http/cookies.js';
 import { signUpContact } from '../helpers/app.js';
 import { staffWithRole } from '../helpers/staff-session.js';
-import { hasChromium, launchBrowser, openPage, screenshot, startWebApp, type WatchedPage, type WebApp } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
 
 /** Every form control on the page has an accessible name (a label or aria-label). */
 async function unlabelledControls(page: Page): Promise<string[]> {
@@ -30,21 +30,11 @@ async function visit(w: WatchedPage, path: string, heading: string, shot: string
  * violation, a console error or an uncaught exception, and every control is labelled.
  */
 describe.skipIf(!hasChromium)('web UI pages: no CSP violations or console errors', () => {
-  let web: WebApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    web = await startWebApp();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useWebAppAndBrowser();
 
   it('anonymous, customer and admin pages load cleanly', async () => {
-    const { t } = web;
-    const anonymous = await openPage(browser, web.baseURL);
+    const { t } = suite.web;
+    const anonymous = await openPage(suite.browser, suite.web.baseURL);
     await visit(anonymous, '/sign-in', 'Sign in to the Help Center', 'anon-sign-in');
     await visit(anonymous, '/sign-up', 'Create your account', 'anon-sign-up');
     await visit(anonymous, '/forgot-password', 'Reset your password', 'anon-forgot');
@@ -61,8 +51,8 @@ describe.skipIf(!hasChromium)('web UI pages: no CSP violations or console errors
     const contact = await signUpContact(t, 'pat@example.com', 'Pat Customer');
     const opened = await contact.client.post('/api/v1/me/tickets', { subject: 'Printer on fire', message: 'Line one\nLine two' });
     const ticketID = opened.json().id as string;
-    const customer = await openPage(browser, web.baseURL);
-    await customer.context.addCookies([{ name: COOKIES.contact, value: contact.client.cookies.get(COOKIES.contact)!, url: web.baseURL }]);
+    const customer = await openPage(suite.browser, suite.web.baseURL);
+    await customer.context.addCookies([{ name: COOKIES.contact, value: contact.client.cookies.get(COOKIES.contact)!, url: suite.web.baseURL }]);
     await visit(customer, '/tickets', 'My tickets', 'customer-tickets');
     await visit(customer, `/tickets/${ticketID}`, 'Printer on fire', 'customer-ticket-page');
     await visit(customer, '/account', 'Account', 'customer-account');
@@ -71,8 +61,8 @@ describe.skipIf(!hasChromium)('web UI pages: no CSP violations or console errors
 
     // An admin (session started directly: admin MFA sign-in is tested elsewhere).
     const { client: adminClient } = await staffWithRole(t, 'admin');
-    const admin = await openPage(browser, web.baseURL);
-    await admin.context.addCookies([{ name: COOKIES.staff, value: adminClient.cookies.get(COOKIES.staff)!, url: web.baseURL }]);
+    const admin = await openPage(suite.browser, suite.web.baseURL);
+    await admin.context.addCookies([{ name: COOKIES.staff, value: adminClient.cookies.get(COOKIES.staff)!, url: suite.web.baseURL }]);
     await visit(admin, '/admin/tickets', 'Tickets', 'admin-tickets');
     await visit(admin, `/admin/tickets/${ticketID}`, 'Printer on fire', 'admin-ticket-page');
     await visit(admin, '/admin/contacts', 'Contacts', 'admin-contacts');
@@ -95,15 +85,15 @@ describe.skipIf(!hasChromium)('web UI pages: no CSP violations or console errors
   });
 
   it('the contacts list searches, filters by MFA state, pages with "Load more", and adds a contact', async () => {
-    const { t } = web;
+    const { t } = suite.web;
     const { client: adminClient } = await staffWithRole(t, 'admin');
     for (let i = 0; i < 55; i++) {
       const r = await adminClient.post('/api/v1/contacts', { email: `bulk-${i}@example.com`, name: `Bulk Person ${i}`, invite: false });
       expect(r.statusCode).toBe(201);
     }
-    const admin = await openPage(browser, web.baseURL);
+    const admin = await openPage(suite.browser, suite.web.baseURL);
     const p = admin.page;
-    await admin.context.addCookies([{ name: COOKIES.staff, value: adminClient.cookies.get(COOKIES.staff)!, url: web.baseURL }]);
+    await admin.context.addCookies([{ name: COOKIES.staff, value: adminClient.cookies.get(COOKIES.staff)!, url: suite.web.baseURL }]);
     await p.goto('/admin/contacts');
     const rows = p.locator('table tbody tr');
     await rows.nth(49).waitFor();
