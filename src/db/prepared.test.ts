@@ -1,64 +1,47 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { openDatabase, type Database_ } from './index.js';
-import { migrateToLatest } from './migrate.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_PG_URL, useMigratedDatabase } from '../../test/helpers/database.js';
 import { prepared } from './prepared.js';
 
 // The same suite runs on SQLite and, when PORTICO_TEST_DATABASE_URL is set, on PostgreSQL.
-const PG_URL = process.env.PORTICO_TEST_DATABASE_URL || null;
-const schema = `prepared_${randomBytes(4).toString('hex')}`;
 
 const byEmail = prepared<{ email: string }, { id: string; email: string }>((db, p) => db.selectFrom('contacts').select(['id', 'email']).where('email', '=', p.email));
 const rename = prepared<{ id: string; name: string; at: string }, never>((db, p) =>
   db.updateTable('contacts').set({ name: p.name, updated_at: p.at }).where('id', '=', p.id).where((eb) => eb.or([eb('name', '!=', p.name), eb('updated_at', '<', p.at)])),
 );
 
-describe(`prepared queries (${PG_URL ? 'postgres' : 'sqlite'})`, () => {
-  let d: Database_;
-  beforeAll(async () => {
-    d = await openDatabase(PG_URL ?? 'sqlite::memory:', PG_URL ? { schema } : {});
-    await migrateToLatest(d.db, d.dialect);
+describe(`prepared queries (${TEST_PG_URL ? 'postgres' : 'sqlite'})`, () => {
+  const db = useMigratedDatabase('prepared', async (d) => {
     const at = '2026-01-01T00:00:00.000Z';
     for (const n of [1, 2, 3]) {
       await d.db.insertInto('contacts').values({ id: `ct_${n}`, email: `p${n}@example.com`, name: `P${n}`, password_hash: null, email_verified_at: null, created_at: at, updated_at: at }).execute();
     }
   });
-  afterAll(async () => {
-    await d?.close();
-    if (PG_URL) {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await c.end();
-    }
-  });
 
   it('runs the SQL Kysely compiles, with each call’s own values', async () => {
-    expect(await byEmail.first(d.db, { email: 'p2@example.com' })).toEqual({ id: 'ct_2', email: 'p2@example.com' });
-    expect(await byEmail.first(d.db, { email: 'p3@example.com' })).toEqual({ id: 'ct_3', email: 'p3@example.com' });
-    expect(await byEmail.first(d.db, { email: 'nobody@example.com' })).toBeUndefined();
-    expect(await byEmail.all(d.db, { email: 'p1@example.com' })).toHaveLength(1);
+    expect(await byEmail.first(db.d.db, { email: 'p2@example.com' })).toEqual({ id: 'ct_2', email: 'p2@example.com' });
+    expect(await byEmail.first(db.d.db, { email: 'p3@example.com' })).toEqual({ id: 'ct_3', email: 'p3@example.com' });
+    expect(await byEmail.first(db.d.db, { email: 'nobody@example.com' })).toBeUndefined();
+    expect(await byEmail.all(db.d.db, { email: 'p1@example.com' })).toHaveLength(1);
   });
 
   it('binds a value used twice in both places, and reports the rows a write changed', async () => {
-    expect(await rename.affected(d.db, { id: 'ct_1', name: 'Renamed', at: '2026-02-01T00:00:00.000Z' })).toBe(1);
+    expect(await rename.affected(db.d.db, { id: 'ct_1', name: 'Renamed', at: '2026-02-01T00:00:00.000Z' })).toBe(1);
     // Same name and not newer: the condition (which uses both values twice) matches nothing.
-    expect(await rename.affected(d.db, { id: 'ct_1', name: 'Renamed', at: '2026-02-01T00:00:00.000Z' })).toBe(0);
-    expect(await rename.affected(d.db, { id: 'ct_missing', name: 'X', at: '2026-03-01T00:00:00.000Z' })).toBe(0);
-    const row = await d.db.selectFrom('contacts').select(['name', 'updated_at']).where('id', '=', 'ct_1').executeTakeFirstOrThrow();
+    expect(await rename.affected(db.d.db, { id: 'ct_1', name: 'Renamed', at: '2026-02-01T00:00:00.000Z' })).toBe(0);
+    expect(await rename.affected(db.d.db, { id: 'ct_missing', name: 'X', at: '2026-03-01T00:00:00.000Z' })).toBe(0);
+    const row = await db.d.db.selectFrom('contacts').select(['name', 'updated_at']).where('id', '=', 'ct_1').executeTakeFirstOrThrow();
     expect(row).toEqual({ name: 'Renamed', updated_at: '2026-02-01T00:00:00.000Z' });
   });
 
   it('runs inside a transaction, and rolls back with it', async () => {
     await expect(
-      d.db.transaction().execute(async (trx) => {
+      db.d.db.transaction().execute(async (trx) => {
         expect(await rename.affected(trx, { id: 'ct_2', name: 'In a transaction', at: '2026-04-01T00:00:00.000Z' })).toBe(1);
         expect((await byEmail.first(trx, { email: 'p2@example.com' }))?.id).toBe('ct_2');
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
-    const row = await d.db.selectFrom('contacts').select('name').where('id', '=', 'ct_2').executeTakeFirstOrThrow();
+    const row = await db.d.db.selectFrom('contacts').select('name').where('id', '=', 'ct_2').executeTakeFirstOrThrow();
     expect(row.name).toBe('P2');
   });
 
@@ -67,6 +50,6 @@ describe(`prepared queries (${PG_URL ? 'postgres' : 'sqlite'})`, () => {
       void p.id;
       return db.selectFrom('contacts').select('id').where('id', '=', 'ct_1');
     });
-    await expect(broken.first(d.db, { id: 'ct_1' })).rejects.toThrow('parameter id did not reach the SQL');
+    await expect(broken.first(db.d.db, { id: 'ct_1' })).rejects.toThrow('parameter id did not reach the SQL');
   });
 });

@@ -1,52 +1,34 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { openDatabase, type Database_ } from './index.js';
-import { migrateToLatest } from './migrate.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_PG_URL, useMigratedDatabase } from '../../test/helpers/database.js';
 import { inSet, insertSet } from './sets.js';
 
 // The same suite runs on SQLite and, when PORTICO_TEST_DATABASE_URL is set, on PostgreSQL
 // (where these become = ANY(array) and INSERT … SELECT FROM unnest(arrays)).
-const PG_URL = process.env.PORTICO_TEST_DATABASE_URL || null;
-const schema = `sets_${randomBytes(4).toString('hex')}`;
 const AWKWARD = ['plain', 'with "double" quotes', "it's", 'back\\slash', '{braces}, commas', 'NULL', '', 'naïve ☃ 🔐', 'line\nbreak', '<p style="a:b">html</p>'];
 
-describe(`set-based statements (${PG_URL ? 'postgres' : 'sqlite'})`, () => {
-  let d: Database_;
-  beforeAll(async () => {
-    d = await openDatabase(PG_URL ?? 'sqlite::memory:', PG_URL ? { schema } : {});
-    await migrateToLatest(d.db, d.dialect);
-  });
-  afterAll(async () => {
-    await d?.close();
-    if (PG_URL) {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await c.end();
-    }
-  });
+describe(`set-based statements (${TEST_PG_URL ? 'postgres' : 'sqlite'})`, () => {
+  const db = useMigratedDatabase('sets');
 
   it('inserts every row exactly as given, awkward text, nulls and integers included, and finds them by set', async () => {
     const at = '2026-11-28T00:00:00.000Z';
     const rows = AWKWARD.map((text, i) => ({ id: `em_${i}`, recipient: `r${i}@example.com`, subject: text, text_body: text, html_body: text, created_at: at, next_attempt_at: at, sent_at: null, last_error: i % 2 ? null : text, locked_until: null, priority: i }));
-    await insertSet(d.db, d.dialect, 'outbox', rows, { priority: 'int' });
-    const back = await d.db.selectFrom('outbox').select(['id', 'subject', 'text_body', 'html_body', 'last_error', 'priority', 'sent_at']).where(inSet(d.dialect, 'id', rows.map((r) => r.id))).orderBy('priority').execute();
+    await insertSet(db.d.db, db.d.dialect, 'outbox', rows, { priority: 'int' });
+    const back = await db.d.db.selectFrom('outbox').select(['id', 'subject', 'text_body', 'html_body', 'last_error', 'priority', 'sent_at']).where(inSet(db.d.dialect, 'id', rows.map((r) => r.id))).orderBy('priority').execute();
     expect(back).toEqual(rows.map((r) => ({ id: r.id, subject: r.subject, text_body: r.text_body, html_body: r.html_body, last_error: r.last_error, priority: r.priority, sent_at: null })));
     // Only the ids asked for; an empty set matches nothing.
-    expect((await d.db.selectFrom('outbox').select('id').where(inSet(d.dialect, 'id', ['em_1', 'em_3', 'nope'])).orderBy('id').execute()).map((r) => r.id)).toEqual(['em_1', 'em_3']);
-    expect(await d.db.selectFrom('outbox').select('id').where(inSet(d.dialect, 'id', [])).execute()).toEqual([]);
+    expect((await db.d.db.selectFrom('outbox').select('id').where(inSet(db.d.dialect, 'id', ['em_1', 'em_3', 'nope'])).orderBy('id').execute()).map((r) => r.id)).toEqual(['em_1', 'em_3']);
+    expect(await db.d.db.selectFrom('outbox').select('id').where(inSet(db.d.dialect, 'id', [])).execute()).toEqual([]);
     // Numeric sets (bigint on PostgreSQL).
-    const seqs = (await d.db.selectFrom('outbox').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
-    const some = await d.db.selectFrom('outbox').select('id').where(inSet(d.dialect, 'seq', seqs.slice(0, 3), 'bigint')).execute();
+    const seqs = (await db.d.db.selectFrom('outbox').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
+    const some = await db.d.db.selectFrom('outbox').select('id').where(inSet(db.d.dialect, 'seq', seqs.slice(0, 3), 'bigint')).execute();
     expect(some).toHaveLength(3);
   });
 
   it('inserts thousands of rows in one call (past SQLite’s bound-parameter limit per statement)', async () => {
     const at = '2026-11-28T00:00:00.000Z';
     const rows = Array.from({ length: 5000 }, (_, i) => ({ token_hash: `h${i}`, purpose: 'mfa_setup', subject_kind: 'contact', subject_id: `ct_${i}`, data: null, created_at: at, expires_at: at, used_at: null }));
-    await insertSet(d.db, d.dialect, 'email_tokens', rows);
-    const n = await d.db.selectFrom('email_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    await insertSet(db.d.db, db.d.dialect, 'email_tokens', rows);
+    const n = await db.d.db.selectFrom('email_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(5000);
   });
 });

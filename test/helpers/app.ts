@@ -14,8 +14,9 @@ import { createStaffWithPassword } from '../../src/accounts/service.js';
 import { MailSink } from './mail-sink.js';
 import { Client } from './client.js';
 
-/** PostgreSQL when PORTICO_TEST_DATABASE_URL is set (each test app gets its own schema), else SQLite. */
-export const TEST_PG_URL = process.env.PORTICO_TEST_DATABASE_URL || null;
+// PostgreSQL when PORTICO_TEST_DATABASE_URL is set (each test app gets its own schema), else SQLite.
+import { TEST_PG_URL } from './database.js';
+export { TEST_PG_URL };
 export const dialectUnderTest = TEST_PG_URL ? 'postgres' : 'sqlite';
 
 export interface TestApp {
