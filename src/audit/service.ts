@@ -125,7 +125,7 @@ export async function appendAuditEvents(ctx: Context, trx: Executor, entries: Au
     return { ...row, hash: prev };
   });
   if (rows.length === 1) await insertOneQuery.affected(trx, rows[0]);
-  else await insertSet(trx, ctx.dialect, 'audit_events', rows as unknown as Array<Record<string, unknown>>, { seq: 'bigint' });
+  else await insertSet(trx, ctx.dialect, 'audit_events', rows, { seq: 'bigint' });
   await setHeadQuery.affected(trx, { hash: prev });
   return rows.map((r) => r.id);
 }

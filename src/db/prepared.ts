@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+import { createQueryId, type CompiledQuery, type Compilable, type QueryResult } from 'kysely';
 import type { Executor } from './types.js';
 
 /**
@@ -38,7 +38,7 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
   async function run(db: Executor, params: P): Promise<QueryResult<R>> {
     const c = compiled(db);
     const parameters = c.slots.map((s) => (typeof s === 'object' && s !== null ? s.value : params[s as keyof P]));
-    return db.executeQuery<R>({ sql: c.sql, query: c.query, parameters, queryId: { queryId: '' } } as CompiledQuery<R>);
+    return db.executeQuery<R>({ sql: c.sql, query: c.query, parameters, queryId: createQueryId() });
   }
   return {
     async all(db, params) {

@@ -30,13 +30,13 @@ export async function insertSet<T extends keyof Database & string>(
   db: Executor,
   dialect: Dialect,
   table: T,
-  rows: ReadonlyArray<Record<string, unknown>>,
+  rows: ReadonlyArray<object>,
   types: ColumnTypes = {},
 ): Promise<void> {
   if (!rows.length) return;
   const columns = Object.keys(rows[0]);
   if (dialect === 'postgres') {
-    const arrays = columns.map((c) => sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(types[c] ?? 'text')}[]`);
+    const arrays = columns.map((c) => sql`${rows.map((r) => (r as Record<string, unknown>)[c] ?? null)}::${sql.raw(types[c] ?? 'text')}[]`);
     await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
     return;
   }

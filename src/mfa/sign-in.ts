@@ -30,10 +30,9 @@ export function mustHaveMFA(account: Account, policy: 'off' | 'optional' | 'requ
   return policy === 'required';
 }
 
-/** The methods a person can pass the second step with, from what they have. */
-export async function availableMethods(ctx: Context, account: Account): Promise<string[]> {
+/** The methods a person can pass the second step with, from their active factors. */
+async function availableMethods(ctx: Context, account: Account, factors: store.Factor[]): Promise<string[]> {
   const owner = ownerOf(account);
-  const factors = await store.listFactors(ctx.db, owner);
   const methods: string[] = [];
   if (factors.some((f) => f.type === 'totp')) methods.push('totp');
   if (factors.some((f) => f.type === 'webauthn')) methods.push('webauthn');
@@ -54,7 +53,9 @@ export async function levelAfterPassword(ctx: Context, account: Account, remembe
   const settings = await getSettings(ctx);
   const owner = ownerOf(account);
   const state = await store.findMFAAccount(ctx.db, owner);
-  const factorCount = await store.countActiveFactors(ctx.db, owner);
+  // One read of the active factors serves the count and the methods offered.
+  const factors = await store.listFactors(ctx.db, owner);
+  const factorCount = factors.length;
   const temporary = await hasOutstandingTemporaryCode(ctx, account);
   // The policy is the help center's; staff who have factors always use them.
   const mfaOn = account.kind === 'staff' || settings.policy !== 'off';
@@ -63,7 +64,7 @@ export async function levelAfterPassword(ctx: Context, account: Account, remembe
     if (!enrollmentRequired && account.kind === 'contact' && (await isRememberedDevice(ctx, account, rememberedDeviceToken, settings.rememberDeviceDays))) {
       return { level: 'full', skippedBy: 'remembered_device' };
     }
-    const methods = await availableMethods(ctx, account);
+    const methods = await availableMethods(ctx, account, factors);
     return { level: 'mfa', methods: temporary ? [...methods, 'temporary_code'] : methods };
   }
   if (state?.setup_required === 1) return { level: 'mfa', methods: ['setup_link', 'temporary_code'] };
