@@ -122,10 +122,14 @@ async function main(): Promise<void> {
     // CPU time of each server's process per request (Portico's from /proc, the bare route's
     // from this process): far less sensitive to a busy machine than throughput is.
     const cpu = { real: 0, bare: 0 };
+    const cpuNow = {
+      real: () => server.cpuMicros(),
+      bare: () => ((c) => c.user + c.system)(process.cpuUsage()),
+    };
     const cpuOf = async <T>(what: 'real' | 'bare', f: () => Promise<T>): Promise<T> => {
-      const c0 = what === 'real' ? server.cpuMicros() : process.cpuUsage();
+      const c0 = cpuNow[what]();
       const r = await f();
-      cpu[what] += what === 'real' ? server.cpuMicros() - (c0 as number) : ((c) => c.user + c.system)(process.cpuUsage(c0 as NodeJS.CpuUsage));
+      cpu[what] += cpuNow[what]() - c0;
       return r;
     };
     let rssAfter = 0;
