@@ -5,6 +5,7 @@ import * as m002 from './migrations/002-mfa.js';
 import * as m003 from './migrations/003-staff-toolkit.js';
 import * as m004 from './migrations/004-incident-response.js';
 import * as m005 from './migrations/005-contact-search-prefix.js';
+import * as m006 from './migrations/006-clustered-owner-tables.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
@@ -14,6 +15,7 @@ const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }
   ['003-staff-toolkit', m003],
   ['004-incident-response', m004],
   ['005-contact-search-prefix', m005],
+  ['006-clustered-owner-tables', m006],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */
