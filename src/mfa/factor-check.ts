@@ -70,7 +70,7 @@ export async function checkSecondFactor(
     case 'recovery_code': {
       const codes = await store.listUnusedRecoveryCodes(ctx.db, owner);
       const i = await matchRecoveryCode(input.code, codes.map((c) => c.codeHash));
-      if (i < 0 || !(await store.consumeRecoveryCode(ctx.db, codes[i].id, nowISO))) return { ok: false };
+      if (i < 0 || !(await store.consumeRecoveryCode(ctx.db, owner, codes[i].id, nowISO))) return { ok: false };
       const left = await store.countUnusedRecoveryCodes(ctx.db, owner);
       await ctx.db.transaction().execute(async (trx) => {
         await appendAuditEvent(ctx, trx, {

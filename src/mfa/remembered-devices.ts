@@ -42,7 +42,7 @@ export async function isRememberedDevice(ctx: Context, account: Account, token: 
   if (!d || d.owner_kind !== account.kind || d.owner_id !== account.id) return false;
   if (d.expires_at <= now.toISOString()) return false;
   if (now.getTime() - new Date(d.created_at).getTime() > maxDays * DAY) return false;
-  await store.touchRememberedDevice(ctx.db, d.id, now.toISOString());
+  await store.touchRememberedDevice(ctx.db, ownerOf(account), d.id, now.toISOString());
   return true;
 }
 

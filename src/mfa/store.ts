@@ -216,8 +216,15 @@ export async function countUnusedRecoveryCodes(db: Executor, owner: Owner): Prom
 }
 
 /** Uses a recovery code up: one conditional UPDATE; the row count decides who got it. */
-export async function consumeRecoveryCode(db: Executor, id: string, at: string): Promise<boolean> {
-  const r = await db.updateTable('recovery_codes').set({ used_at: at }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+export async function consumeRecoveryCode(db: Executor, owner: Owner, id: string, at: string): Promise<boolean> {
+  const r = await db
+    .updateTable('recovery_codes')
+    .set({ used_at: at })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
@@ -244,8 +251,8 @@ export async function listRememberedDevices(db: Executor, owner: Owner, now: str
     .execute();
 }
 
-export async function touchRememberedDevice(db: Executor, id: string, at: string): Promise<void> {
-  await db.updateTable('remembered_devices').set({ last_used_at: at }).where('id', '=', id).execute();
+export async function touchRememberedDevice(db: Executor, owner: Owner, id: string, at: string): Promise<void> {
+  await db.updateTable('remembered_devices').set({ last_used_at: at }).where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).where('id', '=', id).execute();
 }
 
 /** Forgets one device (by id) or all of an owner's; returns how many live ones went. */

@@ -104,14 +104,14 @@ export async function matchContacts(ctx: Context, db: Executor, filter: BulkFilt
       const chunk = wanted.slice(i, i + BATCH);
       const existing = await db.selectFrom('contacts').select('email').where('email', 'in', chunk).execute();
       for (const e of existing) found.add(e.email);
-      const rows = await q.where('contacts.email', 'in', chunk).orderBy('contacts.seq').execute();
+      const rows = await q.where('contacts.email', 'in', chunk).orderBy('contacts.id').execute();
       ids.push(...rows.map((r) => r.id));
     }
     for (const e of wanted) if (!found.has(e)) unknownEmails.push(e);
     notEnrolled = found.size - ids.length;
     return { ids, unknownEmails, notEnrolled };
   }
-  const rows = await q.orderBy('contacts.seq').execute();
+  const rows = await q.orderBy('contacts.id').execute();
   return { ids: rows.map((r) => r.id), unknownEmails, notEnrolled };
 }
 
