@@ -39,6 +39,8 @@ export interface RunResult {
 
 /** Client side: the handle the benchmark uses. */
 export interface LoadClient {
+  /** The load generator's process id (its CPU time can be read from /proc). */
+  pid: number;
   run(request: RunRequest): Promise<RunResult>;
   close(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export function startLoadClient(): LoadClient {
   child.on('message', (m) => pending?.(m as RunResult));
   child.on('exit', (code) => failed?.(new Error(`load client exited ${code}`)));
   return {
+    pid: child.pid!,
     run(request) {
       return new Promise<RunResult>((resolve, reject) => {
         pending = resolve;

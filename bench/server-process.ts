@@ -5,7 +5,7 @@
  * prepared requests) never counts against the server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -14,6 +14,8 @@ export interface ServerProcess {
   pid: number;
   /** User + system CPU time the server process has used so far, in microseconds. */
   cpuMicros(): number;
+  /** The same per thread name (the main thread is "node", libuv's pool "libuv-worker"), in microseconds. */
+  threadCPUMicros(): Map<string, number>;
   /** Current resident set size, bytes. */
   rss(): number;
   /** The highest resident set size the process has had since it started, bytes. */
@@ -82,6 +84,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
     },
+    threadCPUMicros: () => threadCPUMicros(pid),
     rss: () => status(pid, 'VmRSS'),
     peakRSS: () => status(pid, 'VmHWM'),
     async stop() {
@@ -91,4 +94,28 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       }
     },
   };
+}
+
+/** User + system CPU time by thread name of a process (`self` for this one), in microseconds. */
+export function threadCPUMicros(pid: number | 'self'): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * TICK_MICROS);
+  }
+  return out;
+}
+
+/** What each thread name used between two readings of threadCPUMicros, in microseconds. */
+export function threadCPUDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after) out.set(k, v - (before.get(k) ?? 0));
+  return out;
 }
