@@ -96,9 +96,15 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   };
 }
 
-/** User + system CPU time by thread name of a process (`self` for this one), in microseconds. */
+/**
+ * CPU time of a process (`self` for this one) by thread and kind, in microseconds: "main user",
+ * "main sys" for the event loop's thread (whose id is the process id), and "<name> user|sys"
+ * for the others (Node 20 names libuv's pool threads "node" like the rest; V8's are "V8 …").
+ */
 export function threadCPUMicros(pid: number | 'self'): Map<string, number> {
   const out = new Map<string, number>();
+  const mainTid = pid === 'self' ? String(process.pid) : String(pid);
+  const add = (k: string, v: number) => out.set(k, (out.get(k) ?? 0) + v);
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let stat: string;
     try {
@@ -106,9 +112,10 @@ export function threadCPUMicros(pid: number | 'self'): Map<string, number> {
     } catch {
       continue; // the thread ended
     }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const name = tid === mainTid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * TICK_MICROS);
+    add(`${name} user`, Number(fields[11]) * TICK_MICROS);
+    add(`${name} sys`, Number(fields[12]) * TICK_MICROS);
   }
   return out;
 }
