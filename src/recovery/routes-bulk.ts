@@ -5,7 +5,8 @@ import { AppError } from '../http/errors.js';
 import { requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
 import { reasonSchema } from '../http/schemas.js';
-import { cancelBulkJob, createBulkJob, dryRun, getBulkJob, listBulkJobs } from './bulk.js';
+import { cancelBulkJob, getBulkJob, listBulkJobs } from './bulk.js';
+import { createBulkJob, dryRun } from './bulk-targets.js';
 import { mfaOverview } from '../mfa/overview.js';
 
 const filterSchema = z
