@@ -227,7 +227,8 @@ export interface APITokensTable {
 
 export interface BulkJobsTable {
   id: string;
-  status: 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
+  /** 'preparing' while its targets are being frozen: never shown, never run (src/recovery/bulk-targets.ts). */
+  status: 'preparing' | 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
   filter: string;
   reason: string;
   require_enrollment: number;

@@ -57,7 +57,7 @@ export async function mfaOverview(ctx: Context) {
       .where('at', '>=', since)
       .groupBy(sql`substr(at, 1, 10)`)
       .execute(),
-    db.selectFrom('bulk_jobs').select([sql<number>`COALESCE(SUM(done), 0)`.as('n'), (eb) => eb.fn.countAll<number>().as('jobs')]).where('created_at', '>=', since).executeTakeFirstOrThrow(),
+    db.selectFrom('bulk_jobs').select([sql<number>`COALESCE(SUM(done), 0)`.as('n'), (eb) => eb.fn.countAll<number>().as('jobs')]).where('created_at', '>=', since).where('status', '!=', 'preparing').executeTakeFirstOrThrow(),
   ]);
   const days = new Map(daily.map((d) => [d.day, Number(d.n)]));
   const series = Array.from({ length: 30 }, (_, i) => {

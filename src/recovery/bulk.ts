@@ -64,12 +64,12 @@ function present(ctx: Context, r: Selectable<BulkJobsTable>): BulkJob {
 }
 
 export async function getBulkJob(ctx: Context, id: string): Promise<BulkJob | null> {
-  const r = await ctx.db.selectFrom('bulk_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  const r = await ctx.db.selectFrom('bulk_jobs').selectAll().where('id', '=', id).where('status', '!=', 'preparing').executeTakeFirst();
   return r ? present(ctx, r) : null;
 }
 
 export async function listBulkJobs(ctx: Context): Promise<BulkJob[]> {
-  const rows = await ctx.db.selectFrom('bulk_jobs').selectAll().orderBy('created_at', 'desc').limit(50).execute();
+  const rows = await ctx.db.selectFrom('bulk_jobs').selectAll().where('status', '!=', 'preparing').orderBy('created_at', 'desc').limit(50).execute();
   return rows.map((r) => present(ctx, r));
 }
 
@@ -83,7 +83,7 @@ export async function cancelBulkJob(ctx: Context, actor: Actor, id: string, meta
       .where('status', 'in', ['queued', 'running'])
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) {
-      const exists = await trx.selectFrom('bulk_jobs').select('status').where('id', '=', id).executeTakeFirst();
+      const exists = await trx.selectFrom('bulk_jobs').select('status').where('id', '=', id).where('status', '!=', 'preparing').executeTakeFirst();
       if (!exists) throw new AppError('not_found', 'No bulk job has this id');
       throw new AppError('conflict', `The job is already ${exists.status}`);
     }
