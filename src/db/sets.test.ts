@@ -24,7 +24,7 @@ describe(`set-based statements (${TEST_PG_URL ? 'postgres' : 'sqlite'})`, () => 
     expect(some).toHaveLength(3);
   });
 
-  it('inserts thousands of rows in one call (past SQLite’s bound-parameter limit per statement)', async () => {
+  it('inserts thousands of rows in one call (past SQLite’s bound-parameter limit and PostgreSQL’s 500 rows a statement)', async () => {
     const at = '2026-11-28T00:00:00.000Z';
     const rows = Array.from({ length: 5000 }, (_, i) => ({ token_hash: `h${i}`, purpose: 'mfa_setup', subject_kind: 'contact', subject_id: `ct_${i}`, data: null, created_at: at, expires_at: at, used_at: null }));
     await insertSet(db.d.db, db.d.dialect, 'email_tokens', rows);

@@ -151,7 +151,10 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const entries: AuditEntry[] = [];
   const actor: Actor = { type: job.actor_type, id: job.actor_id };
   const circumstances = { at: now, ip: null, userAgent: null, actor: 'our support team' };
-  for (const c of contacts) {
+  for (const [n, c] of contacts.entries()) {
+    // A PostgreSQL batch is thousands of contacts: building their emails and entries is
+    // hundreds of milliseconds of JavaScript, which must not hold the event loop in one go.
+    if (n > 0 && n % 250 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     let setupURL: string | null = null;
     if (requireEnrollment) {
       const token = generateToken();
