@@ -14,7 +14,7 @@ export interface ServerProcess {
   pid: number;
   /** User + system CPU time the server process has used so far, in microseconds. */
   cpuMicros(): number;
-  /** The same per thread name (the main thread is "node", libuv's pool "libuv-worker"), in microseconds. */
+  /** The same by thread and kind (see threadCPUMicros), in microseconds. */
   threadCPUMicros(): Map<string, number>;
   /** Current resident set size, bytes. */
   rss(): number;
@@ -78,12 +78,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   return {
     port,
     pid,
-    cpuMicros() {
-      // /proc/<pid>/stat: fields after the command name; utime and stime are the 14th and 15th.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
-    },
+    cpuMicros: () => processCPUMicros(pid),
     threadCPUMicros: () => threadCPUMicros(pid),
     rss: () => status(pid, 'VmRSS'),
     peakRSS: () => status(pid, 'VmHWM'),
@@ -94,6 +89,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       }
     },
   };
+}
+
+/** User + system CPU time a process has used so far (all its threads), in microseconds. */
+export function processCPUMicros(pid: number): number {
+  // /proc/<pid>/stat: fields after the command name; utime and stime are the 14th and 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
 }
 
 /**

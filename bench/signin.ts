@@ -14,7 +14,7 @@ import { createStaffWithPassword } from '../src/accounts/service.js';
 import { hashPassword, verifyPassword } from '../src/crypto/password.js';
 import { describeMachine, printTable } from './machine.js';
 import { startLoadClient, type Job } from './load-client.js';
-import { startServerProcess, threadCPUDelta, threadCPUMicros, type ServerProcess } from './server-process.js';
+import { processCPUMicros, startServerProcess, threadCPUDelta, threadCPUMicros, type ServerProcess } from './server-process.js';
 import { openBenchDatabase } from './bench-database.js';
 
 const { values } = parseArgs({
@@ -110,7 +110,6 @@ async function main(): Promise<void> {
     const serverThreads = new Map<string, number>();
     const rawThreads = new Map<string, number>();
     let clientCPU = 0;
-    const processCPU = (pid: number) => [...threadCPUMicros(pid).values()].reduce((a, b) => a + b, 0);
     try {
       for (let i = 0; i < SECONDS / ROUND; i++) {
         const t0 = threadCPUMicros('self');
@@ -120,11 +119,11 @@ async function main(): Promise<void> {
         raw.seconds += r.ops / r.perSecond;
         const c0 = server.cpuMicros();
         const s0 = server.threadCPUMicros();
-        const l0 = processCPU(client.pid);
+        const l0 = processCPUMicros(client.pid);
         const h = await signInRound(ROUND);
         serverCPU += server.cpuMicros() - c0;
         add(serverThreads, threadCPUDelta(s0, server.threadCPUMicros()));
-        clientCPU += processCPU(client.pid) - l0;
+        clientCPU += processCPUMicros(client.pid) - l0;
         http.ops += h.completed;
         http.seconds += h.seconds;
       }

@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { listStaff, normalizeEmail } from '../accounts/store.js';
-import { getBulkJob, type BulkJob } from './bulk.js';
+import { getBulkJob, yieldToEventLoop, type BulkJob } from './bulk.js';
 
 /**
  * A bulk reset's targets: which contacts a filter selects (the dry run shows them), and the
@@ -40,8 +40,6 @@ interface TargetChunk {
   /** Contacts of this chunk's emails who have no active factor. */
   notEnrolled: number;
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The contacts a filter selects, in chunks in id order: those with at least one active factor

@@ -14,6 +14,9 @@ import { link } from '../accounts/service.js';
 import { resetNotice, setupPath } from './service.js';
 import { runDuePendingActions } from './pending-actions.js';
 
+/** Lets the event loop run (I/O callbacks, other requests) before going on. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface BulkJob {
   id: string;
   status: BulkJobsTable['status'];
@@ -154,7 +157,7 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   for (const [n, c] of contacts.entries()) {
     // A PostgreSQL batch is thousands of contacts: building their emails and entries is
     // hundreds of milliseconds of JavaScript, which must not hold the event loop in one go.
-    if (n > 0 && n % 250 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (n > 0 && n % 250 === 0) await yieldToEventLoop();
     let setupURL: string | null = null;
     if (requireEnrollment) {
       const token = generateToken();

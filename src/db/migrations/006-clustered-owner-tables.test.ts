@@ -13,6 +13,8 @@ import * as m006 from './006-clustered-owner-tables.js';
 describe.runIf(!TEST_PG_URL)('migration 006 on SQLite: tables clustered by owner', () => {
   const at = '2026-01-01T00:00:00.000Z';
   const later = '2026-12-31T00:00:00.000Z';
+  const TABLES = ['recovery_codes', 'remembered_devices', 'sessions', 'email_tokens'];
+  const dump = (d: Awaited<ReturnType<typeof openDatabase>>) => Promise.all(TABLES.map((t) => sql.raw(`SELECT * FROM ${t} ORDER BY 1`).execute(d.db)));
 
   async function migratedTo005WithRows() {
     const d = await openDatabase('sqlite::memory:');
@@ -31,9 +33,9 @@ describe.runIf(!TEST_PG_URL)('migration 006 on SQLite: tables clustered by owner
 
   it('keeps every row and column as it was', async () => {
     const d = await migratedTo005WithRows();
-    const before = await Promise.all(['recovery_codes', 'remembered_devices', 'sessions', 'email_tokens'].map((t) => sql.raw(`SELECT * FROM ${t} ORDER BY 1`).execute(d.db)));
+    const before = await dump(d);
     await m006.up(d.db, 'sqlite');
-    const after = await Promise.all(['recovery_codes', 'remembered_devices', 'sessions', 'email_tokens'].map((t) => sql.raw(`SELECT * FROM ${t} ORDER BY 1`).execute(d.db)));
+    const after = await dump(d);
     expect(after.map((r) => r.rows)).toEqual(before.map((r) => r.rows));
     await d.close();
   });
