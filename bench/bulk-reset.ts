@@ -37,6 +37,7 @@ import { createBulkJob } from '../src/recovery/bulk-targets.js';
 import { resetNotice, setupPath } from '../src/recovery/service.js';
 import { chainHash } from '../src/audit/chain.js';
 import { hashToken } from '../src/crypto/hash.js';
+import { REVOKED } from '../src/sessions/store.js';
 import { hashPassword } from '../src/crypto/password.js';
 import { generateID, generateToken } from '../src/crypto/random.js';
 import { generateTOTPSecret } from '../src/mfa/totp.js';
@@ -254,7 +255,8 @@ const tally = (rows: Array<{ owner_id: string }>) => {
   return m;
 };
 const AUDIT_COLS = ['seq', 'id', 'at', 'actor_type', 'actor_id', 'contact_id', 'staff_id', 'action', 'reason', 'verification', 'ip', 'user_agent', 'details', 'prev_hash', 'hash'] as const;
-const ENROLLED = "SELECT id FROM contacts c WHERE EXISTS (SELECT 1 FROM mfa_factors f WHERE f.owner_kind = 'contact' AND f.owner_id = c.id AND f.status = 'active') ORDER BY seq";
+// In id order, as the job walks them (on SQLite a contact's rows are clustered by its id).
+const ENROLLED = "SELECT id FROM contacts c WHERE EXISTS (SELECT 1 FROM mfa_factors f WHERE f.owner_kind = 'contact' AND f.owner_id = c.id AND f.status = 'active') ORDER BY id";
 type Row = Record<string, unknown> & { owner_id: string };
 
 function baselineSQLite(t: Target, ctx: Context): number {
@@ -272,11 +274,12 @@ function baselineSQLite(t: Target, ctx: Context): number {
     const n = chunk.length;
     const nowISO = new Date().toISOString();
     const contacts = st(`SELECT id, email FROM contacts WHERE id IN (${list(n)})`).all(...chunk) as Array<{ id: string; email: string }>;
-    const del = (table: string, owner: string, cols: string) => st(`DELETE FROM ${table} WHERE ${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} IN (${list(n)}) RETURNING ${owner} AS owner_id${cols}`).all(...chunk) as Row[];
-    const factors = tally(del('mfa_factors', 'owner_id', ', status').filter((r) => r.status === 'active'));
-    const codes = tally(del('recovery_codes', 'owner_id', ', used_at').filter((r) => r.used_at === null));
-    const devices = tally(del('remembered_devices', 'owner_id', ', expires_at').filter((r) => (r.expires_at as string) > nowISO));
-    const sessions = tally(del('sessions', 'subject_id', ''));
+    const del = (table: string, cols: string) => st(`DELETE FROM ${table} WHERE owner_kind = 'contact' AND owner_id IN (${list(n)}) RETURNING owner_id${cols}`).all(...chunk) as Row[];
+    const factors = tally(del('mfa_factors', ', status').filter((r) => r.status === 'active'));
+    const codes = tally(del('recovery_codes', ', used_at').filter((r) => r.used_at === null));
+    const revoke = (table: string, owner: string) => st(`UPDATE ${table} SET expires_at = '${REVOKED}' WHERE ${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} IN (${list(n)}) AND expires_at > ? RETURNING ${owner} AS owner_id`).all(...chunk, nowISO) as Row[];
+    const devices = tally(revoke('remembered_devices', 'owner_id'));
+    const sessions = tally(revoke('sessions', 'subject_id'));
     st(`UPDATE temporary_codes SET voided_at = ? WHERE owner_kind = 'contact' AND owner_id IN (${list(n)}) AND used_at IS NULL AND voided_at IS NULL`).run(nowISO, ...chunk);
     st(`UPDATE email_tokens SET used_at = ? WHERE purpose = 'mfa_setup' AND subject_kind = 'contact' AND subject_id IN (${list(n)}) AND used_at IS NULL`).run(nowISO, ...chunk);
     st(
@@ -307,12 +310,13 @@ async function baselinePostgres(t: Target, ctx: Context): Promise<number> {
     const nowISO = new Date().toISOString();
     await c.query('BEGIN');
     const contacts = (await c.query<{ id: string; email: string }>('SELECT id, email FROM contacts WHERE id = ANY($1::text[])', [chunk])).rows;
-    const del = async (table: string, owner: string, cols: string) =>
-      (await c.query<Row>(`DELETE FROM ${table} WHERE ${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} = ANY($1::text[]) RETURNING ${owner} AS owner_id${cols}`, [chunk])).rows;
-    const factors = tally((await del('mfa_factors', 'owner_id', ', status')).filter((r) => r.status === 'active'));
-    const codes = tally((await del('recovery_codes', 'owner_id', ', used_at')).filter((r) => r.used_at === null));
-    const devices = tally((await del('remembered_devices', 'owner_id', ', expires_at')).filter((r) => (r.expires_at as string) > nowISO));
-    const sessions = tally(await del('sessions', 'subject_id', ''));
+    const del = async (table: string, cols: string) => (await c.query<Row>(`DELETE FROM ${table} WHERE owner_kind = 'contact' AND owner_id = ANY($1::text[]) RETURNING owner_id${cols}`, [chunk])).rows;
+    const factors = tally((await del('mfa_factors', ', status')).filter((r) => r.status === 'active'));
+    const codes = tally((await del('recovery_codes', ', used_at')).filter((r) => r.used_at === null));
+    const revoke = async (table: string, owner: string) =>
+      (await c.query<Row>(`UPDATE ${table} SET expires_at = '${REVOKED}' WHERE ${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} = ANY($1::text[]) AND expires_at > $2 RETURNING ${owner} AS owner_id`, [chunk, nowISO])).rows;
+    const devices = tally(await revoke('remembered_devices', 'owner_id'));
+    const sessions = tally(await revoke('sessions', 'subject_id'));
     await c.query("UPDATE temporary_codes SET voided_at = $2 WHERE owner_kind = 'contact' AND owner_id = ANY($1::text[]) AND used_at IS NULL AND voided_at IS NULL", [chunk, nowISO]);
     await c.query("UPDATE email_tokens SET used_at = $2 WHERE purpose = 'mfa_setup' AND subject_kind = 'contact' AND subject_id = ANY($1::text[]) AND used_at IS NULL", [chunk, nowISO]);
     await c.query(

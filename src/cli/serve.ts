@@ -3,6 +3,7 @@ import { createRuntime } from '../runtime.js';
 import { buildApp } from '../app.js';
 import { ensureFirstAdminSetupLink } from '../accounts/service.js';
 import { purgeExpiredSessions } from '../sessions/service.js';
+import { purgeExpiredRememberedDevices } from '../mfa/remembered-devices.js';
 import { purgeRateLimits } from '../http/rate-limit.js';
 import { discardAbandonedJobs } from '../recovery/bulk-targets.js';
 import { DAY } from '../clock.js';
@@ -33,6 +34,7 @@ export async function startServer(config: Config): Promise<void> {
 
   const housekeeping = setInterval(() => {
     void purgeExpiredSessions(ctx).catch(() => undefined);
+    void purgeExpiredRememberedDevices(ctx).catch(() => undefined);
     void purgeRateLimits(ctx, DAY).catch(() => undefined);
     void discardAbandonedJobs(ctx).catch(() => undefined);
   }, 10 * 60_000);

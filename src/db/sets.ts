@@ -12,6 +12,24 @@ import type { Database, Dialect, Executor } from './types.js';
  * SQLite has no arrays and binds parameters cheaply, so it keeps `IN` lists and multi-row VALUES.
  */
 
+/** Lets the event loop run (I/O callbacks, other requests) between the statements of a long piece of work. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs `deleteUpTo(limit)` until it deletes fewer than `limit` rows, with the event loop free
+ * between statements, so that housekeeping over many rows never holds the (SQLite) connection
+ * or the event loop for long; returns how many rows went.
+ */
+export async function deleteInChunks(deleteUpTo: (limit: number) => Promise<number>, limit = 1000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await deleteUpTo(limit);
+    total += n;
+    if (n < limit) return total;
+    await yieldToEventLoop();
+  }
+}
+
 /** `column IN (ids)` on SQLite, `column = ANY($1::text[])` (or `bigint[]`) on PostgreSQL. */
 export function inSet(dialect: Dialect, column: string, ids: readonly string[] | readonly number[], type: 'text' | 'bigint' = 'text'): Expression<SqlBool> {
   if (dialect === 'postgres') return sql<SqlBool>`${sql.ref(column)} = any(${[...ids]}::${sql.raw(type)}[])`;

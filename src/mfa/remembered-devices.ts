@@ -1,6 +1,7 @@
 import { DAY } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
+import { deleteInChunks } from '../db/sets.js';
 import { generateID, generateToken } from '../crypto/random.js';
 import { hmacHex } from '../crypto/hash.js';
 import type { Account } from '../accounts/store.js';
@@ -48,4 +49,10 @@ export async function isRememberedDevice(ctx: Context, account: Account, token: 
 
 export function forgetRememberedDevices(ctx: Context, db: Executor, account: { kind: Account['kind']; id: string }, id?: string): Promise<number> {
   return store.deleteRememberedDevices(db, ownerOf(account), ctx.clock.now().toISOString(), id);
+}
+
+/** Deletes expired and revoked remembered devices (housekeeping); returns how many went. */
+export function purgeExpiredRememberedDevices(ctx: Context): Promise<number> {
+  const now = ctx.clock.now().toISOString();
+  return deleteInChunks((limit) => store.deleteExpiredRememberedDevices(ctx.db, now, limit));
 }

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
+import { yieldToEventLoop } from '../db/sets.js';
 import { generateID } from '../crypto/random.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { listStaff, normalizeEmail } from '../accounts/store.js';
-import { getBulkJob, yieldToEventLoop, type BulkJob } from './bulk.js';
+import { getBulkJob, type BulkJob } from './bulk.js';
 
 /**
  * A bulk reset's targets: which contacts a filter selects (the dry run shows them), and the

@@ -4,6 +4,7 @@ import type { Executor } from '../db/index.js';
 import { generateToken } from '../crypto/random.js';
 import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
+import { deleteInChunks } from '../db/sets.js';
 import * as store from './store.js';
 import type { SessionKind, SessionLevel, SessionRow } from './store.js';
 
@@ -130,6 +131,8 @@ export function listActiveSessions(ctx: Context, db: Executor, kind: SessionKind
   return store.listSubjectSessions(db, kind, subjectID, ctx.clock.now().toISOString());
 }
 
+/** Deletes expired and revoked sessions (after a bulk reset, maybe hundreds of thousands); returns how many went. */
 export function purgeExpiredSessions(ctx: Context): Promise<number> {
-  return store.deleteExpiredSessions(ctx.db, ctx.clock.now().toISOString());
+  const now = ctx.clock.now().toISOString();
+  return deleteInChunks((limit) => store.deleteExpiredSessions(ctx.db, now, limit));
 }

@@ -3,6 +3,13 @@ import type { SessionsTable } from '../db/types.js';
 import { prepared } from '../db/prepared.js';
 
 export type SessionKind = SessionsTable['kind'];
+
+/**
+ * The `expires_at` of a revoked session or remembered device: the row stays until housekeeping
+ * deletes it, already expired for every check. A bulk reset revokes this way (see
+ * src/recovery/bulk.ts); a rotation never revives such a row.
+ */
+export const REVOKED = '1970-01-01T00:00:00.000Z';
 export type SessionLevel = SessionsTable['level'];
 
 export interface SessionRow {
@@ -73,7 +80,8 @@ const replaceQuery = prepared<SessionsTable & { old: string }, never>((db, p) =>
     .set({ id_hash: p.id_hash, level: p.level, created_at: p.created_at, last_seen_at: p.last_seen_at, expires_at: p.expires_at, step_up_at: p.step_up_at, ip: p.ip, user_agent: p.user_agent })
     .where('id_hash', '=', p.old)
     .where('kind', '=', p.kind)
-    .where('subject_id', '=', p.subject_id),
+    .where('subject_id', '=', p.subject_id)
+    .where('expires_at', '>', REVOKED),
 );
 
 /**
@@ -128,7 +136,11 @@ export async function listSubjectSessions(db: Executor, kind: SessionKind, subje
   return rows.map(toRow);
 }
 
-export async function deleteExpiredSessions(db: Executor, now: string): Promise<number> {
-  const r = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+/** Deletes up to `limit` expired (or revoked) sessions; returns how many went. */
+export async function deleteExpiredSessions(db: Executor, now: string, limit: number): Promise<number> {
+  const r = await db
+    .deleteFrom('sessions')
+    .where('id_hash', 'in', db.selectFrom('sessions').select('id_hash').where('expires_at', '<=', now).limit(limit))
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
