@@ -1,7 +1,8 @@
 /**
  * Bulk MFA reset at scale: N enrolled contacts (default 100,000; each an active TOTP factor,
  * 10 recovery codes, 2 sessions and a remembered device) reset by the real job
- * (createBulkJob + BulkRunner, emails left queued in the outbox), against a raw-SQL baseline
+ * (createBulkJob + BulkRunner, emails left queued in the outbox, to be rendered with their setup
+ * link when sent), against a raw-SQL baseline
  * that does the same deletes and the same inserts in batches of 500 in transactions, on a
  * second identical dataset in the same run. Meanwhile the job runs inside a real HTTP server
  * (the same process, as deployed) and one client, a staff member's console, asks for
@@ -30,16 +31,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/app.js';
-import { createStaffWithPassword, link } from '../src/accounts/service.js';
+import { createStaffWithPassword } from '../src/accounts/service.js';
 import { createAPIToken } from '../src/sessions/api-tokens.js';
 import { BulkRunner } from '../src/recovery/bulk.js';
 import { createBulkJob } from '../src/recovery/bulk-targets.js';
-import { resetNotice, setupPath } from '../src/recovery/service.js';
+import { RESET_NOTICE_SUBJECT } from '../src/recovery/service.js';
+import { bulkResetNotice } from '../src/recovery/bulk-notice.js';
 import { chainHash } from '../src/audit/chain.js';
-import { hashToken } from '../src/crypto/hash.js';
 import { REVOKED } from '../src/sessions/store.js';
 import { hashPassword } from '../src/crypto/password.js';
-import { generateID, generateToken } from '../src/crypto/random.js';
+import { generateID } from '../src/crypto/random.js';
 import { generateTOTPSecret } from '../src/mfa/totp.js';
 import type { Context } from '../src/context.js';
 import type { AuditEventsTable } from '../src/db/types.js';
@@ -197,23 +198,18 @@ interface Written {
   resets: number;
   emails: number;
   factorsLeft: number;
-  tokens: number;
+  /** Queued emails to be rendered (with their setup link) when sent. */
+  renderedAtDelivery: number;
 }
 
 function perBatchRows(ctx: Context, contacts: Array<{ id: string; email: string }>, removed: { factors: Map<string, number>; codes: Map<string, number>; devices: Map<string, number>; sessions: Map<string, number> }) {
   const now = new Date();
   const nowISO = now.toISOString();
-  const expires = new Date(now.getTime() + DAY).toISOString();
-  const circumstances = { at: now, ip: null, userAgent: null, actor: 'our support team' };
-  const tokens: unknown[][] = [];
   const emails: unknown[][] = [];
   const audit: Array<Omit<AuditEventsTable, 'hash' | 'seq' | 'prev_hash'>> = [];
   for (const c of contacts) {
-    const token = generateToken();
-    tokens.push([hashToken(token), 'mfa_setup', 'contact', c.id, nowISO, expires]);
     const f = removed.factors.get(c.id) ?? 0;
-    const mail = resetNotice(c.email, circumstances, f, link(ctx, `${setupPath({ kind: 'contact' })}?token=${token}`), true);
-    emails.push([generateID('em', now), mail.to, mail.subject, mail.text, mail.html, nowISO, nowISO, 1]);
+    emails.push([generateID('em', now), c.email, RESET_NOTICE_SUBJECT, '', '', bulkResetNotice({ contactId: c.id, factorsRemoved: f, at: nowISO, setup: true }), nowISO, nowISO, 1]);
     audit.push({
       id: generateID('ev', now),
       at: nowISO,
@@ -246,7 +242,7 @@ function perBatchRows(ctx: Context, contacts: Array<{ id: string; email: string 
     }
     return { rows, head: prev };
   };
-  return { tokens, emails, chain };
+  return { emails, chain };
 }
 
 const tally = (rows: Array<{ owner_id: string }>) => {
@@ -287,8 +283,7 @@ function baselineSQLite(t: Target, ctx: Context): number {
        ON CONFLICT (owner_kind, owner_id) DO UPDATE SET failures = 0, locked_until = NULL, hard_locked = 0, enrollment_required = 0, retire_factor_ids = NULL, setup_required = 1, updated_at = excluded.updated_at`,
     ).run(...chunk.flatMap((id) => [id, nowISO]));
     const b = perBatchRows(ctx, contacts, { factors, codes, devices, sessions });
-    st(`INSERT INTO email_tokens (token_hash, purpose, subject_kind, subject_id, created_at, expires_at) VALUES ${tuples(6, b.tokens.length)}`).run(...b.tokens.flat());
-    st(`INSERT INTO outbox (id, recipient, subject, text_body, html_body, created_at, next_attempt_at, priority) VALUES ${tuples(8, b.emails.length)}`).run(...b.emails.flat());
+    st(`INSERT INTO outbox (id, recipient, subject, text_body, html_body, rendered_at_delivery, created_at, next_attempt_at, priority) VALUES ${tuples(9, b.emails.length)}`).run(...b.emails.flat());
     const head = st('UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash').get(contacts.length) as { seq: number; hash: string };
     const { rows, head: last } = b.chain(Number(head.seq) - contacts.length, head.hash);
     st(`INSERT INTO audit_events (${AUDIT_COLS.join(', ')}) VALUES ${tuples(AUDIT_COLS.length, rows.length)}`).run(...rows.flatMap((r) => AUDIT_COLS.map((c) => r[c])));
@@ -326,10 +321,9 @@ async function baselinePostgres(t: Target, ctx: Context): Promise<number> {
       [chunk, nowISO],
     );
     const b = perBatchRows(ctx, contacts, { factors, codes, devices, sessions });
-    await c.query('INSERT INTO email_tokens (token_hash, purpose, subject_kind, subject_id, created_at, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])', columns(b.tokens, 6));
     await c.query(
-      'INSERT INTO outbox (id, recipient, subject, text_body, html_body, created_at, next_attempt_at, priority) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])',
-      columns(b.emails, 8),
+      'INSERT INTO outbox (id, recipient, subject, text_body, html_body, rendered_at_delivery, created_at, next_attempt_at, priority) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])',
+      columns(b.emails, 9),
     );
     const head = (await c.query<{ seq: number; hash: string }>('UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash', [contacts.length])).rows[0];
     const { rows, head: last } = b.chain(Number(head.seq) - contacts.length, head.hash);
@@ -354,12 +348,12 @@ async function written(rt: Runtime): Promise<Written> {
     resets: await n(db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).where('action', '=', 'mfa.reset')),
     emails: await n(db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('sent_at', 'is', null).where('subject', '=', 'Your two-step verification was reset')),
     factorsLeft: await n(db.selectFrom('mfa_factors').select((eb) => eb.fn.countAll().as('n')).where('owner_kind', '=', 'contact')),
-    tokens: await n(db.selectFrom('email_tokens').select((eb) => eb.fn.countAll().as('n')).where('purpose', '=', 'mfa_setup').where('used_at', 'is', null)),
+    renderedAtDelivery: await n(db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('sent_at', 'is', null).where('rendered_at_delivery', 'like', '%"setup":true%')),
   };
 }
 
 function check(label: string, w: Written): void {
-  const bad = [w.resets !== COUNT && `${w.resets} mfa.reset entries`, w.emails !== COUNT && `${w.emails} queued emails`, w.factorsLeft !== 0 && `${w.factorsLeft} factors left`, w.tokens !== COUNT && `${w.tokens} setup tokens`].filter(Boolean);
+  const bad = [w.resets !== COUNT && `${w.resets} mfa.reset entries`, w.emails !== COUNT && `${w.emails} queued emails`, w.factorsLeft !== 0 && `${w.factorsLeft} factors left`, w.renderedAtDelivery !== COUNT && `${w.renderedAtDelivery} emails to render with a setup link`].filter(Boolean);
   if (bad.length) throw new Error(`${label}: expected ${COUNT} of each and 0 factors, found ${bad.join(', ')}`);
 }
 
@@ -560,7 +554,7 @@ if (process.argv.includes('--poller')) {
 } else {
   const results: Array<Array<string | number>> = [];
   for (const db of values.db!.split(',') as DBKind[]) results.push(...(await runOn(db)));
-  console.log(`\nBulk MFA reset of ${COUNT.toLocaleString('en')} enrolled contacts (audit entry + queued email + setup token each); contacts list over HTTP during the job`);
+  console.log(`\nBulk MFA reset of ${COUNT.toLocaleString('en')} enrolled contacts (audit entry + queued email each; the setup link is issued when the email is sent); contacts list over HTTP during the job`);
   printTable(['db', 'measure', 'time', 'rate', 'vs baseline', 'target', 'n', 'p50 / p95 / p99 ms', 'max ms'], results);
   console.log(`${describeMachine()}; load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`);
 }

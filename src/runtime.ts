@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { deriveKey } from './crypto/hash.js';
 import { createSecretBox } from './crypto/secret-box.js';
 import { createMailer } from './notify/mailer.js';
+import { BULK_RESET_NOTICE, bulkResetNoticeRenderer } from './recovery/bulk-notice.js';
 import { createFileTransport, createSMTPTransport, type Transport } from './notify/transport.js';
 import { BulkRunner } from './recovery/bulk.js';
 
@@ -68,6 +69,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     mailer,
     log,
   };
+  mailer.registerRenderer(BULK_RESET_NOTICE, bulkResetNoticeRenderer(ctx));
   if (options.deliverMail !== false) mailer.start();
   const runner = new BulkRunner(ctx, options.jobPollMs);
   if (options.runJobs ?? options.deliverMail !== false) {

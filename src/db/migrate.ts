@@ -6,6 +6,7 @@ import * as m003 from './migrations/003-staff-toolkit.js';
 import * as m004 from './migrations/004-incident-response.js';
 import * as m005 from './migrations/005-contact-search-prefix.js';
 import * as m006 from './migrations/006-clustered-owner-tables.js';
+import * as m007 from './migrations/007-outbox-rendered-at-delivery.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
@@ -16,6 +17,7 @@ const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }
   ['004-incident-response', m004],
   ['005-contact-search-prefix', m005],
   ['006-clustered-owner-tables', m006],
+  ['007-outbox-rendered-at-delivery', m007],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */

@@ -116,6 +116,8 @@ export interface OutboxTable {
   last_error: string | null;
   locked_until: string | null;
   priority: Generated<number>;
+  /** JSON naming a renderer and its values, for an email rendered when it is sent (bodies empty until then). */
+  rendered_at_delivery: string | null;
 }
 
 export interface RateLimitsTable {

@@ -7,6 +7,7 @@ import { AppError } from '../http/errors.js';
 import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
+import { voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionRow } from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
@@ -238,8 +239,10 @@ async function afterFactorAdded(
     retired = await store.deleteFactors(trx, owner, ids);
   }
   if (state) await store.updateMFAAccount(trx, owner, { enrollment_required: 0, setup_required: 0, retire_factor_ids: null }, now);
-  // An enrollment voids any temporary access code still outstanding.
+  // An enrollment voids any temporary access code and setup link still outstanding (a setup
+  // link of a reset whose email went out late, say): their purpose is served.
   await voidTemporaryCodes(ctx, trx, owner);
+  await voidEmailTokens(ctx, trx, 'mfa_setup', account.kind, account.id);
   let recoveryCodes: string[] | undefined;
   if (codes && (await store.countActiveFactors(trx, owner)) === 1) {
     await store.replaceRecoveryCodes(trx, owner, codes, now);

@@ -14,10 +14,25 @@ export type { Email } from './transport.js';
  */
 export interface Mailer {
   enqueue(db: Executor, email: Email): Promise<void>;
+  /**
+   * How emails queued as `{ renderer: name, values }` (the `rendered_at_delivery` column, bodies
+   * empty) become an email when they are sent. A renderer that throws is a failed delivery,
+   * retried like one.
+   */
+  registerRenderer(name: string, render: DeliveryRenderer): void;
   /** Delivers what is due now; returns how many were sent. */
   deliverDue(): Promise<number>;
   start(): void;
   stop(): Promise<void>;
+}
+
+/** Turns the stored values of an email rendered at delivery into the email to send. */
+export type DeliveryRenderer = (values: Record<string, unknown>, recipient: string) => Promise<Email>;
+
+/** What the `rendered_at_delivery` column holds. */
+export interface RenderedAtDelivery {
+  renderer: string;
+  values: Record<string, unknown>;
 }
 
 const MAX_ATTEMPTS = 12;
@@ -34,6 +49,14 @@ export function createMailer(db: DB, transport: Transport, clock: Clock, log: Fa
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
   let stopped = true;
+  const renderers = new Map<string, DeliveryRenderer>();
+
+  function render(stored: string, recipient: string): Promise<Email> {
+    const { renderer, values } = JSON.parse(stored) as RenderedAtDelivery;
+    const r = renderers.get(renderer);
+    if (!r) throw new Error(`no renderer "${renderer}" for this email`);
+    return r(values, recipient);
+  }
 
   /** Sends one claimed email and records the outcome; true when it went out. */
   async function deliverOne(id: string, now: Date, nowISO: string): Promise<boolean> {
@@ -48,8 +71,13 @@ export function createMailer(db: DB, transport: Transport, clock: Clock, log: Fa
     if (Number(claimed.numUpdatedRows) !== 1) return false;
     const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     try {
-      await transport.send({ to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body }, row.id);
-      await db.updateTable('outbox').set({ sent_at: clock.now().toISOString(), attempts: row.attempts + 1, locked_until: null, last_error: null }).where('id', '=', id).execute();
+      await transport.send(row.rendered_at_delivery ? await render(row.rendered_at_delivery, row.recipient) : { to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body }, row.id);
+      // A sent email's bodies are not kept: they may hold a single-use link.
+      await db
+        .updateTable('outbox')
+        .set({ sent_at: clock.now().toISOString(), attempts: row.attempts + 1, locked_until: null, last_error: null, text_body: '', html_body: '' })
+        .where('id', '=', id)
+        .execute();
       return true;
     } catch (error) {
       const attempts = row.attempts + 1;
@@ -135,6 +163,9 @@ export function createMailer(db: DB, transport: Transport, clock: Clock, log: Fa
       if (!stopped) setTimeout(() => void deliverDue().catch(() => undefined), 20).unref();
     },
     deliverDue,
+    registerRenderer(name, r) {
+      renderers.set(name, r);
+    },
     start() {
       if (!stopped) return;
       stopped = false;

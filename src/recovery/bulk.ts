@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
-import { DAY } from '../clock.js';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Context, RequestMeta } from '../context.js';
 import type { BulkFilter } from './bulk-targets.js';
 import type { Executor } from '../db/index.js';
-import type { BulkJobsTable } from '../db/types.js';
+import type { BulkJobsTable, OutboxTable } from '../db/types.js';
 import { inSet, insertSet, yieldToEventLoop } from '../db/sets.js';
-import { generateID, generateToken } from '../crypto/random.js';
-import { hashToken } from '../crypto/hash.js';
+import { generateID } from '../crypto/random.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from '../audit/service.js';
-import { link } from '../accounts/service.js';
-import { resetNotice, setupPath } from './service.js';
+import { RESET_NOTICE_SUBJECT } from './service.js';
+import { bulkResetNotice } from './bulk-notice.js';
 import { runDuePendingActions } from './pending-actions.js';
 import { REVOKED } from '../sessions/store.js';
 
@@ -160,24 +158,17 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
         .execute();
     }
   }
-  const tokens: Array<{ token_hash: string; purpose: string; subject_kind: 'contact'; subject_id: string; data: null; created_at: string; expires_at: string; used_at: null }> = [];
-  const emails: Array<{ id: string; recipient: string; subject: string; text_body: string; html_body: string; created_at: string; next_attempt_at: string; sent_at: null; last_error: null; locked_until: null; priority: number }> = [];
+  const emails: Array<Insertable<OutboxTable>> = [];
   const entries: AuditEntry[] = [];
   const actor: Actor = { type: job.actor_type, id: job.actor_id };
-  const circumstances = { at: now, ip: null, userAgent: null, actor: 'our support team' };
   for (const [n, c] of contacts.entries()) {
     // A PostgreSQL batch is thousands of contacts: building their emails and entries is
     // hundreds of milliseconds of JavaScript, which must not hold the event loop in one go.
     if (n > 0 && n % 250 === 0) await yieldToEventLoop();
-    let setupURL: string | null = null;
-    if (requireEnrollment) {
-      const token = generateToken();
-      tokens.push({ token_hash: hashToken(token), purpose: 'mfa_setup', subject_kind: 'contact', subject_id: c.id, data: null, created_at: nowISO, expires_at: new Date(now.getTime() + DAY).toISOString(), used_at: null });
-      setupURL = link(ctx, `${setupPath({ kind: 'contact' })}?token=${token}`);
-    }
     const f = factors.get(c.id) ?? 0;
-    const mail = resetNotice(c.email, circumstances, f, setupURL, true);
-    emails.push({ id: generateID('em', now), recipient: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html, created_at: nowISO, next_attempt_at: nowISO, sent_at: null, last_error: null, locked_until: null, priority: 1 });
+    // Rendered, with its setup link, when the mailer sends it (bulk-notice.ts).
+    const notice = bulkResetNotice({ contactId: c.id, factorsRemoved: f, at: nowISO, setup: requireEnrollment });
+    emails.push({ id: generateID('em', now), recipient: c.email, subject: RESET_NOTICE_SUBJECT, text_body: '', html_body: '', rendered_at_delivery: notice, created_at: nowISO, next_attempt_at: nowISO, sent_at: null, last_error: null, locked_until: null, priority: 1 });
     entries.push({
       actor,
       action: 'mfa.reset',
@@ -194,7 +185,6 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
       },
     });
   }
-  await insertSet(trx, d, 'email_tokens', tokens);
   await insertSet(trx, d, 'outbox', emails, { priority: 'int' });
   await appendAuditEvents(ctx, trx, entries);
   const found = new Set(contacts.map((c) => c.id));

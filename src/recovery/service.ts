@@ -70,10 +70,12 @@ function notice(ctx: Context, a: StaffAction, subject: string, lines: string[], 
 }
 
 /** The email of a reset, single or bulk: what went, and the setup link when one is needed. */
+export const RESET_NOTICE_SUBJECT = 'Your two-step verification was reset';
+
 export function resetNotice(to: string, c: Circumstances, factorsRemoved: number, setupURL: string | null, incident = false) {
   return templates.securityNotice(
     to,
-    'Your two-step verification was reset',
+    RESET_NOTICE_SUBJECT,
     [
       incident
         ? `As a security precaution, our support team reset the two-step verification of every affected account, including yours: ${factorsRemoved} sign-in method${factorsRemoved === 1 ? '' : 's'} and your recovery codes were removed, and you were signed out everywhere.`
