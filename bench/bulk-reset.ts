@@ -272,10 +272,19 @@ function baselineSQLite(t: Target, ctx: Context): number {
     const contacts = st(`SELECT id, email FROM contacts WHERE id IN (${list(n)})`).all(...chunk) as Array<{ id: string; email: string }>;
     const del = (table: string, cols: string) => st(`DELETE FROM ${table} WHERE owner_kind = 'contact' AND owner_id IN (${list(n)}) RETURNING owner_id${cols}`).all(...chunk) as Row[];
     const factors = tally(del('mfa_factors', ', status').filter((r) => r.status === 'active'));
-    const codes = tally(del('recovery_codes', ', used_at').filter((r) => r.used_at === null));
-    const revoke = (table: string, owner: string) => st(`UPDATE ${table} SET expires_at = '${REVOKED}' WHERE ${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} IN (${list(n)}) AND expires_at > ? RETURNING ${owner} AS owner_id`).all(...chunk, nowISO) as Row[];
-    const devices = tally(revoke('remembered_devices', 'owner_id'));
-    const sessions = tally(revoke('sessions', 'subject_id'));
+    // As the job does on SQLite: a grouped count, then the statement without RETURNING.
+    const of = (owner: string) => `${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} IN (${list(n)})`;
+    const count = (table: string, owner: string, live: string, ...args: string[]) =>
+      new Map((st(`SELECT ${owner} AS owner, count(*) AS n FROM ${table} WHERE ${of(owner)} AND ${live} GROUP BY ${owner}`).all(...chunk, ...args) as Array<{ owner: string; n: number }>).map((r) => [r.owner, r.n]));
+    const codes = count('recovery_codes', 'owner_id', 'used_at IS NULL');
+    st(`DELETE FROM recovery_codes WHERE ${of('owner_id')}`).run(...chunk);
+    const revoke = (table: string, owner: string) => {
+      const counted = count(table, owner, 'expires_at > ?', nowISO);
+      st(`UPDATE ${table} SET expires_at = '${REVOKED}' WHERE ${of(owner)} AND expires_at > ?`).run(...chunk, nowISO);
+      return counted;
+    };
+    const devices = revoke('remembered_devices', 'owner_id');
+    const sessions = revoke('sessions', 'subject_id');
     st(`UPDATE temporary_codes SET voided_at = ? WHERE owner_kind = 'contact' AND owner_id IN (${list(n)}) AND used_at IS NULL AND voided_at IS NULL`).run(nowISO, ...chunk);
     st(`UPDATE email_tokens SET used_at = ? WHERE purpose = 'mfa_setup' AND subject_kind = 'contact' AND subject_id IN (${list(n)}) AND used_at IS NULL`).run(nowISO, ...chunk);
     st(

@@ -1,4 +1,4 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { CompiledQuery, sql, type Expression, type SqlBool } from 'kysely';
 import type { Database, Dialect, Executor } from './types.js';
 
 /**
@@ -67,9 +67,15 @@ export async function insertSet<T extends keyof Database & string>(
     }
     return;
   }
+  // The statement is written here rather than built by Kysely: for a batch's thousands of
+  // values, Kysely's parsing and compiling cost more than SQLite's insert (~1 s of a 100,000
+  // contact bulk reset). The same row count gives the same text, which stays prepared.
   const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
+  const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += perChunk) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are typed by the caller's table
-    await db.insertInto(table).values(rows.slice(i, i + perChunk) as any).execute();
+    const chunk = rows.slice(i, i + perChunk) as ReadonlyArray<Record<string, unknown>>;
+    const values = chunk.flatMap((r) => columns.map((c) => r[c] ?? null));
+    await db.executeQuery(CompiledQuery.raw(head + new Array(chunk.length).fill(tuple).join(', '), values));
   }
 }
