@@ -16,18 +16,51 @@ import type { Database, Dialect, Executor } from './types.js';
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Runs `deleteUpTo(limit)` until it deletes fewer than `limit` rows, with the event loop free
- * between statements, so that housekeeping over many rows never holds the (SQLite) connection
- * or the event loop for long; returns how many rows went.
+ * Walks a table a chunk at a time in the order of its key, with the event loop free between
+ * chunks, so that housekeeping over many rows never holds the (SQLite) connection or the event
+ * loop for long. `step` handles the chunk after the key it is given (null: the first) and
+ * returns the last key it saw, or null at the end; the total of its counts is returned.
+ * Walking by key reads each row once, where repeating `… WHERE expired LIMIT n` would scan
+ * the live rows before the expired ones again for every chunk.
  */
-export async function deleteInChunks(deleteUpTo: (limit: number) => Promise<number>, limit = 1000): Promise<number> {
+export async function sweepInChunks<K>(step: (after: K | null) => Promise<{ last: K | null; count: number }>): Promise<number> {
+  let after: K | null = null;
   let total = 0;
   for (;;) {
-    const n = await deleteUpTo(limit);
-    total += n;
-    if (n < limit) return total;
+    const { last, count } = await step(after);
+    total += count;
+    if (last === null) return total;
+    after = last;
     await yieldToEventLoop();
   }
+}
+
+/** Rows a housekeeping sweep reads a statement. */
+export const SWEEP_CHUNK = 1000;
+
+/**
+ * One chunk of a sweep that deletes expired rows: of the next `limit` rows of `table` after
+ * `after` in the order of `key` (on SQLite, the order the rows are stored in), deletes those
+ * whose `expires_at` has passed; returns the last key seen (null at the end) and how many went.
+ * The key's last column is unique on its own.
+ */
+export async function deleteExpiredAfter(
+  db: Executor,
+  table: 'sessions' | 'remembered_devices',
+  key: readonly [string, string, string],
+  now: string,
+  after: string[] | null,
+  limit = SWEEP_CHUNK,
+): Promise<{ last: string[] | null; count: number }> {
+  const cols = sql.join(key.map((c) => sql.ref(c)));
+  const rows = (
+    await sql<Record<string, string>>`select ${cols}, expires_at from ${sql.table(table)} ${after ? sql`where (${cols}) > (${sql.join(after)})` : sql``} order by ${cols} limit ${limit}`.execute(db)
+  ).rows;
+  const unique = key[2];
+  const dead = rows.filter((r) => r.expires_at <= now).map((r) => r[unique]);
+  const count = dead.length ? Number((await sql`delete from ${sql.table(table)} where ${sql.ref(unique)} in (${sql.join(dead)})`.execute(db)).numAffectedRows ?? 0) : 0;
+  const end = rows.at(-1);
+  return { last: rows.length < limit || !end ? null : key.map((c) => end[c]), count };
 }
 
 /** `column IN (ids)` on SQLite, `column = ANY($1::text[])` (or `bigint[]`) on PostgreSQL. */

@@ -255,15 +255,6 @@ export async function touchRememberedDevice(db: Executor, owner: Owner, id: stri
   await db.updateTable('remembered_devices').set({ last_used_at: at }).where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).where('id', '=', id).execute();
 }
 
-/** Deletes up to `limit` expired (or revoked) remembered devices; returns how many went. */
-export async function deleteExpiredRememberedDevices(db: Executor, now: string, limit: number): Promise<number> {
-  const r = await db
-    .deleteFrom('remembered_devices')
-    .where('token_hash', 'in', db.selectFrom('remembered_devices').select('token_hash').where('expires_at', '<=', now).limit(limit))
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
-
 /** Forgets one device (by id) or all of an owner's; returns how many live ones went. */
 export async function deleteRememberedDevices(db: Executor, owner: Owner, now: string, id?: string): Promise<number> {
   let q = db.deleteFrom('remembered_devices').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id);

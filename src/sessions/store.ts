@@ -136,11 +136,3 @@ export async function listSubjectSessions(db: Executor, kind: SessionKind, subje
   return rows.map(toRow);
 }
 
-/** Deletes up to `limit` expired (or revoked) sessions; returns how many went. */
-export async function deleteExpiredSessions(db: Executor, now: string, limit: number): Promise<number> {
-  const r = await db
-    .deleteFrom('sessions')
-    .where('id_hash', 'in', db.selectFrom('sessions').select('id_hash').where('expires_at', '<=', now).limit(limit))
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
