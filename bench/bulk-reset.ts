@@ -314,13 +314,13 @@ async function baselinePostgres(t: Target, ctx: Context): Promise<number> {
     const nowISO = new Date().toISOString();
     await c.query('BEGIN');
     const contacts = (await c.query<{ id: string; email: string }>('SELECT id, email FROM contacts WHERE id = ANY($1::text[])', [chunk])).rows;
-    const del = async (table: string, cols: string) => (await c.query<Row>(`DELETE FROM ${table} WHERE owner_kind = 'contact' AND owner_id = ANY($1::text[]) RETURNING owner_id${cols}`, [chunk])).rows;
-    const factors = tally((await del('mfa_factors', ', status')).filter((r) => r.status === 'active'));
-    const codes = tally((await del('recovery_codes', ', used_at')).filter((r) => r.used_at === null));
-    const revoke = async (table: string, owner: string) =>
-      (await c.query<Row>(`UPDATE ${table} SET expires_at = '${REVOKED}' WHERE ${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} = ANY($1::text[]) AND expires_at > $2 RETURNING ${owner} AS owner_id`, [chunk, nowISO])).rows;
-    const devices = tally(await revoke('remembered_devices', 'owner_id'));
-    const sessions = tally(await revoke('sessions', 'subject_id'));
+    // As the job does on PostgreSQL: sessions and devices are deleted too, and the RETURNING rows counted.
+    const del = async (table: string, owner: string, live: string, args: unknown[] = []) =>
+      (await c.query<Row>(`DELETE FROM ${table} WHERE ${owner === 'subject_id' ? 'kind' : 'owner_kind'} = 'contact' AND ${owner} = ANY($1::text[]) RETURNING ${owner} AS owner_id, ${live} AS live`, [chunk, ...args])).rows.filter((r) => r.live);
+    const factors = tally(await del('mfa_factors', 'owner_id', "status = 'active'"));
+    const codes = tally(await del('recovery_codes', 'owner_id', 'used_at IS NULL'));
+    const devices = tally(await del('remembered_devices', 'owner_id', 'expires_at > $2', [nowISO]));
+    const sessions = tally(await del('sessions', 'subject_id', 'expires_at > $2', [nowISO]));
     await c.query("UPDATE temporary_codes SET voided_at = $2 WHERE owner_kind = 'contact' AND owner_id = ANY($1::text[]) AND used_at IS NULL AND voided_at IS NULL", [chunk, nowISO]);
     await c.query("UPDATE email_tokens SET used_at = $2 WHERE purpose = 'mfa_setup' AND subject_kind = 'contact' AND subject_id = ANY($1::text[]) AND used_at IS NULL", [chunk, nowISO]);
     await c.query(
