@@ -9,10 +9,11 @@ import { REVOKED, replaceSession, type SessionRow } from '../src/sessions/store.
 import { generateID } from '../src/crypto/random.js';
 
 /**
- * A bulk reset revokes a contact's sessions and remembered devices by expiring their rows
- * (deleting them would rewrite a page of the random token-hash index for nearly every row);
- * housekeeping deletes them later. A revoked row must be as dead as a deleted one: no
- * request, no pending second step, no rotation racing the job can bring it back.
+ * On SQLite a bulk reset revokes a contact's sessions and remembered devices by expiring their
+ * rows (deleting them would rewrite a page of the random token-hash index for nearly every
+ * row), and housekeeping deletes them later; PostgreSQL deletes them at once. Either way a
+ * revoked row must be as dead as a deleted one: no request, no pending second step, no
+ * rotation racing the job can bring it back.
  */
 let t: TestApp;
 let admin: StaffWithMFA;
