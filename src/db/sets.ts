@@ -15,52 +15,33 @@ import type { Database, Dialect, Executor } from './types.js';
 /** Lets the event loop run (I/O callbacks, other requests) between the statements of a long piece of work. */
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Rows a housekeeping sweep reads a statement. */
+const SWEEP_CHUNK = 1000;
+
 /**
- * Walks a table a chunk at a time in the order of its key, with the event loop free between
- * chunks, so that housekeeping over many rows never holds the (SQLite) connection or the event
- * loop for long. `step` handles the chunk after the key it is given (null: the first) and
- * returns the last key it saw, or null at the end; the total of its counts is returned.
- * Walking by key reads each row once, where repeating `… WHERE expired LIMIT n` would scan
- * the live rows before the expired ones again for every chunk.
+ * Deletes the rows of `table` whose `expires_at` is at or before `now`, walking the table in the
+ * order of `key` (on SQLite, the order the rows are stored in) SWEEP_CHUNK rows a statement,
+ * with the event loop free between chunks: housekeeping over hundreds of thousands of rows never
+ * holds the (SQLite) connection or the event loop for long. Walking by key reads each row once,
+ * where repeating `… WHERE expired LIMIT n` would scan the live rows before the expired ones
+ * again for every chunk. The key's last column is unique on its own. Returns how many went.
  */
-export async function sweepInChunks<K>(step: (after: K | null) => Promise<{ last: K | null; count: number }>): Promise<number> {
-  let after: K | null = null;
+export async function deleteExpiredInKeyOrder(db: Executor, table: 'sessions' | 'remembered_devices', key: readonly [string, string, string], now: string): Promise<number> {
+  const cols = sql.join(key.map((c) => sql.ref(c)));
+  const unique = key[2];
+  let after: string[] | null = null;
   let total = 0;
   for (;;) {
-    const { last, count } = await step(after);
-    total += count;
-    if (last === null) return total;
-    after = last;
+    const rows: Array<Record<string, string>> = (
+      await sql<Record<string, string>>`select ${cols}, expires_at from ${sql.table(table)} ${after ? sql`where (${cols}) > (${sql.join(after)})` : sql``} order by ${cols} limit ${SWEEP_CHUNK}`.execute(db)
+    ).rows;
+    const dead = rows.filter((r) => r.expires_at <= now).map((r) => r[unique]);
+    if (dead.length) total += Number((await sql`delete from ${sql.table(table)} where ${sql.ref(unique)} in (${sql.join(dead)})`.execute(db)).numAffectedRows ?? 0);
+    const end: Record<string, string> | undefined = rows.at(-1);
+    if (rows.length < SWEEP_CHUNK || !end) return total;
+    after = key.map((c) => end[c]);
     await yieldToEventLoop();
   }
-}
-
-/** Rows a housekeeping sweep reads a statement. */
-export const SWEEP_CHUNK = 1000;
-
-/**
- * One chunk of a sweep that deletes expired rows: of the next `limit` rows of `table` after
- * `after` in the order of `key` (on SQLite, the order the rows are stored in), deletes those
- * whose `expires_at` has passed; returns the last key seen (null at the end) and how many went.
- * The key's last column is unique on its own.
- */
-export async function deleteExpiredAfter(
-  db: Executor,
-  table: 'sessions' | 'remembered_devices',
-  key: readonly [string, string, string],
-  now: string,
-  after: string[] | null,
-  limit = SWEEP_CHUNK,
-): Promise<{ last: string[] | null; count: number }> {
-  const cols = sql.join(key.map((c) => sql.ref(c)));
-  const rows = (
-    await sql<Record<string, string>>`select ${cols}, expires_at from ${sql.table(table)} ${after ? sql`where (${cols}) > (${sql.join(after)})` : sql``} order by ${cols} limit ${limit}`.execute(db)
-  ).rows;
-  const unique = key[2];
-  const dead = rows.filter((r) => r.expires_at <= now).map((r) => r[unique]);
-  const count = dead.length ? Number((await sql`delete from ${sql.table(table)} where ${sql.ref(unique)} in (${sql.join(dead)})`.execute(db)).numAffectedRows ?? 0) : 0;
-  const end = rows.at(-1);
-  return { last: rows.length < limit || !end ? null : key.map((c) => end[c]), count };
 }
 
 /** `column IN (ids)` on SQLite, `column = ANY($1::text[])` (or `bigint[]`) on PostgreSQL. */

@@ -1,7 +1,7 @@
 import { DAY } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
-import { deleteExpiredAfter, sweepInChunks } from '../db/sets.js';
+import { deleteExpiredInKeyOrder } from '../db/sets.js';
 import { generateID, generateToken } from '../crypto/random.js';
 import { hmacHex } from '../crypto/hash.js';
 import type { Account } from '../accounts/store.js';
@@ -53,6 +53,5 @@ export function forgetRememberedDevices(ctx: Context, db: Executor, account: { k
 
 /** Deletes expired and revoked remembered devices (housekeeping); returns how many went. */
 export function purgeExpiredRememberedDevices(ctx: Context): Promise<number> {
-  const now = ctx.clock.now().toISOString();
-  return sweepInChunks<string[]>((after) => deleteExpiredAfter(ctx.db, 'remembered_devices', ['owner_kind', 'owner_id', 'id'], now, after));
+  return deleteExpiredInKeyOrder(ctx.db, 'remembered_devices', ['owner_kind', 'owner_id', 'id'], ctx.clock.now().toISOString());
 }

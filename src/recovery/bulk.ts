@@ -94,10 +94,10 @@ export async function cancelBulkJob(ctx: Context, actor: Actor, id: string, meta
 /**
  * Removes a batch's rows of one owner-keyed table and returns how many `live` ones each contact
  * had, for the audit entries. On SQLite, sessions and remembered devices are revoked (an
- * `expires_at` in the past; see resetBatch) and recovery codes deleted, after one grouped count:
- * a million recovery codes coming back as rows from DELETE … RETURNING cost more than deleting
- * them (1.1 s of a 100,000-contact job); the batch has held SQLite's only write lock since its
- * first statement, so nothing changes in between. PostgreSQL deletes every one and counts the
+ * `expires_at` in the past; see resetBatch) and factors and recovery codes deleted, after one
+ * grouped count: a million recovery codes coming back as rows from DELETE … RETURNING cost more
+ * than deleting them (1.1 s of a 100,000-contact job); the batch has held SQLite's only write
+ * lock since its first statement, so nothing changes in between. PostgreSQL deletes every one and counts the
  * RETURNING rows: there a delete only marks a row (vacuum tidies its index entries later), where
  * an update writes a new row version and new entries in every index (10,000 sessions took
  * ~190 ms to revoke, against ~60 ms to delete).
@@ -105,7 +105,7 @@ export async function cancelBulkJob(ctx: Context, actor: Actor, id: string, meta
 async function removePerContact(
   trx: Executor,
   d: Dialect,
-  t: { table: 'recovery_codes' | 'remembered_devices' | 'sessions'; kind: string; owner: string },
+  t: { table: 'mfa_factors' | 'recovery_codes' | 'remembered_devices' | 'sessions'; kind: string; owner: string },
   ids: string[],
   live: RawBuilder<unknown>,
   sqliteAction: 'delete' | 'revoke',
@@ -136,18 +136,7 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const nowISO = now.toISOString();
   const d = ctx.dialect;
   const contacts = await trx.selectFrom('contacts').select(['id', 'email']).where(inSet(d, 'id', ids)).execute();
-  // Each delete returns what it removed, so the per-contact counts for the audit entries and
-  // emails cost no extra query (one statement per table, not a count and then a delete).
-  const tally = <R,>(rows: R[], owner: (r: R) => string, keep: (r: R) => boolean = () => true) => {
-    const m = new Map<string, number>();
-    for (const r of rows) if (keep(r)) m.set(owner(r), (m.get(owner(r)) ?? 0) + 1);
-    return m;
-  };
-  const factors = tally(
-    await trx.deleteFrom('mfa_factors').where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).returning(['owner_id', 'status']).execute(),
-    (r) => r.owner_id,
-    (r) => r.status === 'active',
-  );
+  const factors = await removePerContact(trx, d, { table: 'mfa_factors', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`status = 'active'`, 'delete');
   const codes = await removePerContact(trx, d, { table: 'recovery_codes', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`used_at is null`, 'delete');
   // On SQLite, sessions and remembered devices are revoked by expiring them, not deleted: each
   // is also indexed by its random token hash, and deleting a batch's rows would dirty a page of

@@ -69,9 +69,9 @@ function notice(ctx: Context, a: StaffAction, subject: string, lines: string[], 
   return templates.securityNotice(a.target.email, subject, lines, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, action);
 }
 
-/** The email of a reset, single or bulk: what went, and the setup link when one is needed. */
 export const RESET_NOTICE_SUBJECT = 'Your two-step verification was reset';
 
+/** The email of a reset, single or bulk: what went, and the setup link when one is needed. */
 export function resetNotice(to: string, c: Circumstances, factorsRemoved: number, setupURL: string | null, incident = false) {
   return templates.securityNotice(
     to,

@@ -4,7 +4,7 @@ import type { Executor } from '../db/index.js';
 import { generateToken } from '../crypto/random.js';
 import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
-import { deleteExpiredAfter, sweepInChunks } from '../db/sets.js';
+import { deleteExpiredInKeyOrder } from '../db/sets.js';
 import * as store from './store.js';
 import type { SessionKind, SessionLevel, SessionRow } from './store.js';
 
@@ -133,6 +133,5 @@ export function listActiveSessions(ctx: Context, db: Executor, kind: SessionKind
 
 /** Deletes expired and revoked sessions (after a bulk reset, maybe hundreds of thousands); returns how many went. */
 export function purgeExpiredSessions(ctx: Context): Promise<number> {
-  const now = ctx.clock.now().toISOString();
-  return sweepInChunks<string[]>((after) => deleteExpiredAfter(ctx.db, 'sessions', ['kind', 'subject_id', 'id_hash'], now, after));
+  return deleteExpiredInKeyOrder(ctx.db, 'sessions', ['kind', 'subject_id', 'id_hash'], ctx.clock.now().toISOString());
 }

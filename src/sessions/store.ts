@@ -3,6 +3,7 @@ import type { SessionsTable } from '../db/types.js';
 import { prepared } from '../db/prepared.js';
 
 export type SessionKind = SessionsTable['kind'];
+export type SessionLevel = SessionsTable['level'];
 
 /**
  * The `expires_at` of a revoked session or remembered device: the row stays until housekeeping
@@ -10,7 +11,6 @@ export type SessionKind = SessionsTable['kind'];
  * src/recovery/bulk.ts); a rotation never revives such a row.
  */
 export const REVOKED = '1970-01-01T00:00:00.000Z';
-export type SessionLevel = SessionsTable['level'];
 
 export interface SessionRow {
   idHash: string;
