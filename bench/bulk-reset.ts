@@ -31,7 +31,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig, type Config } from '../src/config.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/app.js';
-import { createStaffWithPassword } from '../src/accounts/service.js';
+import { createStaffWithPassword } from '../src/accounts/staff.js';
 import { createAPIToken } from '../src/sessions/api-tokens.js';
 import { BulkRunner } from '../src/recovery/bulk.js';
 import { createBulkJob } from '../src/recovery/bulk-targets.js';

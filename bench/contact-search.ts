@@ -19,7 +19,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../src/config.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/app.js';
-import { createStaffWithPassword } from '../src/accounts/service.js';
+import { createStaffWithPassword } from '../src/accounts/staff.js';
 import { startSession } from '../src/sessions/service.js';
 import { COOKIES } from '../src/http/cookies.js';
 import { describeMachine, percentile, printTable } from './machine.js';

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { createStaffWithPassword } from '../src/accounts/service.js';
+import { createStaffWithPassword } from '../src/accounts/staff.js';
 import { hashPassword, verifyPassword } from '../src/crypto/password.js';
 import { describeMachine, printTable } from './machine.js';
 import { startLoadClient, type Job } from './load-client.js';

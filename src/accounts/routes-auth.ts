@@ -14,6 +14,7 @@ import { HOUR, MINUTE } from '../clock.js';
 import { levelAfterPassword } from '../mfa/sign-in.js';
 import { requireStepUpWhenEnrolled } from '../mfa/service.js';
 import * as accounts from './service.js';
+import { acceptInvitation, describeInvitation } from './invitations.js';
 import type { Account } from './service.js';
 
 /** The public shape of a signed-in person. */
@@ -124,7 +125,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
 
   // A POST, so that the token never appears in a URL or an access log.
   app.post(`${base}/invitations/lookup`, { schema: { tags, body: z.object({ token: tokenSchema }) } }, async (req) => {
-    const info = await accounts.describeInvitation(ctx, kind, req.body.token);
+    const info = await describeInvitation(ctx, kind, req.body.token);
     if (!info) throw new AppError('invalid_token');
     return info;
   });
@@ -139,7 +140,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
     },
     async (req) => {
       const body = req.body as { token: string; password: string; name?: string; email?: string };
-      const account = await accounts.acceptInvitation(ctx, kind, body, requestMeta(req));
+      const account = await acceptInvitation(ctx, kind, body, requestMeta(req));
       return { accepted: true, email: account.email };
     },
   );

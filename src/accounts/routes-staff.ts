@@ -7,6 +7,8 @@ import { requestMeta } from '../http/request-meta.js';
 import { emailSchema, listQuery, nameSchema } from '../http/schemas.js';
 import { mfaFilterConditions, summarizeMFA, type MFASummary } from '../mfa/summary.js';
 import * as accounts from './service.js';
+import { createContact, inviteStaff } from './invitations.js';
+import { listStaff, updateStaffMember } from './staff.js';
 import * as store from './store.js';
 import type { Account } from './service.js';
 
@@ -63,7 +65,7 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
     { schema: { tags, body: z.object({ email: emailSchema, name: nameSchema, invite: z.boolean().default(true) }) } },
     async (req, reply) => {
       const auth = await requireStaff(ctx, req, { scope: 'contacts:write' });
-      const contact = await accounts.createContact(ctx, auth.actor, req.body, requestMeta(req));
+      const contact = await createContact(ctx, auth.actor, req.body, requestMeta(req));
       reply.code(201);
       return presentContact(contact, undefined);
     },
@@ -80,7 +82,7 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
   // Staff administration (admins).
   app.get('/api/v1/staff', { schema: { tags: ['staff'] } }, async (req) => {
     await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
-    const staff = await accounts.listStaff(ctx);
+    const staff = await listStaff(ctx);
     return { items: staff.map(presentStaff), nextCursor: null };
   });
 
@@ -96,7 +98,7 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
     { schema: { tags: ['staff'], body: z.object({ email: emailSchema, name: nameSchema, role: z.enum(['agent', 'supervisor', 'admin']) }) } },
     async (req, reply) => {
       const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
-      const staff = await accounts.inviteStaff(ctx, auth.actor, req.body, requestMeta(req));
+      const staff = await inviteStaff(ctx, auth.actor, req.body, requestMeta(req));
       reply.code(201);
       return presentStaff(staff);
     },
@@ -116,7 +118,7 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
     async (req) => {
       const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
       if (!req.params.id.startsWith('st_')) throw new AppError('not_found', 'No staff member has this id');
-      const updated = await accounts.updateStaffMember(ctx, auth.account, req.params.id, req.body, requestMeta(req));
+      const updated = await updateStaffMember(ctx, auth.account, req.params.id, req.body, requestMeta(req));
       return presentStaff(updated);
     },
   );

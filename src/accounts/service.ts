@@ -11,11 +11,10 @@ import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { levelAfterPassword, type SecondStepDecision } from '../mfa/sign-in.js';
 import { unlockSecondStep } from '../mfa/lockout.js';
-import { revokeStaffTokens } from '../sessions/api-tokens.js';
-import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.js';
+import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
 import * as store from './store.js';
-import type { Account, AccountKind, StaffRole } from './store.js';
+import type { Account, AccountKind } from './store.js';
 
 export type { Account, AccountKind, StaffRole } from './store.js';
 
@@ -25,7 +24,7 @@ export function link(ctx: Context, path: string): string {
 
 const consolePath = (kind: AccountKind) => (kind === 'staff' ? '/admin' : '');
 
-function actorOf(a: Account): Actor {
+export function actorOf(a: Account): Actor {
   return { type: a.kind, id: a.id };
 }
 
@@ -257,186 +256,6 @@ export async function confirmEmailChange(ctx: Context, kind: AccountKind, token:
 
 export async function updateName(ctx: Context, account: Account, name: string): Promise<void> {
   await store.updateProfile(ctx.db, account.kind, account.id, { name: name.trim() }, ctx.clock.now().toISOString());
-}
-
-// ---------------------------------------------------------------- invitations
-
-/** Staff create a contact, by default emailing an invitation to choose a password. */
-export async function createContact(ctx: Context, actor: Actor, input: { email: string; name: string; invite: boolean }, meta: RequestMeta): Promise<Account> {
-  const email = store.normalizeEmail(input.email);
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    if (await store.findAccountByEmail(trx, 'contact', email)) throw new AppError('conflict', 'A contact with this email already exists');
-    const id = generateID('ct', now);
-    await store.insertContact(trx, {
-      id,
-      email,
-      name: input.name.trim(),
-      password_hash: null,
-      email_verified_at: null,
-      created_at: now.toISOString(),
-      updated_at: now.toISOString(),
-    });
-    if (input.invite) {
-      const token = await issueEmailToken(ctx, trx, 'invitation', 'contact', id, 7 * DAY);
-      await ctx.mailer.enqueue(trx, templates.invitation(email, input.name, link(ctx, `/invitation?token=${token}`)));
-    }
-    await appendAuditEvent(ctx, trx, { actor, action: 'contact.created', contactID: id, meta, details: { invited: input.invite } });
-    return (await store.findAccountByID(trx, 'contact', id))!;
-  });
-}
-
-export async function inviteStaff(ctx: Context, actor: Actor, input: { email: string; name: string; role: StaffRole }, meta: RequestMeta): Promise<Account> {
-  const email = store.normalizeEmail(input.email);
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    if (await store.findAccountByEmail(trx, 'staff', email)) throw new AppError('conflict', 'A staff member with this email already exists');
-    const id = generateID('st', now);
-    await store.insertStaff(trx, {
-      id,
-      email,
-      name: input.name.trim(),
-      role: input.role,
-      password_hash: null,
-      active: 1,
-      created_at: now.toISOString(),
-      updated_at: now.toISOString(),
-    });
-    const token = await issueEmailToken(ctx, trx, 'invitation', 'staff', id, 7 * DAY);
-    await ctx.mailer.enqueue(trx, templates.invitation(email, input.name, link(ctx, `/admin/invitation?token=${token}`), input.role));
-    await appendAuditEvent(ctx, trx, { actor, action: 'staff.invited', staffID: id, meta, details: { role: input.role } });
-    return (await store.findAccountByID(trx, 'staff', id))!;
-  });
-}
-
-/** What an invitation link is for, to greet the person on the accept page. */
-export async function describeInvitation(ctx: Context, kind: AccountKind, token: string): Promise<{ email: string; name: string; firstAdmin: boolean } | null> {
-  for (const purpose of kind === 'staff' ? (['invitation', 'admin_setup'] as const) : (['invitation'] as const)) {
-    const t = await peekEmailToken(ctx, ctx.db, purpose, token);
-    if (t && t.subjectKind === kind) {
-      const a = await store.findAccountByID(ctx.db, kind, t.subjectID);
-      if (a) return { email: a.email, name: a.name, firstAdmin: purpose === 'admin_setup' };
-    }
-  }
-  return null;
-}
-
-/**
- * Accepts an invitation (or the first admin's setup link): sets the password and name. The
- * first admin may also choose the email address, since the server made the account up.
- * It does not sign in: the person signs in next, through every step the rules require.
- */
-export async function acceptInvitation(
-  ctx: Context,
-  kind: AccountKind,
-  input: { token: string; password: string; name?: string; email?: string },
-  meta: RequestMeta,
-): Promise<Account> {
-  const passwordHash = await hashPassword(input.password);
-  return ctx.db.transaction().execute(async (trx) => {
-    let t = await consumeEmailToken(ctx, trx, 'invitation', input.token);
-    let firstAdmin = false;
-    if (!t && kind === 'staff') {
-      t = await consumeEmailToken(ctx, trx, 'admin_setup', input.token);
-      firstAdmin = t !== null;
-    }
-    if (!t || t.subjectKind !== kind) throw new AppError('invalid_token');
-    const account = await store.findAccountByID(trx, kind, t.subjectID);
-    if (!account || !account.active || account.passwordHash) throw new AppError('invalid_token');
-    const at = ctx.clock.now().toISOString();
-    await store.updatePassword(trx, kind, account.id, passwordHash, at);
-    const fields: { name?: string; email?: string } = {};
-    if (input.name?.trim()) fields.name = input.name.trim();
-    if (firstAdmin && input.email) {
-      const email = store.normalizeEmail(input.email);
-      const other = await store.findAccountByEmail(trx, 'staff', email);
-      if (other && other.id !== account.id) throw new AppError('conflict', 'That address already belongs to another staff member');
-      fields.email = email;
-    }
-    if (Object.keys(fields).length) await store.updateProfile(trx, kind, account.id, fields, at);
-    if (kind === 'contact') await store.markEmailVerified(trx, account.id, at);
-    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: firstAdmin ? 'staff.setup_completed' : 'auth.invitation.accepted', ...targetOf(account), meta });
-    return (await store.findAccountByID(trx, kind, account.id))!;
-  });
-}
-
-// ---------------------------------------------------------------- staff administration
-
-export async function listStaff(ctx: Context): Promise<Account[]> {
-  return store.listStaff(ctx.db);
-}
-
-/**
- * Changes a staff member's role or deactivates them. Deactivation ends their sessions and
- * revokes their API tokens in the same transaction. Nobody changes their own role or status,
- * and the last active admin cannot be demoted or deactivated.
- */
-export async function updateStaffMember(
-  ctx: Context,
-  actor: Account,
-  id: string,
-  change: { role?: StaffRole; active?: boolean },
-  meta: RequestMeta,
-): Promise<Account> {
-  if (actor.id === id) throw new AppError('forbidden', 'You cannot change your own role or status');
-  return ctx.db.transaction().execute(async (trx) => {
-    const target = await store.findAccountByID(trx, 'staff', id);
-    if (!target) throw new AppError('not_found');
-    const losesAdmin = target.role === 'admin' && target.active && ((change.role && change.role !== 'admin') || change.active === false);
-    if (losesAdmin && (await store.countActiveAdmins(trx, { lock: ctx.dialect === 'postgres' })) <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
-    await store.updateStaff(trx, id, { ...(change.role ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active ? 1 : 0 } : {}) }, ctx.clock.now().toISOString());
-    let sessionsRevoked = 0;
-    let tokensRevoked = 0;
-    if (change.active === false) {
-      sessionsRevoked = await sessions.endAllSessions(trx, 'staff', id);
-      tokensRevoked = await revokeStaffTokens(ctx, trx, id);
-    }
-    await appendAuditEvent(ctx, trx, {
-      actor: actorOf(actor),
-      action: change.active === false ? 'staff.deactivated' : change.active === true ? 'staff.reactivated' : 'staff.role_changed',
-      staffID: id,
-      meta,
-      details: { from: { role: target.role, active: target.active }, to: change, sessionsRevoked, tokensRevoked },
-    });
-    return (await store.findAccountByID(trx, 'staff', id))!;
-  });
-}
-
-/** `portico admin create` / `staff create`: an account with a password, no email round trip. */
-export async function createStaffWithPassword(
-  ctx: Context,
-  input: { email: string; name: string; role: StaffRole; password: string },
-): Promise<Account> {
-  const email = store.normalizeEmail(input.email);
-  const passwordHash = await hashPassword(input.password);
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    if (await store.findAccountByEmail(trx, 'staff', email)) throw new AppError('conflict', `a staff member with email ${email} already exists`);
-    const id = generateID('st', now);
-    await store.insertStaff(trx, { id, email, name: input.name.trim(), role: input.role, password_hash: passwordHash, active: 1, created_at: now.toISOString(), updated_at: now.toISOString() });
-    await appendAuditEvent(ctx, trx, { actor: { type: 'cli', id: null }, action: 'staff.created', staffID: id, details: { role: input.role } });
-    return (await store.findAccountByID(trx, 'staff', id))!;
-  });
-}
-
-/**
- * While no admin has a password (a new installation), makes sure a first admin exists and
- * returns a fresh single-use setup link (1 hour) for the console to print. Null otherwise.
- */
-export async function ensureFirstAdminSetupLink(ctx: Context): Promise<string | null> {
-  if ((await store.countAdminsWithPassword(ctx.db)) > 0) return null;
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    let admin = (await store.listStaff(trx)).find((s) => s.role === 'admin' && s.active && !s.passwordHash);
-    if (!admin) {
-      const id = generateID('st', now);
-      await store.insertStaff(trx, { id, email: 'admin@localhost', name: 'Administrator', role: 'admin', password_hash: null, active: 1, created_at: now.toISOString(), updated_at: now.toISOString() });
-      await appendAuditEvent(ctx, trx, { actor: { type: 'system', id: null }, action: 'staff.first_admin_created', staffID: id });
-      admin = (await store.findAccountByID(trx, 'staff', id))!;
-    }
-    const token = await issueEmailToken(ctx, trx, 'admin_setup', 'staff', admin.id, HOUR);
-    return link(ctx, `/admin/setup?token=${token}`);
-  });
 }
 
 export type { SessionLevel };

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { createRuntime } from '../runtime.js';
 import { buildApp } from '../app.js';
-import { ensureFirstAdminSetupLink } from '../accounts/service.js';
+import { ensureFirstAdminSetupLink } from '../accounts/staff.js';
 import { purgeExpiredSessions } from '../sessions/service.js';
 import { purgeExpiredRememberedDevices } from '../mfa/remembered-devices.js';
 import { purgeRateLimits } from '../http/rate-limit.js';

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { AppError } from '../http/errors.js';
-import { findAccountByEmail, listStaff } from '../accounts/service.js';
+import { findAccountByEmail } from '../accounts/service.js';
+import { listStaff } from '../accounts/staff.js';
 import { templates } from '../notify/templates.js';
 import { resetMFA, type ResetResult } from './service.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ensureFirstAdminSetupLink } from '../../src/accounts/service.js';
+import { ensureFirstAdminSetupLink } from '../../src/accounts/staff.js';
 import { PASSWORD } from '../helpers/app.js';
 import { MailSink } from '../helpers/mail-sink.js';
 import { hasChromium, useWebAppAndBrowser, openPage, screenshot } from './browser.js';

@@ -10,7 +10,7 @@ import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/types.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { createSMTPTransport } from '../../src/notify/transport.js';
-import { createStaffWithPassword } from '../../src/accounts/service.js';
+import { createStaffWithPassword } from '../../src/accounts/staff.js';
 import { MailSink } from './mail-sink.js';
 import { Client } from './client.js';
 

@@ -1,0 +1,89 @@
+import { HOUR } from '../clock.js';
+import type { Context, RequestMeta } from '../context.js';
+import { generateID } from '../crypto/random.js';
+import { hashPassword } from '../crypto/password.js';
+import { AppError } from '../http/errors.js';
+import { appendAuditEvent } from '../audit/service.js';
+import * as sessions from '../sessions/service.js';
+import { revokeStaffTokens } from '../sessions/api-tokens.js';
+import { issueEmailToken } from './email-tokens.js';
+import { actorOf, link } from './service.js';
+import * as store from './store.js';
+import type { Account, StaffRole } from './store.js';
+
+export async function listStaff(ctx: Context): Promise<Account[]> {
+  return store.listStaff(ctx.db);
+}
+
+/**
+ * Changes a staff member's role or deactivates them. Deactivation ends their sessions and
+ * revokes their API tokens in the same transaction. Nobody changes their own role or status,
+ * and the last active admin cannot be demoted or deactivated.
+ */
+export async function updateStaffMember(
+  ctx: Context,
+  actor: Account,
+  id: string,
+  change: { role?: StaffRole; active?: boolean },
+  meta: RequestMeta,
+): Promise<Account> {
+  if (actor.id === id) throw new AppError('forbidden', 'You cannot change your own role or status');
+  return ctx.db.transaction().execute(async (trx) => {
+    const target = await store.findAccountByID(trx, 'staff', id);
+    if (!target) throw new AppError('not_found');
+    const losesAdmin = target.role === 'admin' && target.active && ((change.role && change.role !== 'admin') || change.active === false);
+    if (losesAdmin && (await store.countActiveAdmins(trx, { lock: ctx.dialect === 'postgres' })) <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
+    await store.updateStaff(trx, id, { ...(change.role ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active ? 1 : 0 } : {}) }, ctx.clock.now().toISOString());
+    let sessionsRevoked = 0;
+    let tokensRevoked = 0;
+    if (change.active === false) {
+      sessionsRevoked = await sessions.endAllSessions(trx, 'staff', id);
+      tokensRevoked = await revokeStaffTokens(ctx, trx, id);
+    }
+    await appendAuditEvent(ctx, trx, {
+      actor: actorOf(actor),
+      action: change.active === false ? 'staff.deactivated' : change.active === true ? 'staff.reactivated' : 'staff.role_changed',
+      staffID: id,
+      meta,
+      details: { from: { role: target.role, active: target.active }, to: change, sessionsRevoked, tokensRevoked },
+    });
+    return (await store.findAccountByID(trx, 'staff', id))!;
+  });
+}
+
+/** `portico admin create` / `staff create`: an account with a password, no email round trip. */
+export async function createStaffWithPassword(
+  ctx: Context,
+  input: { email: string; name: string; role: StaffRole; password: string },
+): Promise<Account> {
+  const email = store.normalizeEmail(input.email);
+  const passwordHash = await hashPassword(input.password);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    if (await store.findAccountByEmail(trx, 'staff', email)) throw new AppError('conflict', `a staff member with email ${email} already exists`);
+    const id = generateID('st', now);
+    await store.insertStaff(trx, { id, email, name: input.name.trim(), role: input.role, password_hash: passwordHash, active: 1, created_at: now.toISOString(), updated_at: now.toISOString() });
+    await appendAuditEvent(ctx, trx, { actor: { type: 'cli', id: null }, action: 'staff.created', staffID: id, details: { role: input.role } });
+    return (await store.findAccountByID(trx, 'staff', id))!;
+  });
+}
+
+/**
+ * While no admin has a password (a new installation), makes sure a first admin exists and
+ * returns a fresh single-use setup link (1 hour) for the console to print. Null otherwise.
+ */
+export async function ensureFirstAdminSetupLink(ctx: Context): Promise<string | null> {
+  if ((await store.countAdminsWithPassword(ctx.db)) > 0) return null;
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    let admin = (await store.listStaff(trx)).find((s) => s.role === 'admin' && s.active && !s.passwordHash);
+    if (!admin) {
+      const id = generateID('st', now);
+      await store.insertStaff(trx, { id, email: 'admin@localhost', name: 'Administrator', role: 'admin', password_hash: null, active: 1, created_at: now.toISOString(), updated_at: now.toISOString() });
+      await appendAuditEvent(ctx, trx, { actor: { type: 'system', id: null }, action: 'staff.first_admin_created', staffID: id });
+      admin = (await store.findAccountByID(trx, 'staff', id))!;
+    }
+    const token = await issueEmailToken(ctx, trx, 'admin_setup', 'staff', admin.id, HOUR);
+    return link(ctx, `/admin/setup?token=${token}`);
+  });
+}
