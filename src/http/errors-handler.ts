@@ -12,6 +12,8 @@ function send(reply: FastifyReply, code: ErrorCode, detail?: string, extra?: Rec
  * The one error handler: every failure leaves as problem+json with a stable `code`. Bad input
  * names the fields; a 5xx says nothing about the inside and is logged instead.
  */
+const NOT_JSON = 'Send the body as JSON, with content-type application/json';
+
 export function handleError(error: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof AppError) return send(reply, error.code, error.detail, error.extra);
   const fe = error as FastifyError;
@@ -25,7 +27,8 @@ export function handleError(error: FastifyError | AppError | Error, req: Fastify
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return send(reply, 'payload_too_large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return send(reply, 'unsupported_media_type');
+      // API.md's codes are a closed list: a body that is not JSON is bad input (400).
+      return send(reply, 'invalid_input', NOT_JSON);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return send(reply, 'invalid_input', 'The JSON body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -33,7 +36,7 @@ export function handleError(error: FastifyError | AppError | Error, req: Fastify
   }
   if (error instanceof SyntaxError || fe.statusCode === 400) return send(reply, 'invalid_input', 'The body is not valid JSON');
   if (fe.statusCode === 413) return send(reply, 'payload_too_large');
-  if (fe.statusCode === 415) return send(reply, 'unsupported_media_type');
+  if (fe.statusCode === 415) return send(reply, 'invalid_input', NOT_JSON);
   if (fe.statusCode === 404) return send(reply, 'not_found');
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return send(reply, 'invalid_input', fe.message);
   req.log.error({ err: error }, 'request failed');

@@ -21,7 +21,6 @@ export const ERRORS = {
   conflict: [409, 'This conflicts with the current state'],
   rate_limited: [429, 'Too many requests; try again later'],
   payload_too_large: [413, 'The request body is too large'],
-  unsupported_media_type: [415, 'Send JSON with content-type application/json'],
   internal: [500, 'Something went wrong on our side'],
 } as const satisfies Record<string, readonly [number, string]>;
 
