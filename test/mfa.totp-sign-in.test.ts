@@ -71,6 +71,32 @@ describe('authenticator app enrollment and sign-in', () => {
     expect((await stale.get('/api/v1/auth/session')).json().state).toBe('anonymous');
   });
 
+  it('answers 401 on the pending-sign-in routes when no sign-in is pending', async () => {
+    const { client, email } = await signUpContact(t);
+    const { secret } = await enrollTOTP(t, client);
+    nextStep(t);
+    const anonymous = t.client();
+    const c = t.client();
+    await c.post('/api/v1/auth/login', { email, password: PASSWORD });
+    expect((await c.post('/api/v1/auth/mfa/verify', { method: 'totp', code: codeFor(t, secret) })).statusCode).toBe(200);
+    // Fully signed in (c), or not signed in at all: there is no second step to finish.
+    for (const who of [c, anonymous]) {
+      for (const [url, body] of [
+        ['/api/v1/auth/mfa/verify', { method: 'totp', code: '123456' }],
+        ['/api/v1/auth/mfa/webauthn/options', {}],
+        ['/api/v1/auth/setup-link', { token: 'x'.repeat(43) }],
+        ['/api/v1/auth/mfa/recovery-requests', { message: 'I lost my phone' }],
+      ] as const) {
+        const r = await who.post(url, body);
+        expect(r.statusCode, `${url} ${who === c ? 'signed in' : 'anonymous'}`).toBe(401);
+        expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(r.json().code).toBe('unauthenticated');
+      }
+    }
+    // And the full session is untouched by those attempts.
+    expect((await c.get('/api/v1/auth/session')).json().state).toBe('authenticated');
+  });
+
   it('accepts a code one step early or late, but not two', async () => {
     const { client, email } = await signUpContact(t);
     const { secret } = await enrollTOTP(t, client);

@@ -5,7 +5,7 @@ import { getAccount, type Account, type StaffRole } from '../accounts/service.js
 import * as sessions from '../sessions/service.js';
 import type { SessionKind, SessionLevel, SessionRow } from '../sessions/service.js';
 import { AppError } from './errors.js';
-import { resolveAPIToken } from '../sessions/api-tokens.js';
+import { resolveAPIToken, ROLE_SCOPES, type Scope } from '../sessions/api-tokens.js';
 import { readCookie, sessionCookieName } from './cookies.js';
 
 declare module 'fastify' {
@@ -34,6 +34,8 @@ export function stateOf(s: SessionRow | null): 'anonymous' | 'mfa_required' | 'e
 function denyForLevel(s: SessionRow | null, allowed: SessionLevel[]): never | void {
   if (s && allowed.includes(s.level)) return;
   if (!s) throw new AppError('unauthenticated');
+  // The routes that finish a pending sign-in: any other session has none pending (API.md: 401).
+  if (allowed.length === 1 && allowed[0] === 'mfa') throw new AppError('unauthenticated', 'No sign-in is waiting for a second step');
   if (s.level === 'mfa') throw new AppError('mfa_required');
   if (s.level === 'enrollment') throw new AppError('enrollment_required');
   throw new AppError('forbidden');
@@ -98,6 +100,11 @@ export async function requireStaff(ctx: Context, req: FastifyRequest, need: Staf
   }
   if (need.minRole && ROLE_RANK[auth.account.role!] < ROLE_RANK[need.minRole]) {
     throw new AppError('forbidden', `This needs the ${need.minRole} role or higher`);
+  }
+  // A scope is also a right of the role: a browser session may do only what a token of its
+  // owner's role could (ROLE_SCOPES), so no route's missing minRole lets an agent manage MFA.
+  if (need.scope && auth.session && !ROLE_SCOPES[auth.account.role!].includes(need.scope as Scope)) {
+    throw new AppError('forbidden', `Your role does not allow this (${need.scope})`);
   }
   if (need.stepUp && auth.session && !sessions.hasFreshStepUp(ctx, auth.session)) {
     throw new AppError('step_up_required');
