@@ -32,6 +32,39 @@ afterAll(async () => {
 });
 
 describe('MFA policy', () => {
+  it('under "required", a customer whose email is not confirmed can get a new link from the enrollment step, confirm, then enroll', async () => {
+    const { MailSink } = await import('./helpers/mail-sink.js');
+    const email = `unconfirmed-${Date.now()}@example.com`;
+    const c = t.client();
+    expect((await c.post('/api/v1/auth/signup', { email, password: PASSWORD, name: 'Una Confirmed' })).statusCode).toBe(201);
+    const first = MailSink.token(await t.mail.waitFor(email, 'Confirm your email'), '/verify-email');
+    await setPolicy({ policy: 'required' });
+    try {
+      // (The first link may have expired or been lost: the enrollment step can ask for another.)
+      const login = await c.post('/api/v1/auth/login', { email, password: PASSWORD });
+      expect(login.json().state).toBe('enrollment_required');
+      expect((await c.get('/api/v1/auth/session')).json().contact.emailVerified).toBe(false);
+      // Enrollment waits for the address; the enrollment step can ask for a new link.
+      expect((await c.post('/api/v1/me/mfa/totp')).statusCode).toBe(403);
+      const resend = await c.post('/api/v1/auth/verify-email/resend');
+      expect(resend.statusCode, resend.body).toBe(202);
+      let second: string | undefined;
+      for (let i = 0; i < 50 && !second; i++) {
+        const tokens = t.mail.to(email).filter((m) => m.subject.includes('Confirm your email')).map((m) => MailSink.token(m, '/verify-email'));
+        second = tokens.find((x) => x !== first);
+        if (!second) await new Promise((r) => setTimeout(r, 100));
+      }
+      const v = await c.post('/api/v1/auth/verify-email', { token: second! });
+      expect(v.statusCode, v.body).toBe(200);
+      const start = await c.post('/api/v1/me/mfa/totp');
+      expect(start.statusCode, start.body).toBe(201);
+      const confirm = await c.post(`/api/v1/me/mfa/totp/${start.json().factorId}/confirm`, { code: codeFor(t, secretFromBase32(start.json().secret)) });
+      expect(confirm.json()).toMatchObject({ state: 'authenticated' });
+    } finally {
+      await setPolicy({ policy: 'optional' });
+    }
+  });
+
   it('under "required", a customer without a factor must enroll right after the password, and nothing else works until then', async () => {
     const { client, email } = await signUpContact(t);
     await client.post('/api/v1/auth/logout');

@@ -72,7 +72,9 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
       return { verified: true };
     });
     app.post(`${base}/verify-email/resend`, { schema: { tags } }, async (req, reply) => {
-      const { account } = await requireSessionOf(ctx, req, kind);
+      // Also from an enrollment-only session: under policy `required` an unconfirmed customer
+      // must confirm the address before enrolling, and the first link may have expired.
+      const { account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
       await enforceRateLimit(ctx, `verify-resend:${account.id}`, 5, HOUR);
       await accounts.resendVerification(ctx, account);
       reply.code(202);

@@ -7,7 +7,7 @@ import { PasswordForm } from '../shared/account/PasswordForm.js';
 import { EmailForm } from '../shared/account/EmailForm.js';
 import { SessionsCard } from '../shared/account/SessionsCard.js';
 import { SecurityLinkCard } from '../shared/account/SecurityLinkCard.js';
-import { VerifyEmailNotice } from './VerifyEmailNotice.js';
+import { VerifyEmailNotice } from '../shared/account/VerifyEmailNotice.js';
 
 /** The customer's profile, password, email address and sessions. */
 export function AccountPage(): ReactNode {

@@ -10,7 +10,7 @@ import { useLoad } from '../shared/useLoad.js';
 import { useSession } from '../shared/session.js';
 import { useTitle } from '../shared/useTitle.js';
 import { NewTicketForm } from './NewTicketForm.js';
-import { VerifyEmailNotice } from './VerifyEmailNotice.js';
+import { VerifyEmailNotice } from '../shared/account/VerifyEmailNotice.js';
 
 /** The customer's own tickets, newest first, and a form to open a new one. */
 export function TicketsPage(): ReactNode {

@@ -10,6 +10,7 @@ import { AddPasskey } from '../mfa/AddPasskey.js';
 import { RecoveryCodes } from '../mfa/RecoveryCodes.js';
 import type { EnrollmentAnswer } from '../mfa/mfa-api.js';
 import { useStepUp } from '../mfa/useStepUp.js';
+import { VerifyEmailNotice } from '../account/VerifyEmailNotice.js';
 
 /**
  * Setting up a second factor before anything else (state `enrollment_required`). Confirming the
@@ -53,10 +54,24 @@ export function EnrollmentPage(): ReactNode {
           : 'This help center asks every customer to use a second factor.'}{' '}
         Add an authenticator app or a passkey to continue.
       </p>
-      <AddAuthenticator guard={stepUp.guard} onAdded={added} />
-      <p className="muted or">or</p>
-      <AddPasskey guard={stepUp.guard} onAdded={added} />
-      {stepUp.dialog}
+      {session.contact && !session.contact.emailVerified ? (
+        // A second factor is set up only on a confirmed address (PRODUCT.md §2): first the link.
+        <>
+          <VerifyEmailNotice what="before you set up two-step verification" />
+          <div className="actions">
+            <button type="button" onClick={() => void refresh()}>
+              I have confirmed it
+            </button>
+          </div>
+        </>
+      ) : (
+        <>
+          <AddAuthenticator guard={stepUp.guard} onAdded={added} />
+          <p className="muted or">or</p>
+          <AddPasskey guard={stepUp.guard} onAdded={added} />
+          {stepUp.dialog}
+        </>
+      )}
       <div className="actions spaced">
         <SignOutButton label="Sign out" />
       </div>

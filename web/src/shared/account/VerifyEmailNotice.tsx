@@ -1,15 +1,15 @@
 import { useState, type ReactNode } from 'react';
-import { helpCenter } from '../api.js';
-import { FormError } from '../shared/FormError.js';
-import { useAction } from '../shared/useAction.js';
+import { helpCenter } from '../../api.js';
+import { FormError } from '../FormError.js';
+import { useAction } from '../useAction.js';
 
-/** Says why tickets are not open yet, and re-sends the confirmation email. */
-export function VerifyEmailNotice(): ReactNode {
+/** Says what waits for the email confirmation (tickets, by default), and re-sends the email. */
+export function VerifyEmailNotice({ what = 'to open tickets' }: { what?: string } = {}): ReactNode {
   const [sent, setSent] = useState(false);
   const action = useAction();
   return (
     <div className="notice" role="region" aria-label="Email not confirmed">
-      <p>Confirm your email address to open tickets. We sent you a link when you signed up.</p>
+      <p>Confirm your email address {what}. We sent you a link when you signed up.</p>
       {sent ? (
         <p role="status" className="success">
           A new confirmation email is on its way.
