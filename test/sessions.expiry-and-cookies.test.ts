@@ -103,7 +103,7 @@ describe('sessions: cookies, rotation and expiry', () => {
     expect((await forged.get('/api/v1/staff-me')).statusCode).toBe(401);
   });
 
-  it('changing the password ends the other sessions but keeps this one; the old password stops working', async () => {
+  it('changing the password ends every session: the others are revoked, this browser carries on under a new id; the old password stops working', async () => {
     const { client, email } = await signUpContact(t);
     const other = t.client();
     await other.post('/api/v1/auth/login', { email, password: PASSWORD });
@@ -111,10 +111,18 @@ describe('sessions: cookies, rotation and expiry', () => {
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().code).toBe('invalid_credentials');
     expect((await other.get('/api/v1/me')).statusCode).toBe(200);
+    const before = client.cookies.get(COOKIES.contact)!;
     const r = await client.post('/api/v1/me/password', { currentPassword: PASSWORD, newPassword: 'a new password' });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ changed: true, sessionsRevoked: 1 });
+    expect(r.json()).toMatchObject({ changed: true, sessionsRevoked: 1, csrfToken: expect.any(String) });
+    expect(client.cookies.get(COOKIES.contact)).not.toBe(before);
     expect((await client.get('/api/v1/me')).statusCode).toBe(200);
+    // A copy of the cookie from before the change is worthless.
+    const copy = t.client();
+    copy.cookies.set(COOKIES.contact, before);
+    expect((await copy.get('/api/v1/me')).statusCode).toBe(401);
+    // The new CSRF token works for the next change.
+    expect((await client.patch('/api/v1/me', { name: 'Renamed' })).statusCode).toBe(200);
     expect((await other.get('/api/v1/me')).statusCode).toBe(401);
     await t.mail.waitFor(email, 'Your password was changed');
     expect((await t.client().post('/api/v1/auth/login', { email, password: PASSWORD })).statusCode).toBe(401);

@@ -164,11 +164,14 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
     return presentAccount({ ...account, name: req.body.name.trim() });
   });
 
-  app.post(`${me}/password`, { schema: { tags, body: z.object({ currentPassword: z.string().max(1024), newPassword: passwordSchema }) } }, async (req) => {
+  app.post(`${me}/password`, { schema: { tags, body: z.object({ currentPassword: z.string().max(1024), newPassword: passwordSchema }) } }, async (req, reply) => {
     const { account, session } = await requireSessionOf(ctx, req, kind);
     await requireStepUpWhenEnrolled(ctx, session, account);
-    const revoked = await accounts.changePassword(ctx, account, session, req.body.currentPassword, req.body.newPassword, requestMeta(req));
-    return { changed: true, sessionsRevoked: revoked };
+    const r = await accounts.changePassword(ctx, account, session, req.body.currentPassword, req.body.newPassword, requestMeta(req));
+    // This browser's session carries on under its new id.
+    setCookie(ctx, reply, sessionCookieName(kind), r.session.token);
+    req.resolvedSessions = { ...req.resolvedSessions, [kind]: r.session.session };
+    return { changed: true, sessionsRevoked: r.sessionsRevoked, csrfToken: issueCSRFToken(ctx, req, reply, kind, r.session.token) };
   });
 
   app.post(`${me}/email`, { schema: { tags, body: z.object({ email: emailSchema, password: z.string().max(1024) }) } }, async (req, reply) => {

@@ -207,7 +207,19 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
   await clearLoginFailures(ctx, kind, account.email);
 }
 
-export async function changePassword(ctx: Context, account: Account, session: SessionRow, current: string, next: string, meta: RequestMeta): Promise<number> {
+/**
+ * Changes the password. Every session of the account ends (PRODUCT.md §7): the others are
+ * revoked, and this browser's carries on under a new id (without a step-up), so that whoever
+ * held a copy of the old cookie is out too.
+ */
+export async function changePassword(
+  ctx: Context,
+  account: Account,
+  session: SessionRow,
+  current: string,
+  next: string,
+  meta: RequestMeta,
+): Promise<{ sessionsRevoked: number; session: sessions.NewSession }> {
   if (!account.passwordHash || !(await verifyPassword(account.passwordHash, current))) {
     throw new AppError('invalid_credentials', 'The current password is wrong');
   }
@@ -215,9 +227,10 @@ export async function changePassword(ctx: Context, account: Account, session: Se
   return ctx.db.transaction().execute(async (trx) => {
     await store.updatePassword(trx, account.kind, account.id, passwordHash, ctx.clock.now().toISOString());
     const revoked = await sessions.endAllSessions(trx, account.kind, account.id, session);
+    const renewed = await sessions.rotateSession(ctx, trx, session, session.level, meta);
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.changed', ...targetOf(account), meta, details: { sessionsRevoked: revoked } });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
-    return revoked;
+    return { sessionsRevoked: revoked, session: renewed };
   });
 }
 
