@@ -8,7 +8,7 @@ beforeEach(async () => {
   // Real traffic writes the entries: sign-ups, verifications, sign-ins.
   await signUpContact(t);
   await signUpContact(t);
-  for (let i = 0; i < 3; i++) await appendAuditEvent(t.ctx, t.ctx.db, { actor: { type: 'system', id: null }, action: 'test.event', details: { i } });
+  for (let i = 0; i < 3; i++) await appendAuditEvent(t.ctx, t.ctx.db, { actor: { type: 'system', id: null }, action: 'settings.general.changed', details: { i } });
 });
 afterEach(async () => {
   await t.close();
@@ -68,7 +68,7 @@ describe('the audit chain detects tampering', () => {
   });
 
   it('keeps one unbroken chain under concurrent appends', async () => {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => appendAuditEvent(t.ctx, t.ctx.db, { actor: { type: 'system', id: null }, action: 'test.concurrent', details: { i } })));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => appendAuditEvent(t.ctx, t.ctx.db, { actor: { type: 'system', id: null }, action: 'settings.general.changed', details: { i } })));
     const r = await verifyAuditChain(t.ctx);
     expect(r.ok).toBe(true);
     expect(r.checked).toBe((await entries()).length);

@@ -3,6 +3,7 @@ import { createTestApp, signUpContact, type TestApp } from './helpers/app.js';
 import { enrollTOTP, staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 import { appendAuditEvents } from '../src/audit/service.js';
 import { csvCell } from '../src/audit/export.js';
+import { AUDIT_ACTIONS } from '../src/audit/actions.js';
 
 let t: TestApp;
 let admin: StaffWithMFA;
@@ -39,6 +40,31 @@ describe('audit log over the API', () => {
     expect((await admin.client.get('/api/v1/audit-events?limit=500')).statusCode).toBe(400);
   });
 
+  it('lists every action name in the OpenAPI document, filters by one, a family or the kind of actor, and refuses unknown names', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const param = doc.paths['/api/v1/audit-events'].get.parameters.find((p: { name: string }) => p.name === 'action');
+    const listed = JSON.stringify(param.schema);
+    for (const name of AUDIT_ACTIONS) expect(listed, name).toContain(`"${name}"`);
+    for (const name of ['auth.login.succeeded', 'mfa.factor.enrolled', 'mfa.reset', 'mfa.temporary_code.issued', 'mfa.bulk_reset.started']) expect(listed).toContain(name);
+    // Every action this suite has written so far is a listed one.
+    const written = await t.ctx.db.selectFrom('audit_events').select('action').distinct().execute();
+    for (const { action } of written) expect(AUDIT_ACTIONS as readonly string[]).toContain(action);
+
+    const family = (await admin.client.get(`/api/v1/audit-events?contactId=${contactID}&action=sessions.*`)).json().items;
+    expect(family.map((e: { action: string }) => e.action)).toEqual(['sessions.revoked_by_staff']);
+    const byCLI = (await admin.client.get(`/api/v1/audit-events?actorType=cli&limit=200`)).json().items;
+    expect(byCLI.length).toBeGreaterThan(0);
+    for (const e of byCLI) expect(e.actor.type).toBe('cli');
+    const byActorID = (await admin.client.get(`/api/v1/audit-events?actorType=staff&actorId=${sup.id}`)).json().items;
+    expect(byActorID.length).toBeGreaterThan(0);
+    for (const e of byActorID) expect(e.actor).toEqual({ type: 'staff', id: sup.id });
+    for (const bad of ['action=no.such.action', 'action=mfa', 'action=%27%20OR%201%3D1', 'actorType=robot']) {
+      const r = await admin.client.get(`/api/v1/audit-events?${bad}`);
+      expect(r.statusCode, bad).toBe(400);
+      expect(r.json().code).toBe('invalid_input');
+    }
+  });
+
   it('exports CSV with formula cells defused and NDJSON, to admins only', async () => {
     const csv = await admin.client.get(`/api/v1/audit-events/export?format=csv&contactId=${contactID}`);
     expect(csv.statusCode).toBe(200);
@@ -60,10 +86,10 @@ describe('audit log over the API', () => {
       appendAuditEvents(
         t.ctx,
         trx,
-        Array.from({ length: 5000 }, (_, i) => ({ actor: { type: 'system' as const, id: null }, action: 'test.volume', details: { i } })),
+        Array.from({ length: 5000 }, (_, i) => ({ actor: { type: 'system' as const, id: null }, action: 'staff.reactivated', details: { i } })),
       ),
     );
-    const nd = await admin.client.get('/api/v1/audit-events/export?format=ndjson&action=test.volume');
+    const nd = await admin.client.get('/api/v1/audit-events/export?format=ndjson&action=staff.reactivated');
     const rows = nd.body.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows).toHaveLength(5000);
     expect(rows.map((r) => r.details.i)).toEqual(Array.from({ length: 5000 }, (_, i) => i));

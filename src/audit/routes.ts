@@ -6,23 +6,33 @@ import { AppError } from '../http/errors.js';
 import { requireStaff } from '../http/guards.js';
 import { listQuery } from '../http/schemas.js';
 import type { Executor } from '../db/index.js';
-import { toAuditEvent, verifyAuditChain } from './service.js';
+import { toAuditEvent, verifyAuditChain, type ActorType } from './service.js';
+import { ACTOR_TYPES, AUDIT_ACTIONS } from './actions.js';
 import { CSV_COLUMNS, csvRow } from './export.js';
 
 const isoDate = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date or time');
 const filterSchema = {
   contactId: z.string().max(100).optional(),
   staffId: z.string().max(100).optional(),
-  action: z.string().max(100).optional(),
+  /** Who acted: a kind of actor, and (optionally) which one, e.g. an API token's `tok_` id. */
+  actorType: z.enum(ACTOR_TYPES).optional(),
+  actorId: z.string().max(100).optional(),
+  // One of the action names Portico writes (listed here, so in the OpenAPI document), or a
+  // family of them: `mfa.*`.
+  action: z
+    .union([z.enum(AUDIT_ACTIONS), z.string().regex(/^[a-z_]+(\.[a-z_]+)*\.\*$/, 'must be an audit action name or a family such as mfa.*')])
+    .optional(),
   since: isoDate.optional(),
   until: isoDate.optional(),
 };
-type Filter = { contactId?: string; staffId?: string; action?: string; since?: string; until?: string };
+type Filter = { contactId?: string; staffId?: string; actorType?: ActorType; actorId?: string; action?: string; since?: string; until?: string };
 
 function filtered(db: Executor, f: Filter) {
   let q = db.selectFrom('audit_events').selectAll();
   if (f.contactId) q = q.where('contact_id', '=', f.contactId);
   if (f.staffId) q = q.where((eb) => eb.or([eb('actor_id', '=', f.staffId!), eb('staff_id', '=', f.staffId!)]));
+  if (f.actorType) q = q.where('actor_type', '=', f.actorType);
+  if (f.actorId) q = q.where('actor_id', '=', f.actorId);
   if (f.action) q = f.action.endsWith('.*') ? q.where('action', 'like', `${f.action.slice(0, -1)}%`) : q.where('action', '=', f.action);
   if (f.since) q = q.where('at', '>=', new Date(f.since).toISOString());
   if (f.until) q = q.where('at', '<=', new Date(f.until).toISOString());

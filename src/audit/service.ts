@@ -1,3 +1,4 @@
+import type { AuditAction } from './actions.js';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import type { AuditEventsTable } from '../db/types.js';
@@ -16,7 +17,7 @@ export interface Actor {
 
 export interface AuditEntry {
   actor: Actor;
-  action: string;
+  action: AuditAction;
   contactID?: string | null;
   staffID?: string | null;
   reason?: string | null;

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../audit/actions.js';
 import { DAY } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
@@ -61,7 +62,7 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
   return { method: v.method, ...(v.checkId ? { checkId: v.checkId } : {}), ...(v.note ? { note: v.note.slice(0, 500) } : {}) };
 }
 
-async function audit(ctx: Context, trx: Executor, a: StaffAction, action: string, verification: Record<string, unknown> | null, details: Record<string, unknown>): Promise<void> {
+async function audit(ctx: Context, trx: Executor, a: StaffAction, action: AuditAction, verification: Record<string, unknown> | null, details: Record<string, unknown>): Promise<void> {
   await appendAuditEvent(ctx, trx, { actor: a.actor, action, ...targetColumns(a.target), reason: a.reason, verification, meta: a.meta, details });
 }
 

@@ -48,6 +48,13 @@ const NAMES: Record<string, string> = {
   'staff.setup_completed': 'Staff setup completed',
   'settings.general.changed': 'General settings changed',
   'settings.mfa.changed': 'MFA settings changed',
+  'mfa.bulk_reset.completed': 'Bulk reset completed',
+  'mfa.bulk_reset.cancelled': 'Bulk reset cancelled',
+  'mfa.pending_action.scheduled': 'MFA action scheduled (waiting period)',
+  'mfa.pending_action.cancelled': 'Scheduled MFA action cancelled',
+  'mfa.temporary_code.activated': 'Temporary access code activated',
+  'mfa.recovery_request.opened': 'Locked-out customer asked for help',
+  'mfa.recovery_request.cancelled': 'Help request cancelled',
 };
 
 /** "mfa.temporary_code.issued" → "Temporary access code issued"; unknown names still read well. */
