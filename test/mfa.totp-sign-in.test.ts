@@ -29,6 +29,7 @@ describe('authenticator app enrollment and sign-in', () => {
     const { secret } = { secret: (await import('./helpers/mfa.js')).secretFromBase32(body.secret) };
     const ok = await client.post(`/api/v1/me/mfa/totp/${body.factorId}/confirm`, { code: codeFor(t, secret), name: 'My phone' });
     expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ id: body.factorId, type: 'totp', name: 'My phone' });
     expect(ok.json().recoveryCodes).toHaveLength(10);
     for (const c of ok.json().recoveryCodes) expect(c).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     const after = await client.get('/api/v1/me/mfa');

@@ -52,6 +52,11 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
     return issueCSRFToken(ctx, req, reply, kind, s.token);
   }
 
+  /** A factor just added (API.md: the factor), the first with its recovery codes; from enrollment, a full session. */
+  function enrolled(reply: FastifyReply, req: Parameters<typeof issueCSRFToken>[1], r: { factor: object; recoveryCodes?: string[]; session?: NewSession | null }) {
+    return { ...r.factor, ...(r.recoveryCodes ? { recoveryCodes: r.recoveryCodes } : {}), ...(r.session ? { state: 'authenticated', csrfToken: renewed(reply, req, r.session) } : {}) };
+  }
+
   // ---- the second step of a sign-in
   app.post(`${auth}/mfa/verify`, { schema: { tags, summary: 'Pass the second step of a pending sign-in', body: verifySchema } }, async (req, reply) => {
     const { session, account } = await requireSessionOf(ctx, req, kind, ['mfa']);
@@ -104,7 +109,7 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
     async (req, reply) => {
       const { session, account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
       const r = await mfa.confirmTOTPEnrollment(ctx, session, account, req.params.factorId, req.body.code, req.body.name, requestMeta(req));
-      return { factor: r.factor, ...(r.recoveryCodes ? { recoveryCodes: r.recoveryCodes } : {}), ...(r.session ? { state: 'authenticated', csrfToken: renewed(reply, req, r.session) } : {}) };
+      return enrolled(reply, req, r);
     },
   );
 
@@ -117,7 +122,7 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
     const { session, account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
     const r = await mfa.finishWebAuthnRegistration(ctx, session, account, req.body.response as unknown as RegistrationResponseJSON, req.body.name, requestMeta(req));
     reply.code(201);
-    return { factor: r.factor, ...(r.recoveryCodes ? { recoveryCodes: r.recoveryCodes } : {}), ...(r.session ? { state: 'authenticated', csrfToken: renewed(reply, req, r.session) } : {}) };
+    return enrolled(reply, req, r);
   });
 
   app.patch(`${me}/mfa/factors/:id`, { schema: { tags, params: factorParams, body: z.object({ name: nameSchema }) } }, async (req) => {

@@ -39,7 +39,7 @@ export function SecurityPage(): ReactNode {
   }
   function added(a: EnrollmentAnswer) {
     if (a.recoveryCodes?.length) setCodes(a.recoveryCodes);
-    void changed(`Added “${a.factor.name}”`);
+    void changed(`Added “${a.name}”`);
   }
 
   // Customers' enrollment is hidden when the help center turned two-step verification off.

@@ -39,9 +39,8 @@ export interface TOTPStart {
   qrSvg: string;
 }
 
-/** Adding a factor: the first one brings recovery codes; from enrollment, a full session. */
-export interface EnrollmentAnswer {
-  factor: Factor;
+/** Adding a factor: the factor (API.md), the first one with recovery codes; from enrollment, a full session. */
+export interface EnrollmentAnswer extends Factor {
   recoveryCodes?: string[];
   state?: SignInState;
   csrfToken?: string;
