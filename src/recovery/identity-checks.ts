@@ -22,6 +22,13 @@ function hashCheckCode(ctx: Context, id: string, code: string): string {
   return hmacHex(deriveKey(ctx.config.secretKey, 'identity-check'), `${id}:${code}`);
 }
 
+/**
+ * The subject of the code email. It says what the email is but never holds the code: subjects are
+ * logged and kept in the outbox (and shown by `GET /outbox`) after the body is gone, and the code
+ * must reach only the customer.
+ */
+export const CHECK_EMAIL_SUBJECT = 'Your verification code for our support team';
+
 export async function startIdentityCheck(ctx: Context, actor: Actor, staffID: string | null, target: Account, meta: RequestMeta): Promise<{ id: string; expiresAt: string }> {
   const now = ctx.clock.now();
   const id = generateID('chk', now);
@@ -33,11 +40,12 @@ export async function startIdentityCheck(ctx: Context, actor: Actor, staffID: st
       .values({ id, owner_kind: target.kind, owner_id: target.id, staff_id: staffID, code_hash: hashCheckCode(ctx, id, code), created_at: now.toISOString(), expires_at: expiresAt, verified_at: null, used_at: null })
       .execute();
     await appendAuditEvent(ctx, trx, { actor, action: 'identity_check.sent', ...(target.kind === 'contact' ? { contactID: target.id } : { staffID: target.id }), meta, details: { checkId: id } });
+    // The code goes in the body only (text and HTML), which the outbox blanks once it is sent.
     await ctx.mailer.enqueue(
       trx,
       render({
         to: target.email,
-        subject: `Your verification code: ${code}`,
+        subject: CHECK_EMAIL_SUBJECT,
         lines: [
           `Your verification code is ${code}.`,
           'Read this code only to a support agent you are talking to about your account. Nobody from support will ever ask you for your password or your authenticator codes.',
@@ -50,24 +58,53 @@ export async function startIdentityCheck(ctx: Context, actor: Actor, staffID: st
   return { id, expiresAt };
 }
 
-/** The agent enters the code the customer read back. Wrong codes count against the check and the account. */
+/**
+ * The agent enters the code the customer read back. Each try is taken by one conditional write
+ * (the check is unconfirmed, unexpired and has tries left), so parallel guesses cannot exceed
+ * MAX_TRIES, and a right code is confirmed by that same write, so two confirmations cannot both
+ * pass. A wrong code that was judged also counts against the account's code counter (PRODUCT.md
+ * §7); a try refused before judging (no tries left, expired) counts nowhere, and answers the
+ * same whether or not the code was right.
+ */
 export async function confirmIdentityCheck(ctx: Context, actor: Actor, target: Account, checkID: string, code: string, meta: RequestMeta): Promise<void> {
   const nowISO = ctx.clock.now().toISOString();
-  const check = await ctx.db.selectFrom('identity_checks').selectAll().where('id', '=', checkID).where('owner_kind', '=', target.kind).where('owner_id', '=', target.id).executeTakeFirst();
+  const check = await ctx.db
+    .selectFrom('identity_checks')
+    .select(['id', 'code_hash'])
+    .where('id', '=', checkID)
+    .where('owner_kind', '=', target.kind)
+    .where('owner_id', '=', target.id)
+    .executeTakeFirst();
   if (!check) throw new AppError('not_found', 'No identity check has this id');
-  if (check.verified_at) throw new AppError('conflict', 'This identity check is already confirmed');
-  if (check.expires_at <= nowISO || Number(check.attempts) >= MAX_TRIES) throw new AppError('invalid_code', 'This identity check expired or ran out of tries: send a new code');
   const ok = /^\d{6}$/.test(code) && constantTimeEqual(hashCheckCode(ctx, check.id, code), check.code_hash);
+  /** One try on a live check: true when this request got it. */
+  const takeTry = async (db: Executor, confirm: boolean): Promise<boolean> => {
+    const r = await db
+      .updateTable('identity_checks')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), ...(confirm ? { verified_at: nowISO } : {}) }))
+      .where('id', '=', check.id)
+      .where('verified_at', 'is', null)
+      .where('expires_at', '>', nowISO)
+      .where('attempts', '<', MAX_TRIES)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  };
   if (!ok) {
-    await ctx.db.updateTable('identity_checks').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('id', '=', check.id).execute();
+    if (!(await takeTry(ctx.db, false))) throw await refusal(ctx.db, check.id);
     await recordCodeFailure(ctx, target, meta, 'identity_check');
     throw new AppError('invalid_code', 'That code does not match');
   }
   await ctx.db.transaction().execute(async (trx) => {
-    const r = await trx.updateTable('identity_checks').set({ verified_at: nowISO }).where('id', '=', check.id).where('verified_at', 'is', null).executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new AppError('conflict', 'This identity check is already confirmed');
+    if (!(await takeTry(trx, true))) throw await refusal(trx, check.id);
     await appendAuditEvent(ctx, trx, { actor, action: 'identity_check.confirmed', ...(target.kind === 'contact' ? { contactID: target.id } : { staffID: target.id }), meta, details: { checkId: check.id } });
   });
+}
+
+/** Why a try was refused, read after the conditional write said no. */
+async function refusal(db: Executor, checkID: string): Promise<AppError> {
+  const row = await db.selectFrom('identity_checks').select('verified_at').where('id', '=', checkID).executeTakeFirst();
+  if (row?.verified_at) return new AppError('conflict', 'This identity check is already confirmed');
+  return new AppError('invalid_code', 'This identity check expired or ran out of tries: send a new code');
 }
 
 /**
