@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUpContact, type TestApp } from './helpers/app.js';
 import { enrollTOTP, staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 import type { Client } from './helpers/client.js';
+import { staffWithRole } from './helpers/staff-session.js';
 
 let t: TestApp;
 let agent: StaffWithMFA;
@@ -18,6 +19,7 @@ const ACTIONS = (id: string): Array<[string, string, Record<string, unknown>]> =
   ['POST', `/api/v1/contacts/${id}/sessions/revoke`, { reason: 'r' }],
   ['POST', `/api/v1/contacts/${id}/remembered-devices/revoke`, { reason: 'r' }],
   ['POST', `/api/v1/contacts/${id}/identity-checks`, {}],
+  ['POST', `/api/v1/contacts/${id}/identity-checks/chk_x/confirm`, { code: '123456' }],
   ['DELETE', `/api/v1/contacts/${id}/mfa/factors/fa_x`, { reason: 'r' }],
 ];
 
@@ -46,10 +48,22 @@ describe('who may run the toolkit', () => {
     }
   });
 
+  it('agents cannot list pending MFA actions (their targets and reasons) either', async () => {
+    await agent.stepUp();
+    for (const url of ['/api/v1/pending-actions', '/api/v1/pending-actions?status=pending', `/api/v1/pending-actions?contactId=${contactID}`]) {
+      const r = await agent.client.get(url);
+      expect(r.statusCode, url).toBe(403);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+      expect(r.json().code).toBe('forbidden');
+    }
+    expect((await contactClient.get('/api/v1/pending-actions')).statusCode).toBe(401);
+    const supervisor = await staffWithRole(t, 'supervisor');
+    expect((await supervisor.client.get('/api/v1/pending-actions')).statusCode).toBe(200);
+  });
+
   it('supervisors need a step-up within the last 5 minutes', async () => {
     t.clock.advance(6 * 60_000);
     for (const [method, url, body] of ACTIONS(contactID)) {
-      if (url.endsWith('identity-checks')) continue; // sending a code changes nothing
       const r = await sup.client.request(method, url, body);
       expect(r.statusCode, `${method} ${url}`).toBe(403);
       expect(r.json().code, `${method} ${url}`).toBe('step_up_required');

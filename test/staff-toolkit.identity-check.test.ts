@@ -62,7 +62,10 @@ describe('identity check by emailed code', () => {
 
     const late = (await sup.client.post(`/api/v1/contacts/${id}/identity-checks`, {})).json().id;
     const lateCode = await emailedCode(email, 2);
-    t.clock.advance(10 * 60_000 + 1000);
+    // Entering the code needs a step-up from the last 5 minutes; stepUp() moves the clock one
+    // TOTP step (30 s), so the code is 10 minutes and 1 second old when it is entered.
+    t.clock.advance(10 * 60_000 + 1000 - 30_000);
+    await sup.stepUp();
     expect((await sup.client.post(`/api/v1/contacts/${id}/identity-checks/${late}/confirm`, { code: lateCode })).json().code).toBe('invalid_code');
 
     const ok = (await sup.client.post(`/api/v1/contacts/${id}/identity-checks`, {})).json().id;
@@ -72,6 +75,42 @@ describe('identity check by emailed code', () => {
     await sup.stepUp();
     const stale = await sup.client.post(`/api/v1/contacts/${id}/mfa/reset`, { reason: 'x', verification: { method: 'email_code', checkId: ok } });
     expect(stale.statusCode).toBe(400);
+  });
+
+  it('sending and entering a code need the staff member\'s step-up from the last 5 minutes; an API token needs none', async () => {
+    const { id, email } = await signUpContact(t);
+    t.clock.advance(6 * 60_000);
+    const unsent = await sup.client.post(`/api/v1/contacts/${id}/identity-checks`, {});
+    expect(unsent.statusCode).toBe(403);
+    expect(unsent.headers['content-type']).toContain('application/problem+json');
+    expect(unsent.json().code).toBe('step_up_required');
+    expect(await t.ctx.db.selectFrom('identity_checks').select('id').where('owner_id', '=', id).execute()).toHaveLength(0);
+
+    await sup.stepUp();
+    const checkId = (await sup.client.post(`/api/v1/contacts/${id}/identity-checks`, {})).json().id;
+    const code = await emailedCode(email);
+    t.clock.advance(5 * 60_000 + 1000);
+    const stale = await sup.client.post(`/api/v1/contacts/${id}/identity-checks/${checkId}/confirm`, { code });
+    expect(stale.statusCode).toBe(403);
+    expect(stale.headers['content-type']).toContain('application/problem+json');
+    expect(stale.json().code).toBe('step_up_required');
+    // The refused confirmation used no try and confirmed nothing.
+    const row = await t.ctx.db.selectFrom('identity_checks').selectAll().where('id', '=', checkId).executeTakeFirstOrThrow();
+    expect([Number(row.attempts), row.verified_at]).toEqual([0, null]);
+    await sup.stepUp();
+    expect((await sup.client.post(`/api/v1/contacts/${id}/identity-checks/${checkId}/confirm`, { code })).json()).toEqual({ verified: true });
+
+    // API clients: no CSRF, no step-up (API.md).
+    await admin.stepUp();
+    const { token } = (await admin.client.post('/api/v1/api-tokens', { name: 'identity bot', scopes: ['mfa:manage'] })).json();
+    t.clock.advance(6 * 60_000);
+    const api = t.client();
+    api.csrf = false;
+    const bearer = { authorization: `Bearer ${token}` };
+    const viaToken = await api.post(`/api/v1/contacts/${id}/identity-checks`, {}, bearer);
+    expect(viaToken.statusCode, viaToken.body).toBe(201);
+    const confirmed = await api.post(`/api/v1/contacts/${id}/identity-checks/${viaToken.json().id}/confirm`, { code: await emailedCode(email, 2) }, bearer);
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
   });
 
   it('when the admin requires it, actions on a contact with factors need a confirmed email check', async () => {

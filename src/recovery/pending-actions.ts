@@ -141,13 +141,34 @@ export async function scheduleAction(
   return { pendingActionId: id, effectiveAt };
 }
 
-export async function listPendingActions(ctx: Context, filter: { ownerKind?: 'contact' | 'staff'; ownerID?: string; status?: PendingActionsTable['status'] } = {}): Promise<PendingAction[]> {
+export interface PendingActionPage {
+  items: PendingAction[];
+  nextCursor: string | null;
+}
+
+/** A pending action's id, the list's cursor: `pa_`, 12 hex digits of milliseconds, 16 base32. */
+const CURSOR = /^pa_[0-9a-f]{12}[0-9a-z]{16}$/;
+
+/**
+ * Pending actions, newest first, by keyset: the cursor is the id of the last item of the page
+ * before. Ids are time-sortable (generated from the same instant as `created_at`) and unique,
+ * so ordering by id is creation order and a page never repeats or skips a row that existed when
+ * the first page was read. A cursor that is not such an id is 400 `invalid_input`.
+ */
+export async function listPendingActions(
+  ctx: Context,
+  filter: { ownerKind?: 'contact' | 'staff'; ownerID?: string; status?: PendingActionsTable['status'] } = {},
+  page: { limit: number; cursor?: string } = { limit: 200 },
+): Promise<PendingActionPage> {
+  if (page.cursor !== undefined && !CURSOR.test(page.cursor)) throw new AppError('invalid_input', 'cursor is not valid');
   let q = ctx.db.selectFrom('pending_actions').selectAll();
   if (filter.ownerKind) q = q.where('owner_kind', '=', filter.ownerKind);
   if (filter.ownerID) q = q.where('owner_id', '=', filter.ownerID);
   if (filter.status) q = q.where('status', '=', filter.status);
-  const rows = await q.orderBy('created_at', 'desc').limit(200).execute();
-  return rows.map(present);
+  if (page.cursor) q = q.where('id', '<', page.cursor);
+  const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
+  const items = rows.slice(0, page.limit).map(present);
+  return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
 }
 
 /** Cancels by staff (with a reason) or by the customer (the emailed token). One conditional write decides. */

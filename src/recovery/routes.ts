@@ -5,7 +5,7 @@ import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
 import { requireSessionOf, requireStaff, type StaffAuth } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
-import { reasonSchema } from '../http/schemas.js';
+import { listQuery, reasonSchema } from '../http/schemas.js';
 import { getAccount, type Account } from '../accounts/service.js';
 import * as toolkit from './service.js';
 import { confirmIdentityCheck, startIdentityCheck } from './identity-checks.js';
@@ -48,13 +48,22 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     return t;
   }
 
-  /** The guards every action shares; returns who acts on whom. */
-  async function begin(req: FastifyRequest, id: string, body: { reason: string; verification?: toolkit.Verification }): Promise<{ auth: StaffAuth; action: toolkit.StaffAction }> {
+  /**
+   * Who may act on whom, for every action including the identity check (PRODUCT.md §4): the
+   * manage role or scope, a step-up over a browser session, and never one's own account.
+   */
+  async function authorize(req: FastifyRequest, id: string): Promise<{ auth: StaffAuth; target: Account }> {
     const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope, stepUp: true });
     const t = await target(id);
     if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot run MFA actions on your own account; ask another admin');
     // A staff member's own customer account (same address) is theirs too.
     if (t.kind === 'contact' && t.email === auth.account.email) throw new AppError('forbidden', 'You cannot run MFA actions on your own customer account; ask a colleague');
+    return { auth, target: t };
+  }
+
+  /** The guards every action shares; returns who acts on whom. */
+  async function begin(req: FastifyRequest, id: string, body: { reason: string; verification?: toolkit.Verification }): Promise<{ auth: StaffAuth; action: toolkit.StaffAction }> {
+    const { auth, target: t } = await authorize(req, id);
     return {
       auth,
       action: {
@@ -131,10 +140,10 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     return toolkit.revokeRememberedDevices(ctx, action);
   });
 
+  // Verify identity is a toolkit action like the others (PRODUCT.md §4.6): both sending the code
+  // and entering it need the step-up, so a hijacked console session cannot confirm a check.
   app.post(`${base}/identity-checks`, { schema: { tags, params: idParams, body: z.object({}).passthrough().optional() } }, async (req, reply) => {
-    const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope });
-    const t = await target(req.params.id);
-    if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot verify your own identity');
+    const { auth, target: t } = await authorize(req, req.params.id);
     reply.code(201);
     return startIdentityCheck(ctx, auth.actor, auth.account.id, t, requestMeta(req));
   });
@@ -143,8 +152,8 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     `${base}/identity-checks/:checkId/confirm`,
     { schema: { tags, params: z.object({ id: z.string().max(100), checkId: z.string().max(100) }), body: z.object({ code: z.string().trim().max(20) }) } },
     async (req) => {
-      const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope });
-      await confirmIdentityCheck(ctx, auth.actor, await target(req.params.id), req.params.checkId, req.body.code, requestMeta(req));
+      const { auth, target: t } = await authorize(req, req.params.id);
+      await confirmIdentityCheck(ctx, auth.actor, t, req.params.checkId, req.body.code, requestMeta(req));
       return { verified: true };
     },
   );
@@ -155,11 +164,18 @@ export function registerPendingActionRoutes(app: App, ctx: Context): void {
   const tags = ['waiting period'];
   app.get(
     '/api/v1/pending-actions',
-    { schema: { tags, querystring: z.object({ status: z.enum(['pending', 'done', 'cancelled', 'failed']).optional(), contactId: z.string().max(100).optional() }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Pending actions of the waiting period, newest first',
+        querystring: z.object({ status: z.enum(['pending', 'done', 'cancelled', 'failed']).optional(), contactId: z.string().max(100).optional(), ...listQuery }),
+      },
+    },
     async (req) => {
-      await requireStaff(ctx, req, { scope: 'mfa:manage' });
-      const items = await listPendingActions(ctx, { status: req.query.status, ...(req.query.contactId ? { ownerKind: 'contact' as const, ownerID: req.query.contactId } : {}) });
-      return { items, nextCursor: null };
+      // The reasons and targets of scheduled MFA actions are for those who may run them.
+      await requireStaff(ctx, req, { minRole: 'supervisor', scope: 'mfa:manage' });
+      const { status, contactId, limit, cursor } = req.query;
+      return listPendingActions(ctx, { status, ...(contactId ? { ownerKind: 'contact' as const, ownerID: contactId } : {}) }, { limit, cursor });
     },
   );
 

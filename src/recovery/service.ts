@@ -296,6 +296,6 @@ export async function securityPanel(ctx: Context, target: Account) {
     rememberedDevices: devices.map((d) => ({ id: d.id, browser: d.browser, createdAt: d.created_at, lastUsedAt: d.last_used_at })),
     activeSessions: active.filter((s) => s.level === 'full').map((s) => ({ createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, ip: s.ip, userAgent: s.userAgent })),
     temporaryCode: temp ? { expiresAt: temp.expires_at } : null,
-    pendingActions: await listPendingActions(ctx, { ownerKind: target.kind, ownerID: target.id, status: 'pending' }),
+    pendingActions: (await listPendingActions(ctx, { ownerKind: target.kind, ownerID: target.id, status: 'pending' })).items,
   };
 }

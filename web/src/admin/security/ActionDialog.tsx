@@ -131,7 +131,7 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
             </div>
           )}
           <Field label="Reason" value={reason} onChange={setReason} multiline rows={3} required maxLength={1000} hint="Recorded in the audit log." />
-          {takesCheck && <IdentityCheck target={target} person={person} value={check} onChange={setCheck} />}
+          {takesCheck && <IdentityCheck target={target} person={person} value={check} onChange={setCheck} stepUp={stepUp} />}
           <FormError error={action.error} />
           <div className="actions">
             <button type="submit" className="danger" disabled={action.busy || !reason.trim() || (takesCheck && !check.ready)}>

@@ -3,30 +3,36 @@ import { Field } from '../../shared/Field.js';
 import { FormError } from '../../shared/FormError.js';
 import { useAction } from '../../shared/useAction.js';
 import { toolkitApi, type Target } from './toolkit-api.js';
+import { useStepUp, type StepUpGuard } from './useStepUp.js';
 
 /**
  * The emailed identity check (PRODUCT.md §4.6): send a 6-digit code to the address on file, the
  * person reads it back, the staff member confirms it. `onConfirmed` gets the confirmed check,
- * which the next toolkit action records (single-use, 30 minutes).
+ * which the next toolkit action records (single-use, 30 minutes). Sending and confirming need
+ * the staff member's step-up like every toolkit action: `stepUp` is the enclosing dialog's
+ * (whose step-up dialog it renders outside its form); without one, this renders its own.
  */
-export function EmailCodeCheck({ target, person, onConfirmed }: { target: Target; person: string; onConfirmed(checkId: string): void }): ReactNode {
+export function EmailCodeCheck({ target, person, onConfirmed, stepUp }: { target: Target; person: string; onConfirmed(checkId: string): void; stepUp?: StepUpGuard }): ReactNode {
   const [checkId, setCheckId] = useState<string | null>(null);
   const [code, setCode] = useState('');
   const send = useAction();
   const confirm = useAction();
+  const own = useStepUp();
+  const guard = stepUp ?? own;
 
   async function sendCode() {
     await send.run(async () => {
-      const check = await toolkitApi.startIdentityCheck(target);
+      const check = await guard.guard(() => toolkitApi.startIdentityCheck(target));
       setCheckId(check.id);
       setCode('');
+      confirm.clear();
     });
   }
   async function confirmCode(e: React.FormEvent | React.MouseEvent) {
     e.preventDefault();
     if (!checkId) return;
     const id = checkId;
-    if (await confirm.run(() => toolkitApi.confirmIdentityCheck(target, id, code.trim()))) onConfirmed(id);
+    if (await confirm.run(() => guard.guard(() => toolkitApi.confirmIdentityCheck(target, id, code.trim())))) onConfirmed(id);
   }
 
   return (
@@ -45,6 +51,7 @@ export function EmailCodeCheck({ target, person, onConfirmed }: { target: Target
           <FormError error={confirm.error} />
         </>
       )}
+      {!stepUp && own.dialog}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useId, type ReactNode } from 'react';
 import { Field } from '../../shared/Field.js';
 import { EmailCodeCheck } from './EmailCodeCheck.js';
 import type { Target, Verification, VerificationMethod } from './toolkit-api.js';
+import type { StepUpGuard } from './useStepUp.js';
 
 export interface IdentityCheckValue {
   verification: Verification;
@@ -12,8 +13,21 @@ export interface IdentityCheckValue {
 /**
  * How the staff member checked who they are talking to (PRODUCT.md §4.6): an emailed 6-digit
  * code the person reads back, a call-back to the number on file, something else, or nothing.
+ * `stepUp` is the enclosing action's step-up, which sending and confirming a code need too.
  */
-export function IdentityCheck({ target, person, value, onChange }: { target: Target; person: string; value: IdentityCheckValue; onChange(v: IdentityCheckValue): void }): ReactNode {
+export function IdentityCheck({
+  target,
+  person,
+  value,
+  onChange,
+  stepUp,
+}: {
+  target: Target;
+  person: string;
+  value: IdentityCheckValue;
+  onChange(v: IdentityCheckValue): void;
+  stepUp?: StepUpGuard;
+}): ReactNode {
   const base = useId();
   const method = value.verification.method;
   const confirmed = method === 'email_code' && !!value.verification.checkId && value.ready;
@@ -44,7 +58,7 @@ export function IdentityCheck({ target, person, value, onChange }: { target: Tar
             Email on file verified. The check is used by this action.
           </p>
         ) : (
-          <EmailCodeCheck target={target} person={person} onConfirmed={(checkId) => onChange({ verification: { method: 'email_code', checkId }, ready: true })} />
+          <EmailCodeCheck target={target} person={person} stepUp={stepUp} onConfirmed={(checkId) => onChange({ verification: { method: 'email_code', checkId }, ready: true })} />
         ))}
       {(method === 'callback' || method === 'other') && (
         <Field
