@@ -32,7 +32,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): FastifyBaseLogger {
+/** The production logger (stdout unless a destination is given, as tests do to read it). */
+export function createLogger(level: string, destination?: pino.DestinationStream): FastifyBaseLogger {
   return pino({
     level,
     // Query strings can hold tokens (emailed links); logs keep the path only.
@@ -40,7 +41,7 @@ export function createLogger(level: string): FastifyBaseLogger {
       req: (r: { method: string; url: string; ip?: string }) => ({ method: r.method, url: r.url.split('?')[0], ip: r.ip }),
     },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.code'], censor: '[redacted]' },
-  }) as unknown as FastifyBaseLogger;
+  }, destination) as unknown as FastifyBaseLogger;
 }
 
 /** Opens the database, migrates it, and wires the services' dependencies together. */

@@ -1,20 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import pino from 'pino';
 import type { FastifyBaseLogger, LightMyRequestResponse } from 'fastify';
-import { FakeClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
-import { buildApp } from '../src/app.js';
-import { createRuntime } from '../src/runtime.js';
-import { createSMTPTransport } from '../src/notify/transport.js';
 import { CHECK_EMAIL_SUBJECT } from '../src/recovery/identity-checks.js';
-import { signUpContact, TEST_PG_URL, type TestApp } from './helpers/app.js';
-import { Client } from './helpers/client.js';
-import { MailSink } from './helpers/mail-sink.js';
+import { createTestApp, signUpContact, type TestApp } from './helpers/app.js';
 import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 
 // PRODUCT.md §4.6 and §7: the identity-check code is for the customer to read to the agent. It
@@ -24,57 +12,14 @@ import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 /** Every log line the server wrote, at the most verbose level, unredacted. */
 const logLines: string[] = [];
 
-/**
- * A real Portico like test/helpers/app.ts builds, but with the logger writing every line to
- * `logLines` and Fastify's request logging on: createTestApp has no log hook. The logger is
- * deliberately plainer than production's (no redaction), so nothing is hidden from the check.
- */
-async function createAppWithCapturedLog(): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'portico-test-'));
-  const mail = new MailSink();
-  const smtpURL = await mail.start();
-  const schema = TEST_PG_URL ? `t_${randomBytes(6).toString('hex')}` : undefined;
-  const config = loadConfig({
-    PORTICO_DATA_DIR: dir,
-    DATABASE_URL: TEST_PG_URL ?? `sqlite:${join(dir, 'portico.db')}`,
-    PORTICO_SECRET_KEY: randomBytes(32).toString('base64'),
-    SMTP_URL: smtpURL,
-    LOG_LEVEL: 'trace',
-  });
-  const log = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) }) as unknown as FastifyBaseLogger;
-  const clock = new FakeClock(new Date());
-  const runtime = await createRuntime(config, { clock, log, transport: createSMTPTransport(smtpURL, config.mailFrom), mailPollMs: 50, jobPollMs: 50, database: schema ? { schema, poolSize: 5 } : undefined });
-  const app = await buildApp(runtime.ctx, { logger: true, webDir: null });
-  await app.ready();
-  return {
-    app,
-    runtime,
-    ctx: runtime.ctx,
-    config,
-    clock,
-    mail,
-    client: () => new Client(app),
-    cliEnv: () => ({}),
-    async close() {
-      await app.close();
-      await runtime.close();
-      await mail.stop();
-      if (schema && TEST_PG_URL) {
-        const c = new pg.Client({ connectionString: TEST_PG_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await c.end();
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 let t: TestApp;
 let sup: StaffWithMFA;
 let admin: StaffWithMFA;
 beforeAll(async () => {
-  t = await createAppWithCapturedLog();
+  // The logger is deliberately plainer than production's (trace level, no redaction), so
+  // that nothing is hidden from the check.
+  const log = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) }) as unknown as FastifyBaseLogger;
+  t = await createTestApp({ log, env: { LOG_LEVEL: 'trace' } });
   sup = await staffWithMFA(t, 'supervisor');
   admin = await staffWithMFA(t, 'admin');
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { FastifyBaseLogger } from 'fastify';
 import { FakeClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Context } from '../../src/context.js';
@@ -40,6 +41,8 @@ export interface TestAppOptions {
   web?: boolean;
   /** Run bulk jobs and pending actions in the background (default true). */
   runJobs?: boolean;
+  /** Log through this logger, with Fastify's request logging on (tests that read the logs). */
+  log?: FastifyBaseLogger;
 }
 
 /**
@@ -71,8 +74,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     jobPollMs: 50,
     runJobs: options.runJobs,
     database: schema ? { schema, poolSize: 5 } : undefined,
+    log: options.log,
   });
-  const app = await buildApp(rt.ctx, { logger: false, webDir: options.web ? undefined : null });
+  const app = await buildApp(rt.ctx, { logger: options.log !== undefined, webDir: options.web ? undefined : null });
   await app.ready();
   return {
     app,
