@@ -8,7 +8,7 @@ import { emailSchema, listQuery, nameSchema } from '../http/schemas.js';
 import { mfaFilterConditions, summarizeMFA, type MFASummary } from '../mfa/summary.js';
 import * as accounts from './service.js';
 import { createContact, inviteStaff } from './invitations.js';
-import { listStaff, updateStaffMember } from './staff.js';
+import { listStaffPage, updateStaffMember } from './staff.js';
 import * as store from './store.js';
 import type { Account } from './service.js';
 
@@ -80,11 +80,15 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
   });
 
   // Staff administration (admins).
-  app.get('/api/v1/staff', { schema: { tags: ['staff'] } }, async (req) => {
-    await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
-    const staff = await listStaff(ctx);
-    return { items: staff.map(presentStaff), nextCursor: null };
-  });
+  app.get(
+    '/api/v1/staff',
+    { schema: { tags: ['staff'], summary: 'Staff members, newest first; keyset-paged', querystring: z.object(listQuery) } },
+    async (req) => {
+      await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
+      const page = await listStaffPage(ctx, { limit: req.query.limit, cursor: req.query.cursor });
+      return { items: page.items.map(presentStaff), nextCursor: page.nextCursor };
+    },
+  );
 
   app.get('/api/v1/staff/:id', { schema: { tags: ['staff'], params: z.object({ id: z.string().max(100) }) } }, async (req) => {
     await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });

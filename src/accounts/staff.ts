@@ -3,6 +3,7 @@ import type { Context, RequestMeta } from '../context.js';
 import { generateID } from '../crypto/random.js';
 import { hashPassword } from '../crypto/password.js';
 import { AppError } from '../http/errors.js';
+import { seqCursor } from '../http/schemas.js';
 import { appendAuditEvent } from '../audit/service.js';
 import * as sessions from '../sessions/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
@@ -11,8 +12,14 @@ import { actorOf, link } from './service.js';
 import * as store from './store.js';
 import type { Account, StaffRole } from './store.js';
 
+/** Every staff member, newest first (break-glass and other lookups; the API pages instead). */
 export async function listStaff(ctx: Context): Promise<Account[]> {
   return store.listStaff(ctx.db);
+}
+
+/** `GET /staff`: a page of staff, newest first; a cursor that is not one of ours is 400 invalid_input. */
+export async function listStaffPage(ctx: Context, page: { limit: number; cursor?: string }): Promise<store.StaffPage> {
+  return store.listStaffPage(ctx.db, { limit: page.limit, beforeSeq: seqCursor(page.cursor) });
 }
 
 /**

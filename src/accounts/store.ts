@@ -121,9 +121,28 @@ export async function countAdminsWithPassword(db: Executor): Promise<number> {
   return Number(r.n);
 }
 
+/** Every staff member, newest first (for lookups such as "all active admins", not for pages). */
 export async function listStaff(db: Executor): Promise<Account[]> {
   const rows = await db.selectFrom('staff').selectAll().orderBy('seq', 'desc').execute();
   return rows.map((r) => toAccount('staff', r));
+}
+
+export interface StaffPage {
+  items: Account[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page of staff, newest first, keyset-paged on the insertion sequence as contacts are: the
+ * cursor is the `seq` of the page's last row, so a page never repeats or skips a staff member
+ * who existed when the first page was read, whoever is invited in between.
+ */
+export async function listStaffPage(db: Executor, opts: { limit: number; beforeSeq?: number }): Promise<StaffPage> {
+  let q = db.selectFrom('staff').selectAll();
+  if (opts.beforeSeq !== undefined) q = q.where('seq', '<', opts.beforeSeq);
+  const rows = await q.orderBy('seq', 'desc').limit(opts.limit + 1).execute();
+  const page = rows.slice(0, opts.limit);
+  return { items: page.map((r) => toAccount('staff', r)), nextCursor: rows.length > opts.limit ? String(page[page.length - 1].seq) : null };
 }
 
 export interface ContactPage {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../crypto/password.js';
+import { AppError } from './errors.js';
 
 /** Shared request shapes; the same schemas validate requests and describe them in OpenAPI. */
 export const emailSchema = z
@@ -22,6 +23,29 @@ export const listQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(100).optional(),
 };
+
+/**
+ * The cursor of a list keyset-paged on an insertion sequence (contacts, tickets, audit events,
+ * staff): the `seq` of the last item of the page before, in decimal, as `nextCursor` hands it
+ * out. Undefined for the first page; anything else is 400 `invalid_input`, never a query.
+ */
+export function seqCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const seq = /^\d{1,15}$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(seq)) throw new AppError('invalid_input', 'cursor is not valid');
+  return seq;
+}
+
+/**
+ * The cursor of a list keyset-paged on time-sortable ids (`generateID`: prefix, 12 hex digits
+ * of milliseconds, 16 base32), for tables without a sequence: the id of the last item of the
+ * page before. Undefined for the first page; anything else is 400 `invalid_input`.
+ */
+export function idCursor(prefix: string, cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  if (!new RegExp(`^${prefix}_[0-9a-f]{12}[0-9a-z]{16}$`).test(cursor)) throw new AppError('invalid_input', 'cursor is not valid');
+  return cursor;
+}
 
 export const idParam = (prefix: string) =>
   z.object({ id: z.string().max(100) }).transform((p) => ({ ...p, valid: p.id.startsWith(`${prefix}_`) }));

@@ -4,6 +4,7 @@ import type { Executor } from '../db/index.js';
 import { generateID, generateToken } from '../crypto/random.js';
 import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
+import { idCursor } from '../http/schemas.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account, StaffRole } from '../accounts/store.js';
@@ -74,9 +75,24 @@ function present(r: { id: string; staff_id: string; name: string; scopes: string
   return { id: r.id, staffId: r.staff_id, name: r.name, scopes: JSON.parse(r.scopes), createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
 }
 
-export async function listAPITokens(ctx: Context): Promise<APIToken[]> {
-  const rows = await ctx.db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').execute();
-  return rows.map(present);
+export interface APITokenPage {
+  items: APIToken[];
+  nextCursor: string | null;
+}
+
+/**
+ * API tokens, newest first, keyset-paged on the id: ids are time-sortable (`generateID` from the
+ * same instant as `created_at`, then random) and unique, so id order is created_at-then-id order
+ * and a page never repeats or skips a token that existed when the first page was read. The
+ * cursor is the id of the last item of the page before; any other cursor is 400 invalid_input.
+ */
+export async function listAPITokens(ctx: Context, page: { limit: number; cursor?: string }): Promise<APITokenPage> {
+  const before = idCursor('tok', page.cursor);
+  let q = ctx.db.selectFrom('api_tokens').selectAll();
+  if (before) q = q.where('id', '<', before);
+  const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
+  const items = rows.slice(0, page.limit).map(present);
+  return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
 }
 
 export async function revokeAPIToken(ctx: Context, actor: Actor, id: string, meta: RequestMeta): Promise<void> {

@@ -4,16 +4,22 @@ import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
 import { requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
+import { listQuery } from '../http/schemas.js';
 import { getAccount } from '../accounts/service.js';
 import { createAPIToken, listAPITokens, revokeAPIToken, SCOPES } from './api-tokens.js';
 
 /** API tokens: admins manage them from a signed-in console session with a fresh step-up. */
 export function registerAPITokenRoutes(app: App, ctx: Context): void {
   const tags = ['API tokens'];
-  app.get('/api/v1/api-tokens', { schema: { tags } }, async (req) => {
-    await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true });
-    return { items: await listAPITokens(ctx), nextCursor: null };
-  });
+  // Listing is managing too (API.md): which tokens exist, whose, with what scopes.
+  app.get(
+    '/api/v1/api-tokens',
+    { schema: { tags, summary: 'API tokens, newest first; keyset-paged', querystring: z.object(listQuery) } },
+    async (req) => {
+      await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true, stepUp: true });
+      return listAPITokens(ctx, { limit: req.query.limit, cursor: req.query.cursor });
+    },
+  );
 
   app.post(
     '/api/v1/api-tokens',

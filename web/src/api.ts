@@ -254,7 +254,19 @@ export const consoleApi = {
   getTicket: (id: string) => request<TicketWithMessages>('GET', `/api/v1/tickets/${encodeURIComponent(id)}`),
   reply: (id: string, message: string) => request<TicketMessage>('POST', `/api/v1/tickets/${encodeURIComponent(id)}/replies`, { message }),
   setTicketStatus: (id: string, status: TicketStatus) => request<Ticket>('PATCH', `/api/v1/tickets/${encodeURIComponent(id)}`, { status }),
-  listStaff: () => request<Page<StaffRecord>>('GET', '/api/v1/staff'),
+  /** One page of staff, newest first; `cursor` is the `nextCursor` of the page before. */
+  listStaffPage: (p: { cursor?: string | null; limit?: number } = {}) => request<Page<StaffRecord>>('GET', `/api/v1/staff${query(p)}`),
+  /** Every staff member (for looking people up by id): follows `nextCursor` to the last page. */
+  listStaff: async (): Promise<Page<StaffRecord>> => {
+    const items: StaffRecord[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<StaffRecord> = await consoleApi.listStaffPage({ cursor, limit: 200 });
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { items, nextCursor: null };
+  },
   inviteStaff: (body: { email: string; name: string; role: StaffRole }) => request<StaffRecord>('POST', '/api/v1/staff', body),
   updateStaff: (id: string, body: { role?: StaffRole; active?: boolean }) => request<StaffRecord>('PATCH', `/api/v1/staff/${encodeURIComponent(id)}`, body),
   generalSettings: () => request<{ allowSignup: boolean }>('GET', '/api/v1/settings/general'),

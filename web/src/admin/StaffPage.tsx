@@ -2,21 +2,24 @@ import { useState, type ReactNode } from 'react';
 import { consoleApi, type StaffRecord } from '../api.js';
 import { FormError } from '../shared/FormError.js';
 import { Loading } from '../shared/Loading.js';
-import { useLoad } from '../shared/useLoad.js';
 import { useSession } from '../shared/session.js';
 import { useTitle } from '../shared/useTitle.js';
 import { InviteStaffForm } from './InviteStaffForm.js';
 import { StaffRow } from './StaffRow.js';
+import { usePagedList } from './usePagedList.js';
 
-/** Admins: the staff list, invitations, roles, and deactivation. */
+/**
+ * Admins: the staff list (newest first, a page at a time with "Show more"), invitations, roles,
+ * and deactivation. Each row changes only itself, so the page never needs every staff member.
+ */
 export function StaffPage(): ReactNode {
   const { session } = useSession();
-  const staff = useLoad(() => consoleApi.listStaff(), []);
+  const staff = usePagedList((cursor) => consoleApi.listStaffPage({ cursor }), []);
   const [notice, setNotice] = useState<string | null>(null);
   useTitle('Staff', 'Portico console');
 
   function updated(s: StaffRecord, message: string) {
-    if (staff.data) staff.setData({ ...staff.data, items: staff.data.items.map((x) => (x.id === s.id ? s : x)) });
+    staff.update((items) => items.map((x) => (x.id === s.id ? s : x)));
     setNotice(message);
   }
 
@@ -34,11 +37,10 @@ export function StaffPage(): ReactNode {
           {notice}
         </p>
       )}
-      {staff.loading && !staff.data ? (
-        <Loading />
-      ) : !staff.data ? (
-        <FormError error={staff.error} />
-      ) : staff.data.items.length === 0 ? (
+      <FormError error={staff.error} />
+      {!staff.items ? (
+        staff.error ? null : <Loading />
+      ) : staff.items.length === 0 ? (
         <p className="empty">No staff members yet.</p>
       ) : (
         <table className="table" aria-label="Staff members">
@@ -52,11 +54,17 @@ export function StaffPage(): ReactNode {
             </tr>
           </thead>
           <tbody>
-            {staff.data.items.map((s) => (
+            {staff.items.map((s) => (
               <StaffRow key={s.id} member={s} self={s.id === session?.staff?.id} onUpdated={updated} />
             ))}
           </tbody>
         </table>
+      )}
+      <FormError error={staff.moreError} />
+      {staff.items && staff.hasMore && (
+        <button type="button" className="secondary" disabled={staff.loadingMore || staff.loading} onClick={() => void staff.showMore()}>
+          {staff.loadingMore ? 'Loading…' : 'Show more'}
+        </button>
       )}
     </section>
   );

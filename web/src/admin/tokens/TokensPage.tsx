@@ -1,12 +1,13 @@
 import type { ReactNode } from 'react';
+import { ApiError } from '../../api.js';
 import { ConfirmButton } from '../../shared/ConfirmButton.js';
 import { FormError } from '../../shared/FormError.js';
 import { Loading } from '../../shared/Loading.js';
 import { formatDateTime } from '../../shared/format.js';
 import { useAction } from '../../shared/useAction.js';
-import { useLoad } from '../../shared/useLoad.js';
 import { useTitle } from '../../shared/useTitle.js';
 import { useStepUp } from '../security/useStepUp.js';
+import { usePagedList } from '../usePagedList.js';
 import { CreateTokenForm } from './CreateTokenForm.js';
 import { tokensApi, type APIToken } from './tokens-api.js';
 
@@ -16,22 +17,36 @@ function status(t: APIToken): string {
   return 'Active';
 }
 
-/** Admins: API tokens (API.md), created and revoked with a fresh step-up. */
+const needsStepUp = (err: unknown) => err instanceof ApiError && err.code === 'step_up_required';
+
+/**
+ * Admins: API tokens (API.md), newest first with "Show more". Listing, creating and revoking
+ * all need a fresh step-up: the page asks for it inline, then loads.
+ */
 export function TokensPage(): ReactNode {
   useTitle('API tokens', 'Portico console');
-  const tokens = useLoad(() => tokensApi.list(), []);
   const revoke = useAction();
   const stepUp = useStepUp();
+  const { guard } = stepUp;
+  const tokens = usePagedList((cursor) => guard(() => tokensApi.list(cursor)), [guard]);
   return (
     <section>
       <h1>API tokens</h1>
       <CreateTokenForm onCreated={() => void tokens.reload()} />
       <FormError error={revoke.error} />
-      {tokens.error ? (
+      {needsStepUp(tokens.error) ? (
+        <div className="card">
+          <p>Seeing the API tokens needs your own second step from the last 5 minutes.</p>
+          <button type="button" disabled={tokens.loading} onClick={() => void tokens.reload()}>
+            Show API tokens
+          </button>
+        </div>
+      ) : (
         <FormError error={tokens.error} />
-      ) : !tokens.data ? (
-        <Loading />
-      ) : tokens.data.items.length === 0 ? (
+      )}
+      {!tokens.items ? (
+        tokens.error ? null : <Loading />
+      ) : tokens.items.length === 0 ? (
         <p className="empty">No API tokens yet.</p>
       ) : (
         <table className="table" aria-label="API tokens">
@@ -45,7 +60,7 @@ export function TokensPage(): ReactNode {
             </tr>
           </thead>
           <tbody>
-            {tokens.data.items.map((t) => (
+            {tokens.items.map((t) => (
               <tr key={t.id}>
                 <td>{t.name}</td>
                 <td>{t.scopes.join(', ')}</td>
@@ -70,6 +85,12 @@ export function TokensPage(): ReactNode {
             ))}
           </tbody>
         </table>
+      )}
+      <FormError error={tokens.moreError} />
+      {tokens.items && tokens.hasMore && (
+        <button type="button" className="secondary" disabled={tokens.loadingMore || tokens.loading} onClick={() => void tokens.showMore()}>
+          {tokens.loadingMore ? 'Loading…' : 'Show more'}
+        </button>
       )}
       {stepUp.dialog}
     </section>

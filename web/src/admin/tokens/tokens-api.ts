@@ -14,7 +14,8 @@ export interface APIToken {
 }
 
 export const tokensApi = {
-  list: () => request<Page<APIToken>>('GET', '/api/v1/api-tokens'),
+  /** One page, newest first; needs a fresh step-up (`step_up_required` otherwise). */
+  list: (cursor?: string | null) => request<Page<APIToken>>('GET', `/api/v1/api-tokens${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
   create: (body: { name: string; scopes: string[]; expiresInDays: number }) =>
     request<{ id: string; token: string; expiresAt: string; scopes: string[] }>('POST', '/api/v1/api-tokens', body),
   revoke: (id: string) => request<void>('DELETE', `/api/v1/api-tokens/${encodeURIComponent(id)}`),
