@@ -39,6 +39,8 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     // Fastify takes a hop count too, though its types omit it.
     trustProxy: ctx.config.trustProxy as boolean | string[],
     bodyLimit: 256 * 1024,
+    // The router's own refusals (an over-long id, a malformed URL) leave as problem+json too.
+    frameworkErrors: (error, req, reply) => void handleError(error, req, reply),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 

@@ -106,10 +106,29 @@ describe('bad input gets a clear 4xx problem+json with a stable code and changes
     const agent = await staffWithRole(t, 'agent');
     const admin = await staffWithRole(t, 'admin');
     const before = await snapshot();
-    for (const url of ['/api/v1/contacts/ct_00000000000000000000000000', '/api/v1/contacts/garbage', '/api/v1/tickets/tk_nope', '/api/v1/tickets/x']) {
+    const long = 'a'.repeat(99);
+    const longer = 'a'.repeat(150);
+    for (const url of [
+      '/api/v1/contacts/ct_00000000000000000000000000',
+      '/api/v1/contacts/garbage',
+      '/api/v1/tickets/tk_nope',
+      '/api/v1/tickets/x',
+      // API.md: a malformed id, however long, is 404 like an unknown one.
+      `/api/v1/contacts/ct_${long}`,
+      `/api/v1/contacts/ct_${longer}`,
+      `/api/v1/contacts/ct_${longer}/mfa`,
+      `/api/v1/tickets/tk_${longer}`,
+    ]) {
       expectProblem(await agent.client.get(url), 404, 'not_found', url);
     }
-    for (const url of ['/api/v1/staff/st_00000000000000000000000000', '/api/v1/staff/ct_123']) {
+    // Cursors are ours or 400, even past what a 64-bit integer holds (PostgreSQL's bigint).
+    for (const url of ['/api/v1/contacts', '/api/v1/tickets', '/api/v1/audit-events', '/api/v1/staff']) {
+      for (const cursor of ['9'.repeat(30), '-1', '1e5', 'abc']) {
+        const who = url.endsWith('audit-events') || url.endsWith('staff') ? admin : agent;
+        expectProblem(await who.client.get(`${url}?cursor=${cursor}`), 400, 'invalid_input', `${url}?cursor=${cursor}`);
+      }
+    }
+    for (const url of ['/api/v1/staff/st_00000000000000000000000000', '/api/v1/staff/ct_123', `/api/v1/staff/st_${longer}`]) {
       expectProblem(await admin.client.get(url), 404, 'not_found', url);
       expectProblem(await admin.client.patch(url, { role: 'agent' }), 404, 'not_found', `PATCH ${url}`);
     }
@@ -118,11 +137,14 @@ describe('bad input gets a clear 4xx problem+json with a stable code and changes
       ['GET', '/api/v2/contacts'],
       ['DELETE', '/api/v1/tickets'],
       ['GET', '/api/nope?token=secret'],
+      ['GET', `/api/v1/contacts/${'x'.repeat(5000)}`],
     ]) {
       const r = await agent.client.request(method, url);
       expectProblem(r, 404, 'not_found', `${method} ${url}`);
       expect(r.json().detail).not.toContain('secret');
     }
+    // A path that is not valid percent-encoding is bad input, still problem+json.
+    expectProblem(await agent.client.get('/api/v1/contacts/%E0%A4%A'), 400, 'invalid_input', 'bad percent-encoding');
     expect(await snapshot()).toEqual(before);
   });
 });

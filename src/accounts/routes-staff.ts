@@ -4,7 +4,7 @@ import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
 import { requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
-import { emailSchema, listQuery, nameSchema } from '../http/schemas.js';
+import { emailSchema, listQuery, nameSchema, seqCursor } from '../http/schemas.js';
 import { mfaFilterConditions, summarizeMFA, type MFASummary } from '../mfa/summary.js';
 import * as accounts from './service.js';
 import { createContact, inviteStaff } from './invitations.js';
@@ -48,11 +48,10 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
     async (req) => {
       await requireStaff(ctx, req, { scope: 'contacts:read' });
       const { query, mfa, limit, cursor } = req.query;
-      if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new AppError('invalid_input', 'cursor is not valid');
       const page = await store.searchContacts(ctx.db, ctx.dialect, {
         query,
         limit,
-        beforeSeq: cursor ? Number(cursor) : undefined,
+        beforeSeq: seqCursor(cursor),
         conditions: mfa ? mfaFilterConditions(mfa, ctx.clock.now().toISOString()) : [],
       });
       const summaries = await summarizeMFA(ctx, 'contact', page.items.map((c) => c.id));

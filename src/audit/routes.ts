@@ -2,9 +2,8 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import type { App } from '../http/types.js';
-import { AppError } from '../http/errors.js';
 import { requireStaff } from '../http/guards.js';
-import { listQuery } from '../http/schemas.js';
+import { listQuery, seqCursor } from '../http/schemas.js';
 import type { Executor } from '../db/index.js';
 import { toAuditEvent, verifyAuditChain, type ActorType } from './service.js';
 import { ACTOR_TYPES, AUDIT_ACTIONS } from './actions.js';
@@ -45,9 +44,9 @@ export function registerAuditRoutes(app: App, ctx: Context): void {
   app.get('/api/v1/audit-events', { schema: { tags, querystring: z.object({ ...filterSchema, ...listQuery }) } }, async (req) => {
     await requireStaff(ctx, req, { scope: 'audit:read' });
     const { limit, cursor, ...f } = req.query;
-    if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new AppError('invalid_input', 'cursor is not valid');
+    const before = seqCursor(cursor);
     let q = filtered(ctx.db, f);
-    if (cursor) q = q.where('seq', '<', Number(cursor));
+    if (before !== undefined) q = q.where('seq', '<', before);
     const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();
     const page = rows.slice(0, limit);
     return { items: page.map(toAuditEvent), nextCursor: rows.length > limit ? String(page[page.length - 1].seq) : null };

@@ -26,6 +26,13 @@ export function handleError(error: FastifyError | AppError | Error, req: Fastify
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return send(reply, 'payload_too_large');
+    // From the router (frameworkErrors): a path segment too long to be an id of ours (over
+    // 100 characters) is an unknown id (API.md: 404); one that is not valid percent-encoding
+    // is bad input.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return send(reply, 'not_found');
+    case 'FST_ERR_BAD_URL':
+      return send(reply, 'invalid_input', 'The address is not valid');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       // API.md's codes are a closed list: a body that is not JSON is bad input (400).
       return send(reply, 'invalid_input', NOT_JSON);

@@ -1,3 +1,4 @@
+import { idCursor } from '../http/schemas.js';
 import type { Selectable } from 'kysely';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
@@ -147,8 +148,6 @@ export interface PendingActionPage {
 }
 
 /** A pending action's id, the list's cursor: `pa_`, 12 hex digits of milliseconds, 16 base32. */
-const CURSOR = /^pa_[0-9a-f]{12}[0-9a-z]{16}$/;
-
 /**
  * Pending actions, newest first, by keyset: the cursor is the id of the last item of the page
  * before. Ids are time-sortable (generated from the same instant as `created_at`) and unique,
@@ -160,12 +159,12 @@ export async function listPendingActions(
   filter: { ownerKind?: 'contact' | 'staff'; ownerID?: string; status?: PendingActionsTable['status'] } = {},
   page: { limit: number; cursor?: string } = { limit: 200 },
 ): Promise<PendingActionPage> {
-  if (page.cursor !== undefined && !CURSOR.test(page.cursor)) throw new AppError('invalid_input', 'cursor is not valid');
+  const before = idCursor('pa', page.cursor);
   let q = ctx.db.selectFrom('pending_actions').selectAll();
   if (filter.ownerKind) q = q.where('owner_kind', '=', filter.ownerKind);
   if (filter.ownerID) q = q.where('owner_id', '=', filter.ownerID);
   if (filter.status) q = q.where('status', '=', filter.status);
-  if (page.cursor) q = q.where('id', '<', page.cursor);
+  if (before !== undefined) q = q.where('id', '<', before);
   const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
   const items = rows.slice(0, page.limit).map(present);
   return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };

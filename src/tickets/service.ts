@@ -1,3 +1,4 @@
+import { seqCursor } from '../http/schemas.js';
 import type { Context } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { generateID } from '../crypto/random.js';
@@ -55,8 +56,7 @@ export function listTickets(
   ctx: Context,
   opts: { contactID?: string; status?: TicketStatus; recovery?: boolean; cursor?: string; limit: number },
 ): Promise<{ items: Ticket[]; nextCursor: string | null }> {
-  if (opts.cursor !== undefined && !/^\d+$/.test(opts.cursor)) throw new AppError('invalid_input', 'cursor is not valid');
-  return store.listTickets(ctx.db, { ...opts, beforeSeq: opts.cursor ? Number(opts.cursor) : undefined });
+  return store.listTickets(ctx.db, { ...opts, beforeSeq: seqCursor(opts.cursor) });
 }
 
 export async function replyAsContact(ctx: Context, contact: Account, id: string, message: string): Promise<TicketMessage> {
