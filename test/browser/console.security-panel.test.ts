@@ -221,6 +221,11 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
     const csvLink = p.locator('a[href="/api/v1/audit-events/export?format=csv&action=mfa.reset"]');
     await csvLink.waitFor();
     expect(await csvLink.textContent()).toBe('Export CSV');
+    // Who acted: the reset was a staff member's, so it stays under "A staff member".
+    await p.getByLabel('Done by').selectOption('staff');
+    await p.getByRole('button', { name: 'Filter' }).click();
+    await p.locator('a[href="/api/v1/audit-events/export?format=csv&actorType=staff&action=mfa.reset"]').waitFor();
+    await p.getByRole('table', { name: 'Audit entries' }).getByText('Customer changed phones').waitFor();
     await p.getByRole('button', { name: 'Verify chain' }).click();
     await p.getByRole('status').getByText(/Chain OK — \d+ entries checked/).waitFor();
 

@@ -10,6 +10,16 @@ const FIELDS: Array<{ key: keyof AuditFilter; label: string; type: string }> = [
   { key: 'until', label: 'Until', type: 'datetime-local' },
 ];
 
+/** Who acted (API.md's actor types), as the filter offers them. */
+const ACTOR_TYPES: Array<[string, string]> = [
+  ['', 'Anyone'],
+  ['contact', 'A customer'],
+  ['staff', 'A staff member'],
+  ['token', 'An API token'],
+  ['cli', 'The command line'],
+  ['system', 'Portico itself'],
+];
+
 /** The audit log's filters; applied on submit. Action takes a name or a prefix like `mfa.*`. */
 export function AuditFilters({ initial, onApply }: { initial: AuditFilter; onApply(f: AuditFilter): void }): ReactNode {
   const [f, setF] = useState<AuditFilter>(initial);
@@ -28,6 +38,16 @@ export function AuditFilters({ initial, onApply }: { initial: AuditFilter; onApp
           <input id={`audit-${key}`} type={type} value={f[key] ?? ''} list={key === 'action' ? 'audit-actions' : undefined} onChange={(e) => setF({ ...f, [key]: e.target.value })} />
         </div>
       ))}
+      <div className="field">
+        <label htmlFor="audit-actorType">Done by</label>
+        <select id="audit-actorType" value={f.actorType ?? ''} onChange={(e) => setF({ ...f, actorType: e.target.value || undefined })}>
+          {ACTOR_TYPES.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
       <datalist id="audit-actions">
         {KNOWN_ACTIONS.map((a) => (
           <option key={a} value={a}>

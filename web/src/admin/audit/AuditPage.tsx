@@ -12,7 +12,7 @@ import { AuditEntry } from './AuditEntry.js';
 import { AuditFilters } from './AuditFilters.js';
 import { VerifyChain } from './VerifyChain.js';
 
-const KEYS = ['contactId', 'staffId', 'action', 'since', 'until'] as const;
+const KEYS = ['contactId', 'staffId', 'actorType', 'action', 'since', 'until'] as const;
 
 /** The audit log (PRODUCT.md §5): filters in the URL, newest first, keyset "Load more". */
 export function AuditPage(): ReactNode {

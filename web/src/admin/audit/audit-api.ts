@@ -4,6 +4,8 @@ import type { AuditEvent } from '../security/toolkit-api.js';
 export interface AuditFilter {
   contactId?: string;
   staffId?: string;
+  /** contact, staff, token, cli or system. */
+  actorType?: string;
   action?: string;
   since?: string;
   until?: string;
@@ -24,7 +26,7 @@ function instant(local: string | undefined): string | undefined {
 }
 
 function params(f: AuditFilter): Record<string, string | undefined> {
-  return { contactId: f.contactId?.trim(), staffId: f.staffId?.trim(), action: f.action?.trim(), since: instant(f.since), until: instant(f.until) };
+  return { contactId: f.contactId?.trim(), staffId: f.staffId?.trim(), actorType: f.actorType, action: f.action?.trim(), since: instant(f.since), until: instant(f.until) };
 }
 
 export const auditApi = {
