@@ -144,6 +144,22 @@ describe('sessions: cookies, rotation and expiry', () => {
     expect((await t.client().post('/api/v1/auth/logout')).statusCode).toBe(204);
   });
 
+  it('a password alone (a pending second step) cannot sign the owner out everywhere', async () => {
+    const { client, email } = await signUpContact(t);
+    const { enrollTOTP } = await import('./helpers/mfa.js');
+    await enrollTOTP(t, client);
+    // Someone with the leaked password stops at the second step...
+    const attacker = t.client();
+    expect((await attacker.post('/api/v1/auth/login', { email, password: PASSWORD })).json().state).toBe('mfa_required');
+    const r = await attacker.post('/api/v1/auth/logout-everywhere');
+    expect(r.statusCode).toBe(401);
+    expect(r.json().code).toBe('mfa_required');
+    // ...and the owner stays signed in. Plain sign-out still ends the pending session.
+    expect((await client.get('/api/v1/auth/session')).json().state).toBe('authenticated');
+    expect((await attacker.post('/api/v1/auth/logout')).statusCode).toBe(204);
+    expect((await attacker.get('/api/v1/auth/session')).json().state).toBe('anonymous');
+  });
+
   it('the profile: read and rename', async () => {
     const { client, email } = await signUpContact(t);
     expect((await client.get('/api/v1/me')).json()).toMatchObject({ email, name: 'Casey Customer', emailVerified: true });

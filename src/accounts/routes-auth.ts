@@ -106,7 +106,9 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
   });
 
   app.post(`${base}/logout-everywhere`, { schema: { tags } }, async (req, reply) => {
-    const { session } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment', 'mfa']);
+    // Fully signed in only: a password alone (a pending second step, or an enrollment-only
+    // session) must not be able to sign the owner out of every device. Plain logout is open.
+    const { session } = await requireSessionOf(ctx, req, kind, ['full']);
     await accounts.signOutEverywhere(ctx, session, requestMeta(req));
     clearCookie(ctx, reply, cookie);
     reply.code(204).send();

@@ -10,7 +10,7 @@ import { getSettings } from '../settings/service.js';
 import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { levelAfterPassword, type SecondStepDecision } from '../mfa/sign-in.js';
-import { unlockSecondStep } from '../mfa/lockout.js';
+import { liftHardLockAfterPasswordReset } from '../mfa/lockout.js';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
 import * as store from './store.js';
@@ -199,7 +199,7 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
     if (!account || !account.active) throw new AppError('invalid_token');
     await store.updatePassword(trx, kind, account.id, passwordHash, ctx.clock.now().toISOString());
     const revoked = await sessions.endAllSessions(trx, kind, account.id);
-    const unlocked = await unlockSecondStep(ctx, trx, { kind, id: account.id });
+    const unlocked = await liftHardLockAfterPasswordReset(ctx, trx, { kind, id: account.id });
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details: { sessionsRevoked: revoked, secondStepUnlocked: unlocked } });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
     return account;

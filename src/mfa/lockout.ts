@@ -126,3 +126,20 @@ export async function unlockSecondStep(ctx: Context, db: Executor, owner: Owner)
     .execute();
   return before.locked;
 }
+
+/**
+ * A password reset lifts the lock that waits for staff or a reset (PRODUCT.md §7), and only
+ * that one: a 15-minute lock stays, and the run of failures resumes LOCK_EVERY short of the
+ * hard lock, so that someone who holds the mailbox cannot reset their way to unlimited
+ * guesses. Returns whether a hard lock was lifted.
+ */
+export async function liftHardLockAfterPasswordReset(ctx: Context, db: Executor, owner: Owner): Promise<boolean> {
+  const r = await db
+    .updateTable('mfa_accounts')
+    .set({ hard_locked: 0, failures: HARD_LOCK_AT - LOCK_EVERY, updated_at: ctx.clock.now().toISOString() })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('hard_locked', '=', 1)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
