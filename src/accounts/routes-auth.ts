@@ -116,7 +116,12 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
 
   app.post(`${base}/password/forgot`, { schema: { tags, body: z.object({ email: emailSchema }) } }, async (req, reply) => {
     await enforceRateLimit(ctx, `forgot:${kind}:${req.ip}`, ctx.config.rateLimitPasswordResetPerHour, HOUR);
-    await accounts.requestPasswordReset(ctx, kind, req.body.email, requestMeta(req));
+    // The answer leaves before the work: a known address costs a transaction and an email, an
+    // unknown one a single read, and the time to answer must not tell them apart.
+    const meta = requestMeta(req);
+    setImmediate(() => {
+      accounts.requestPasswordReset(ctx, kind, req.body.email, meta).catch((error: unknown) => ctx.log.error({ error: error instanceof Error ? error.message : String(error) }, 'password reset request failed'));
+    });
     reply.code(202);
     return { status: 'check_email' };
   });
