@@ -100,7 +100,9 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
     '/api/v1/staff',
     { schema: { tags: ['staff'], body: z.object({ email: emailSchema, name: nameSchema, role: z.enum(['agent', 'supervisor', 'admin']) }) } },
     async (req, reply) => {
-      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
+      // Granting console access is as sensitive as an API token: a stolen admin cookie alone
+      // must not mint a new admin (over a session, the admin's own second step first).
+      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage', stepUp: true });
       const staff = await inviteStaff(ctx, auth.actor, req.body, requestMeta(req));
       reply.code(201);
       return presentStaff(staff);
@@ -119,7 +121,7 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
       },
     },
     async (req) => {
-      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
+      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage', stepUp: true });
       if (!req.params.id.startsWith('st_')) throw new AppError('not_found', 'No staff member has this id');
       const updated = await updateStaffMember(ctx, auth.account, req.params.id, req.body, requestMeta(req));
       return presentStaff(updated);

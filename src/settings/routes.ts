@@ -24,7 +24,8 @@ export function registerSettingsRoutes(app: App, ctx: Context): void {
     '/api/v1/settings/general',
     { schema: { tags: ['settings'], body: z.object({ allowSignup: z.boolean(), reason: reasonSchema.optional() }) } },
     async (req) => {
-      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'settings:write' });
+      // Like the MFA settings: over a session, the admin's own second step first.
+      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'settings:write', stepUp: true });
       const { after } = await ctx.db.transaction().execute(async (trx) => {
         const r = await updateSettings(ctx, trx, { allowSignup: req.body.allowSignup });
         await appendAuditEvent(ctx, trx, {

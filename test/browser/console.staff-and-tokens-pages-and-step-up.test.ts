@@ -131,4 +131,38 @@ describe.skipIf(!hasChromium)('console: the staff and API-token lists come a pag
     expect(a.problems).toEqual([]);
     await a.context.close();
   });
+
+  it('an admin with a stale step-up confirms it inline before a role change and before an invitation', async () => {
+    const { t } = suite.web;
+    const admin = await staffWithMFA(t, 'admin');
+    const now = t.clock.now().toISOString();
+    await insertStaff(t.ctx.db, { id: generateID('st', t.clock.now()), email: 'stale-step-up@example.com', name: 'Stale Stepup', role: 'agent', password_hash: null, active: 1, created_at: now, updated_at: now });
+    const a = await openPage(suite.browser, suite.web.baseURL);
+    const denials = watchDenials(a);
+    await signInToConsole(t, a, admin.email, admin.secret);
+    const p = a.page;
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click();
+    t.clock.advance(SIX_MINUTES);
+    await p.getByLabel('Role of Stale Stepup').selectOption('supervisor');
+    const stepUp = p.getByRole('dialog', { name: 'Confirm it is you' });
+    await stepUp.waitFor();
+    await stepUp.getByLabel('Code from your authenticator app').fill(codeFor(t, admin.secret));
+    await stepUp.getByRole('button', { name: 'Confirm' }).click();
+    await p.getByRole('status').getByText('Stale Stepup is now supervisor').waitFor();
+    expect((await t.ctx.db.selectFrom('staff').select('role').where('email', '=', 'stale-step-up@example.com').executeTakeFirstOrThrow()).role).toBe('supervisor');
+
+    // Another six minutes: the invitation asks again, and cancelling sends nothing.
+    t.clock.advance(SIX_MINUTES);
+    const invite = p.getByRole('form', { name: 'Invite a staff member' });
+    await invite.getByLabel('Name').fill('Never Invited');
+    await invite.getByLabel('Email').fill('never-invited@example.com');
+    await invite.getByRole('button', { name: 'Send invitation' }).click();
+    await stepUp.waitFor();
+    await stepUp.getByRole('button', { name: 'Cancel' }).click();
+    await stepUp.waitFor({ state: 'detached' });
+    expect(await t.ctx.db.selectFrom('staff').select('id').where('email', '=', 'never-invited@example.com').execute()).toEqual([]);
+    await expect.poll(() => denials).toEqual(['step_up_required', 'step_up_required']);
+    expect(unexpected(a.problems, [403])).toEqual([]);
+    await a.context.close();
+  });
 });

@@ -7,6 +7,7 @@ import { useAction } from '../shared/useAction.js';
 import { useLoad } from '../shared/useLoad.js';
 import { useTitle } from '../shared/useTitle.js';
 import { MFASettingsForm } from './incident/MFASettingsForm.js';
+import { useStepUp } from './security/useStepUp.js';
 
 /** Admins: general help-center settings (whether customers may sign up), with a reason for the audit log. */
 export function SettingsPage(): ReactNode {
@@ -17,6 +18,8 @@ export function SettingsPage(): ReactNode {
   const [reason, setReason] = useState('');
   const [saved, setSaved] = useState(false);
   const action = useAction();
+  // Saving needs the admin's own second step within 5 minutes.
+  const stepUp = useStepUp();
   useTitle('Settings', 'Portico console');
 
   async function submit(e: React.FormEvent) {
@@ -24,7 +27,7 @@ export function SettingsPage(): ReactNode {
     setSaved(false);
     const allowSignup = edited ?? settings.data?.allowSignup ?? false;
     await action.run(async () => {
-      const r = await consoleApi.updateGeneralSettings({ allowSignup, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+      const r = await stepUp.guard(() => consoleApi.updateGeneralSettings({ allowSignup, ...(reason.trim() ? { reason: reason.trim() } : {}) }));
       settings.setData(r);
       setEdited(null);
       setReason('');
@@ -55,6 +58,7 @@ export function SettingsPage(): ReactNode {
           Save settings
         </button>
       </form>
+      {stepUp.dialog}
       <MFASettingsForm />
     </section>
   );

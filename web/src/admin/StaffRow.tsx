@@ -5,17 +5,20 @@ import { ConfirmButton } from '../shared/ConfirmButton.js';
 import { FormError } from '../shared/FormError.js';
 import { useAction } from '../shared/useAction.js';
 import { ROLES } from './roles.js';
+import { useStepUp } from './security/useStepUp.js';
 
 /** One staff member: role select and deactivate/reactivate (after a confirmation). */
 export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; self: boolean; onUpdated(s: StaffRecord, message: string): void }): ReactNode {
   const action = useAction();
+  // Role and status changes need the admin's own second step within 5 minutes.
+  const stepUp = useStepUp();
 
   async function changeRole(role: StaffRole) {
-    await action.run(async () => onUpdated(await consoleApi.updateStaff(member.id, { role }), `${member.name} is now ${ROLES[role].toLowerCase()}.`));
+    await action.run(async () => onUpdated(await stepUp.guard(() => consoleApi.updateStaff(member.id, { role })), `${member.name} is now ${ROLES[role].toLowerCase()}.`));
   }
   async function setActive(active: boolean) {
     await action.run(async () =>
-      onUpdated(await consoleApi.updateStaff(member.id, { active }), `${member.name} was ${active ? 'reactivated' : 'deactivated'}.`),
+      onUpdated(await stepUp.guard(() => consoleApi.updateStaff(member.id, { active })), `${member.name} was ${active ? 'reactivated' : 'deactivated'}.`),
     );
   }
 
@@ -56,6 +59,7 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
             />
           ))}
         <FormError error={action.error} />
+        {stepUp.dialog}
       </td>
     </tr>
   );
