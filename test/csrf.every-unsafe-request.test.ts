@@ -94,6 +94,35 @@ describe('CSRF: every unsafe cookie request needs the right x-csrf-token', () =>
     expect(r.json().code).toBe('unauthenticated');
   });
 
+  it('never lets a bearer header carry a cookie session past the CSRF check', async () => {
+    // A bearer request skips CSRF; with any Authorization: Bearer value, the cookies it also
+    // carries must sign nothing in, customer or staff.
+    const { client } = await signUpContact(t);
+    const admin = await staffWithRole(t, 'admin');
+    const tickets = await countRows(t, 'tickets');
+    for (const [c, method, url, body] of [
+      [client, 'POST', '/api/v1/me/tickets', { subject: 'forged', message: 'forged' }],
+      [client, 'POST', '/api/v1/auth/logout-everywhere', {}],
+      [client, 'PATCH', '/api/v1/me', { name: 'Forged' }],
+      [admin.client, 'POST', '/api/v1/api-tokens', { name: 'forged', scopes: ['contacts:read'] }],
+      [admin.client, 'POST', '/api/v1/staff-auth/logout-everywhere', {}],
+    ] as const) {
+      c.csrf = false;
+      try {
+        const r = await c.request(method, url, body, { authorization: 'Bearer junk' });
+        // 401 (the token is no good), or 403 where only a session may call (API tokens).
+        expect([401, 403], `${method} ${url}: ${r.statusCode}`).toContain(r.statusCode);
+      } finally {
+        c.csrf = true;
+      }
+    }
+    expect(await countRows(t, 'tickets')).toBe(tickets);
+    expect(await t.ctx.db.selectFrom('api_tokens').select('id').where('name', '=', 'forged').execute()).toEqual([]);
+    expect((await admin.client.get('/api/v1/staff-auth/session')).json().state).toBe('authenticated');
+    expect((await client.get('/api/v1/me')).json().name).not.toBe('Forged');
+    expect((await client.get('/api/v1/auth/session')).json().state).toBe('authenticated');
+  });
+
   it('lets safe methods through without a token', async () => {
     const c = t.client();
     c.csrf = false;

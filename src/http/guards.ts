@@ -17,6 +17,9 @@ declare module 'fastify' {
 
 /** The browser's live session of a kind, resolved once per request. */
 export async function currentSession(ctx: Context, req: FastifyRequest, kind: SessionKind): Promise<SessionRow | null> {
+  // A request with a bearer token skips the CSRF check (src/http/csrf.ts), so its cookies must
+  // not sign it in: only the token can.
+  if (typeof req.headers.authorization === 'string' && /^Bearer\s/i.test(req.headers.authorization)) return null;
   req.resolvedSessions ??= {};
   if (!(kind in req.resolvedSessions)) {
     req.resolvedSessions[kind] = await sessions.resolveSession(ctx, kind, readCookie(req, sessionCookieName(kind)));
