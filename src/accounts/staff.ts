@@ -7,6 +7,7 @@ import { seqCursor } from '../http/schemas.js';
 import { appendAuditEvent } from '../audit/service.js';
 import * as sessions from '../sessions/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
+import { cancelPendingActionsScheduledBy } from '../recovery/pending-actions.js';
 import { issueEmailToken } from './email-tokens.js';
 import { actorOf, link } from './service.js';
 import * as store from './store.js';
@@ -47,12 +48,14 @@ export async function updateStaffMember(
       sessionsRevoked = await sessions.endAllSessions(trx, 'staff', id);
       tokensRevoked = await revokeStaffTokens(ctx, trx, id);
     }
+    // What they scheduled through the waiting period goes with the rights they lost.
+    const pendingActionsCancelled = await cancelPendingActionsScheduledBy(ctx, trx, { id, active: change.active ?? target.active, role: change.role ?? target.role! }, meta);
     await appendAuditEvent(ctx, trx, {
       actor: actorOf(actor),
       action: change.active === false ? 'staff.deactivated' : change.active === true ? 'staff.reactivated' : 'staff.role_changed',
       staffID: id,
       meta,
-      details: { from: { role: target.role, active: target.active }, to: change, sessionsRevoked, tokensRevoked },
+      details: { from: { role: target.role, active: target.active }, to: change, sessionsRevoked, tokensRevoked, pendingActionsCancelled },
     });
     return (await store.findAccountByID(trx, 'staff', id))!;
   });

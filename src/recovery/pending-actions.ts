@@ -218,6 +218,51 @@ export async function cancelPendingAction(
   });
 }
 
+/**
+ * Cancels what a staff member scheduled (in person or through their API tokens) and may no
+ * longer do: after a deactivation, or a move to a role that cannot act on that account
+ * (supervisor for a contact, admin for staff). A scheduled change must not outlive the
+ * authority of whoever scheduled it. Runs in the caller's transaction; returns how many.
+ */
+export async function cancelPendingActionsScheduledBy(
+  ctx: Context,
+  trx: Executor,
+  staff: { id: string; active: boolean; role: 'agent' | 'supervisor' | 'admin' },
+  meta: RequestMeta,
+): Promise<number> {
+  const tokenIDs = (await trx.selectFrom('api_tokens').select('id').where('staff_id', '=', staff.id).execute()).map((r) => r.id);
+  const rows = await trx
+    .selectFrom('pending_actions')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('actor_type', '=', 'staff'), eb('actor_id', '=', staff.id)]),
+        ...(tokenIDs.length ? [eb.and([eb('actor_type', '=', 'token'), eb('actor_id', 'in', tokenIDs)])] : []),
+      ]),
+    )
+    .execute();
+  const nowISO = ctx.clock.now().toISOString();
+  let cancelled = 0;
+  for (const row of rows) {
+    const mayStill = staff.active && (row.owner_kind === 'staff' ? staff.role === 'admin' : staff.role !== 'agent');
+    if (mayStill) continue;
+    const r = await trx.updateTable('pending_actions').set({ status: 'cancelled', finished_at: nowISO, cancelled_by: 'system' }).where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) continue;
+    if (row.kind === 'temporary_code') await voidTemporaryCodes(ctx, trx, { kind: row.owner_kind, id: row.owner_id });
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: 'system', id: null },
+      action: 'mfa.pending_action.cancelled',
+      ...(row.owner_kind === 'contact' ? { contactID: row.owner_id } : { staffID: row.owner_id }),
+      reason: staff.active ? 'the staff member who scheduled it no longer has a role that may do it' : 'the staff member who scheduled it was deactivated',
+      meta,
+      details: { pendingActionId: row.id, kind: row.kind, scheduledBy: staff.id },
+    });
+    cancelled++;
+  }
+  return cancelled;
+}
+
 /** Applies every pending action that has fallen due; each in its own transaction, decided by one conditional write. */
 export async function runDuePendingActions(ctx: Context): Promise<number> {
   const nowISO = ctx.clock.now().toISOString();
