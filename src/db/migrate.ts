@@ -7,6 +7,7 @@ import * as m004 from './migrations/004-incident-response.js';
 import * as m005 from './migrations/005-contact-search-prefix.js';
 import * as m006 from './migrations/006-clustered-owner-tables.js';
 import * as m007 from './migrations/007-outbox-rendered-at-delivery.js';
+import * as m008 from './migrations/008-api-token-creator.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
@@ -18,6 +19,7 @@ const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }
   ['005-contact-search-prefix', m005],
   ['006-clustered-owner-tables', m006],
   ['007-outbox-rendered-at-delivery', m007],
+  ['008-api-token-creator', m008],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */

@@ -225,6 +225,8 @@ export interface APITokensTable {
   expires_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** The staff member who created it (migration 008); null for the CLI and older tokens. */
+  created_by: string | null;
 }
 
 export interface BulkJobsTable {

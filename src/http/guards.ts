@@ -68,8 +68,8 @@ export interface StaffAuth {
   account: Account;
   /** The browser session, or null for an API token. */
   session: SessionRow | null;
-  /** The API token's id and scopes, or null for a browser session. */
-  token: { id: string; scopes: string[] } | null;
+  /** The API token's id, scopes and creator, or null for a browser session. */
+  token: { id: string; scopes: string[]; createdBy: string | null } | null;
   actor: Actor;
 }
 
@@ -96,7 +96,7 @@ export async function requireStaff(ctx: Context, req: FastifyRequest, need: Staf
     const found = await resolveAPIToken(ctx, authz.replace(/^Bearer\s+/i, '').trim());
     if (!found) throw new AppError('unauthenticated', 'The API token is not valid, expired or revoked');
     if (need.scope && !found.scopes.includes(need.scope)) throw new AppError('forbidden', `The API token lacks the ${need.scope} scope`);
-    auth = { account: found.account, session: null, token: { id: found.id, scopes: found.scopes }, actor: { type: 'token', id: found.id } };
+    auth = { account: found.account, session: null, token: { id: found.id, scopes: found.scopes, createdBy: found.createdBy }, actor: { type: 'token', id: found.id } };
   } else {
     const { session, account } = await requireSessionOf(ctx, req, 'staff');
     auth = { account, session, token: null, actor: { type: 'staff', id: account.id } };

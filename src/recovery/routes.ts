@@ -58,6 +58,14 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot run MFA actions on your own account; ask another admin');
     // A staff member's own customer account (same address) is theirs too.
     if (t.kind === 'contact' && t.email === auth.account.email) throw new AppError('forbidden', 'You cannot run MFA actions on your own customer account; ask a colleague');
+    // Nor through a token made for someone else: its creator counts as the one acting too.
+    const creatorID = auth.token?.createdBy;
+    if (creatorID && creatorID !== auth.account.id) {
+      const creator = await getAccount(ctx, 'staff', creatorID);
+      if ((t.kind === 'staff' && t.id === creatorID) || (t.kind === 'contact' && creator && t.email === creator.email)) {
+        throw new AppError('forbidden', 'This token was created by the owner of this account, who cannot run MFA actions on it');
+      }
+    }
     return { auth, target: t };
   }
 

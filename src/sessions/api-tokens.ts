@@ -54,7 +54,7 @@ export async function createAPIToken(
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('api_tokens')
-      .values({ id, staff_id: owner.id, name: input.name, token_hash: hashToken(token), scopes: JSON.stringify([...new Set(input.scopes)]), created_at: now.toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null })
+      .values({ id, staff_id: owner.id, name: input.name, token_hash: hashToken(token), scopes: JSON.stringify([...new Set(input.scopes)]), created_at: now.toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null, created_by: actor.type === 'staff' ? actor.id : null })
       .execute();
     await appendAuditEvent(ctx, trx, { actor, action: 'api_token.created', staffID: owner.id, meta, details: { tokenId: id, name: input.name, scopes: input.scopes, expiresAt } });
     for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
@@ -113,7 +113,7 @@ export async function revokeStaffTokens(ctx: Context, trx: Executor, staffID: st
  * Resolves a bearer token: found by its hash (so the token itself is never compared), live,
  * its owner active; the scopes it holds are those its owner's current role still allows.
  */
-export async function resolveAPIToken(ctx: Context, token: string): Promise<{ account: Account; id: string; scopes: string[] } | null> {
+export async function resolveAPIToken(ctx: Context, token: string): Promise<{ account: Account; id: string; scopes: string[]; createdBy: string | null } | null> {
   if (!token.startsWith('pt_') || token.length > 100) return null;
   const now = ctx.clock.now();
   const row = await ctx.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
@@ -124,5 +124,5 @@ export async function resolveAPIToken(ctx: Context, token: string): Promise<{ ac
     await ctx.db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
   }
   const scopes = (JSON.parse(row.scopes) as string[]).filter((s) => ROLE_SCOPES[account.role!].includes(s as Scope));
-  return { account, id: row.id, scopes };
+  return { account, id: row.id, scopes, createdBy: row.created_by };
 }
