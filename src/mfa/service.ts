@@ -147,6 +147,8 @@ export async function confirmTOTPEnrollment(ctx: Context, session: SessionRow, a
   if (step === null) throw new AppError('invalid_code', 'That code does not match: check the time on your phone and enter the current code');
   const codes = await prepareRecoveryCodes(ctx, session, account);
   return ctx.db.transaction().execute(async (trx) => {
+    // The person's MFA lock first: an enrollment racing a reset or a removal ends in a serial order.
+    await store.lockMFAOwner(trx, ctx.dialect, owner);
     const finalName = name?.trim() || 'Authenticator app';
     if (!(await store.activateFactor(trx, owner, factor.id, finalName, step, now.toISOString()))) {
       throw new AppError('conflict', 'This authenticator app was already confirmed');
@@ -180,6 +182,8 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
   const id = generateID('fa', now);
   const finalName = name?.trim() || authenticatorName(reg.aaguid) || 'Passkey';
   return ctx.db.transaction().execute(async (trx) => {
+    // The person's MFA lock first: an enrollment racing a reset or a removal ends in a serial order.
+    await store.lockMFAOwner(trx, ctx.dialect, owner);
     await store.insertFactor(trx, {
       id,
       owner_kind: owner.kind,
@@ -278,15 +282,18 @@ export async function renameMyFactor(ctx: Context, account: Account, id: string,
 /**
  * Removes one of one's own factors (with a step-up). The last factor cannot go when MFA is
  * required of this person; when it does go, the recovery codes and remembered devices go too.
+ * "Is it the last one?" is answered under the person's MFA lock (store.lockMFAOwner), in the
+ * transaction that removes it: two removals of the last two factors at once cannot both pass.
  */
 export async function removeMyFactor(ctx: Context, session: SessionRow, account: Account, id: string, meta: RequestMeta): Promise<void> {
   await requireStepUpWhenEnrolled(ctx, session, account);
   const owner = ownerOf(account);
   const settings = await getSettings(ctx);
   await ctx.db.transaction().execute(async (trx) => {
-    const factor = await store.findFactor(trx, owner, id);
-    if (!factor || factor.status !== 'active') throw new AppError('not_found', 'No factor has this id');
-    const count = await store.countActiveFactors(trx, owner);
+    const factors = await store.lockMFAOwner(trx, ctx.dialect, owner);
+    const factor = factors.find((f) => f.id === id);
+    if (!factor) throw new AppError('not_found', 'No factor has this id');
+    const count = factors.length;
     if (count === 1 && mustHaveMFA(account, settings.policy)) {
       throw new AppError('conflict', 'Two-step verification is required: add another method before removing your last one');
     }
@@ -319,6 +326,8 @@ export async function regenerateMyRecoveryCodes(ctx: Context, session: SessionRo
   const hashes = await Promise.all(codes.map(hashRecoveryCode));
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
+    // Checked again under the lock: a removal of the last factor racing this must not leave codes behind.
+    if ((await store.lockMFAOwner(trx, ctx.dialect, owner)).length === 0) throw new AppError('conflict', 'Recovery codes come with a second factor: set one up first');
     const voided = await store.replaceRecoveryCodes(trx, owner, codes.map((c, i) => ({ id: generateID('rc', now), hash: hashes[i] })), now.toISOString());
     await appendAuditEvent(ctx, trx, { actor: { type: account.kind, id: account.id }, action: 'mfa.recovery_codes.generated', ...target(account), meta, details: { voided } });
     await ctx.mailer.enqueue(trx, selfNotice(ctx, account, 'New recovery codes were generated', 'A new set of recovery codes was generated for your account; the old ones no longer work.', meta));

@@ -1,5 +1,5 @@
-import type { Selectable } from 'kysely';
-import type { Executor } from '../db/index.js';
+import { sql, type Selectable } from 'kysely';
+import type { Dialect, Executor } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import type { MFAAccountsTable, MFAFactorsTable, RememberedDevicesTable } from '../db/types.js';
 
@@ -89,6 +89,39 @@ export async function countActiveFactors(db: Executor, owner: Owner): Promise<nu
     .where('status', '=', 'active')
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/**
+ * Serializes the transactions that change one person's MFA and decide on their factors (staff
+ * toolkit actions, self-service removal, enrollment), so that two of them racing end in one of
+ * the serial orders (PRODUCT.md §7): called first in the transaction, before anything the
+ * decision rests on is read; returns the owner's active factors as they are once it holds.
+ *
+ * PostgreSQL (READ COMMITTED): a transaction-scoped advisory lock keyed by the owner queues
+ * every such transaction of this person behind the one running (two removals of the last two
+ * factors can no longer both count two). Then the active factor rows are read FOR UPDATE, so a
+ * change by a transaction that does not take the lock (a bulk reset batch, a sign-in recording a
+ * TOTP step) is waited for and seen, a row it deleted skipped. An advisory lock rather than the
+ * owner's mfa_accounts row: sign-in and bulk resets write factor rows before that row, and
+ * taking it first here would make deadlocks with them; the advisory lock is only ever taken
+ * first, so waiting for it never holds up anyone else. Taking it again in the same transaction
+ * is harmless (it stacks).
+ *
+ * SQLite: a transaction holds the only connection, so transactions already run one at a time.
+ */
+export async function lockMFAOwner(db: Executor, dialect: Dialect, owner: Owner): Promise<Factor[]> {
+  if (dialect === 'sqlite') return listFactors(db, owner);
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`portico.mfa:${owner.kind}:${owner.id}`}, 0))`.execute(db);
+  const rows = await db
+    .selectFrom('mfa_factors')
+    .selectAll()
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('status', '=', 'active')
+    .orderBy('created_at')
+    .forUpdate()
+    .execute();
+  return rows.map(toFactor);
 }
 
 /** Activates a pending factor; the row count says whether this request did it. */

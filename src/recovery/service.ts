@@ -62,6 +62,15 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
   return { method: v.method, ...(v.checkId ? { checkId: v.checkId } : {}), ...(v.note ? { note: v.note.slice(0, 500) } : {}) };
 }
 
+/**
+ * Takes the person's MFA lock (mfaStore.lockMFAOwner) as the first statement of an action's
+ * transaction, and returns their active factors as they are then: every count or list a toolkit
+ * action decides on is read after it, in the transaction that acts.
+ */
+function lockTarget(ctx: Context, trx: Executor, target: Account): Promise<mfaStore.Factor[]> {
+  return mfaStore.lockMFAOwner(trx, ctx.dialect, ownerOf(target));
+}
+
 async function audit(ctx: Context, trx: Executor, a: StaffAction, action: AuditAction, verification: Record<string, unknown> | null, details: Record<string, unknown>): Promise<void> {
   await appendAuditEvent(ctx, trx, { actor: a.actor, action, ...targetColumns(a.target), reason: a.reason, verification, meta: a.meta, details });
 }
@@ -107,10 +116,16 @@ export interface ResetResult {
  */
 export async function resetMFA(ctx: Context, a: StaffAction, requireEnrollment: boolean): Promise<ResetResult | Scheduled> {
   return ctx.db.transaction().execute(async (trx) => {
+    await lockTarget(ctx, trx, a.target);
     const verification = await applyVerification(ctx, trx, a);
-    if (await waitingPeriodApplies(ctx, trx, a)) return scheduleAction(ctx, trx, a, 'reset', { requireEnrollment }, verification);
-    return applyReset(ctx, trx, a, requireEnrollment, verification, {});
+    return resetOrSchedule(ctx, trx, a, requireEnrollment, verification);
   });
+}
+
+/** Under the person's lock: a reset is scheduled when the waiting period applies, else applied. */
+async function resetOrSchedule(ctx: Context, trx: Executor, a: StaffAction, requireEnrollment: boolean, verification: Record<string, unknown>): Promise<ResetResult | Scheduled> {
+  if (await waitingPeriodApplies(ctx, trx, a)) return scheduleAction(ctx, trx, a, 'reset', { requireEnrollment }, verification);
+  return applyReset(ctx, trx, a, requireEnrollment, verification, {});
 }
 
 /** The reset itself, inside the caller's transaction (also run when a scheduled reset falls due). */
@@ -123,6 +138,8 @@ export async function applyReset(
   extraDetails: Record<string, unknown>,
 ): Promise<ResetResult> {
   const owner = ownerOf(a.target);
+  // Already held when a staff member resets; taken here for a scheduled reset falling due.
+  await lockTarget(ctx, trx, a.target);
   const now = ctx.clock.now().toISOString();
   const factorsRemoved = await mfaStore.deleteFactors(trx, owner);
   const recoveryCodesRemoved = await mfaStore.deleteRecoveryCodes(trx, owner);
@@ -144,20 +161,25 @@ export async function applyReset(
   return result;
 }
 
-/** Remove one authenticator (PRODUCT.md §4.2). Removing the last one is a reset with setup required. */
+/**
+ * Remove one authenticator (PRODUCT.md §4.2). Removing the last one is a reset with setup
+ * required (scheduled under a waiting period, §4.10). Whether it is the last one is decided under
+ * the person's lock, in the transaction that removes it: two staff removing the last two factors
+ * at once end as one removal and then a reset (or a scheduled one), never as two plain removals.
+ */
 export async function removeFactor(ctx: Context, a: StaffAction, factorID: string, revokeSessions: boolean): Promise<{ factorsRemoved: number; sessionsRevoked: number } | Scheduled> {
   const owner = ownerOf(a.target);
-  const factors = await mfaStore.listFactors(ctx.db, owner);
-  if (!factors.some((f) => f.id === factorID)) throw new AppError('not_found', 'This person has no factor with this id');
-  if (factors.length === 1) {
-    // Without any factor left, a password alone must not enroll a new one: treat it as a reset.
-    const r = await resetMFA(ctx, a, true);
-    return 'pendingActionId' in r ? r : { factorsRemoved: r.factorsRemoved, sessionsRevoked: r.sessionsRevoked };
-  }
   return ctx.db.transaction().execute(async (trx) => {
+    const factors = await lockTarget(ctx, trx, a.target);
+    const factor = factors.find((f) => f.id === factorID);
+    if (!factor) throw new AppError('not_found', 'This person has no factor with this id');
     const verification = await applyVerification(ctx, trx, a);
-    const factor = await mfaStore.findFactor(trx, owner, factorID);
-    if (!factor || !(await mfaStore.deleteFactor(trx, owner, factorID))) throw new AppError('not_found', 'This person has no factor with this id');
+    if (factors.length === 1) {
+      // Without any factor left, a password alone must not enroll a new one: treat it as a reset.
+      const r = await resetOrSchedule(ctx, trx, a, true, verification);
+      return 'pendingActionId' in r ? r : { factorsRemoved: r.factorsRemoved, sessionsRevoked: r.sessionsRevoked };
+    }
+    if (!(await mfaStore.deleteFactor(trx, owner, factorID))) throw new AppError('not_found', 'This person has no factor with this id');
     const sessionsRevoked = revokeSessions ? await sessions.endAllSessions(trx, a.target.kind, a.target.id) : 0;
     await audit(ctx, trx, a, 'mfa.factor.removed_by_staff', verification, { factorId: factorID, type: factor.type, name: factor.name, sessionsRevoked });
     await ctx.mailer.enqueue(trx, notice(ctx, a, 'A sign-in method was removed from your account', [`Our support team removed "${factor.name}" from your account's two-step verification${sessionsRevoked ? ' and signed you out everywhere' : ''}.`]));
@@ -171,9 +193,9 @@ export async function removeFactor(ctx: Context, a: StaffAction, factorID: strin
  */
 export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number; rememberedDevicesRemoved: number }> {
   return ctx.db.transaction().execute(async (trx) => {
+    const factors = await lockTarget(ctx, trx, a.target);
     const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
-    const factors = await mfaStore.listFactors(trx, owner);
     if (!factors.length) throw new AppError('conflict', 'This person has no factor to replace; use Reset MFA with setup required instead');
     await mfaStore.updateMFAAccount(trx, owner, { enrollment_required: 1, retire_factor_ids: JSON.stringify(factors.map((f) => f.id)) }, ctx.clock.now().toISOString());
     const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
@@ -192,6 +214,7 @@ export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{
 
 export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Promise<{ cancelled: true }> {
   return ctx.db.transaction().execute(async (trx) => {
+    await lockTarget(ctx, trx, a.target);
     const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
     const r = await trx
@@ -214,6 +237,7 @@ export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Pr
  */
 export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttlMinutes: number): Promise<{ code: string; expiresAt: string } | (Scheduled & { code: string; expiresAt: string })> {
   return ctx.db.transaction().execute(async (trx) => {
+    await lockTarget(ctx, trx, a.target);
     const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
     if (await waitingPeriodApplies(ctx, trx, a)) {
