@@ -57,7 +57,78 @@ export function throwIfLocked(ctx: Context, s: LockState): void {
 }
 
 /**
- * Counts one failed code check. Returns 'hard' or 'temporary' when this failure locked the
+ * A code check's claim on the account's counter, taken before its code is judged: the
+ * consecutive failure it is, should the code be wrong, and the lock that failure sets.
+ */
+export interface CodeCheck {
+  owner: Owner;
+  /** The consecutive failure this check counts as (already written). */
+  failures: number;
+  /** The lock this check set when it was taken; it stands if the code is wrong. */
+  lock: 'hard' | 'temporary' | null;
+  lockedUntil: string | null;
+  /** The account's MFA state row, as the write that took the check left it. */
+  state: store.MFAAccount;
+}
+
+/**
+ * Takes a code check from the account before the code is judged (PRODUCT.md §7), or throws
+ * 429 `account_locked`. One conditional write counts the check as the next consecutive
+ * failure, and decides, so racing checks cannot get more codes judged than the limits allow:
+ * the check that reaches LOCK_EVERY (or HARD_LOCK_AT) failures sets the lock as it is taken,
+ * and no other check is judged until it ends (a right code lifts it again, see
+ * clearCodeFailures). Committed on its own, never inside a sign-in's transaction. The caller
+ * must end the check: confirmCodeFailure, clearCodeFailures, or returnCodeCheck.
+ */
+export async function takeCodeCheck(ctx: Context, account: Account): Promise<CodeCheck> {
+  const owner = ownerOf(account);
+  // A lock read as ending between the write and the read that explains it: take again.
+  for (let i = 0; i < 3; i++) {
+    const now = ctx.clock.now();
+    const row = await store.takeCodeCheck(ctx.db, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
+    if (row) {
+      const failures = Number(row.failures);
+      const lock = failures >= HARD_LOCK_AT ? 'hard' : failures % LOCK_EVERY === 0 ? 'temporary' : null;
+      return { owner, failures, lock, lockedUntil: lock === 'temporary' ? row.locked_until : null, state: row };
+    }
+    throwIfLocked(ctx, await lockState(ctx, owner));
+  }
+  throw new AppError('account_locked', 'Too many wrong codes: try again later');
+}
+
+/** Ends a check whose code was never judged (the request failed first): it counts nowhere. */
+export async function returnCodeCheck(ctx: Context, check: CodeCheck): Promise<void> {
+  await store.returnCodeCheck(ctx.db, check.owner, check.failures, check.lock !== null, ctx.clock.now().toISOString());
+}
+
+/**
+ * Ends a check whose code was judged wrong: the failure it counted stays, and is audited; if
+ * it set a lock that still stands (no right code or staff lifted it meanwhile), the lock is
+ * audited and the owner emailed, once, as only one check reaches each lock. Returns the lock.
+ */
+export async function confirmCodeFailure(ctx: Context, account: Account, meta: RequestMeta, check: string, taken: CodeCheck): Promise<LockState | null> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    let lock = taken.lock;
+    if (lock) {
+      const r = await trx
+        .updateTable('mfa_accounts')
+        .set({ updated_at: now.toISOString() })
+        .where('owner_kind', '=', taken.owner.kind)
+        .where('owner_id', '=', taken.owner.id)
+        .$if(lock === 'hard', (q) => q.where('hard_locked', '=', 1))
+        .$if(lock === 'temporary', (q) => q.where('locked_until', '=', taken.lockedUntil))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) lock = null;
+    }
+    await auditCodeFailure(ctx, trx, account, meta, check, taken.failures, lock, now);
+    return lock ? { locked: true, hard: lock === 'hard', until: taken.lockedUntil, failures: taken.failures } : null;
+  });
+}
+
+/**
+ * Counts one failed code check that was judged without taking a check first (identity checks,
+ * which limit their own tries). Returns 'hard' or 'temporary' when this failure locked the
  * account (the owner is emailed and the lock audited), else null.
  */
 export async function recordCodeFailure(ctx: Context, account: Account, meta: RequestMeta, check: string): Promise<'hard' | 'temporary' | null> {
@@ -70,49 +141,50 @@ export async function recordCodeFailure(ctx: Context, account: Account, meta: Re
   await ctx.db.transaction().execute(async (trx) => {
     if (lock === 'hard') await store.updateMFAAccount(trx, owner, { hard_locked: 1 }, now.toISOString());
     if (lock === 'temporary') await store.updateMFAAccount(trx, owner, { locked_until: new Date(now.getTime() + LOCK_FOR).toISOString() }, now.toISOString());
-    await appendAuditEvent(ctx, trx, {
-      actor: { type: account.kind, id: account.id },
-      action: 'mfa.challenge.failed',
-      ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
-      meta,
-      details: { check, consecutiveFailures: failures },
-    });
-    if (lock) {
-      await appendAuditEvent(ctx, trx, {
-        actor: { type: 'system', id: null },
-        action: lock === 'hard' ? 'mfa.locked.until_unlocked' : 'mfa.locked.temporarily',
-        ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
-        meta,
-        details: { consecutiveFailures: failures, ...(lock === 'temporary' ? { minutes: LOCK_FOR / MINUTE } : {}) },
-      });
-      await ctx.mailer.enqueue(
-        trx,
-        templates.securityNotice(
-          account.email,
-          'Two-step verification locked after wrong codes',
-          [
-            `There were ${failures} wrong two-step verification codes in a row on your account, so we locked the second sign-in step ${
-              lock === 'hard' ? 'until our support team unlocks it or you reset your password' : 'for 15 minutes'
-            }.`,
-          ],
-          { at: now, ...meta },
-        ),
-      );
-    }
+    await auditCodeFailure(ctx, trx, account, meta, check, failures, lock, now);
   });
   return lock;
 }
 
-/** A passed code check ends the run of consecutive failures. */
-export async function clearCodeFailures(ctx: Context, db: Executor, owner: Owner): Promise<void> {
-  await db
-    .updateTable('mfa_accounts')
-    .set({ failures: 0, locked_until: null, updated_at: ctx.clock.now().toISOString() })
-    .where('owner_kind', '=', owner.kind)
-    .where('owner_id', '=', owner.id)
-    .where('hard_locked', '=', 0)
-    .where('failures', '>', 0)
-    .execute();
+/** The audit entries of a failed code check, and the owner's email when it locked the account. */
+async function auditCodeFailure(ctx: Context, trx: Executor, account: Account, meta: RequestMeta, check: string, failures: number, lock: 'hard' | 'temporary' | null, now: Date): Promise<void> {
+  await appendAuditEvent(ctx, trx, {
+    actor: { type: account.kind, id: account.id },
+    action: 'mfa.challenge.failed',
+    ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+    meta,
+    details: { check, consecutiveFailures: failures },
+  });
+  if (!lock) return;
+  await appendAuditEvent(ctx, trx, {
+    actor: { type: 'system', id: null },
+    action: lock === 'hard' ? 'mfa.locked.until_unlocked' : 'mfa.locked.temporarily',
+    ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+    meta,
+    details: { consecutiveFailures: failures, ...(lock === 'temporary' ? { minutes: LOCK_FOR / MINUTE } : {}) },
+  });
+  await ctx.mailer.enqueue(
+    trx,
+    templates.securityNotice(
+      account.email,
+      'Two-step verification locked after wrong codes',
+      [
+        `There were ${failures} wrong two-step verification codes in a row on your account, so we locked the second sign-in step ${
+          lock === 'hard' ? 'until our support team unlocks it or you reset your password' : 'for 15 minutes'
+        }.`,
+      ],
+      { at: now, ...meta },
+    ),
+  );
+}
+
+/**
+ * A passed code check ends the run of consecutive failures, and lifts a lock only if that
+ * check set it as it was taken (it reached the lock, and its code was right). Checks taken
+ * meanwhile by racing requests are forgiven with the rest, as if they came first.
+ */
+export async function clearCodeFailures(ctx: Context, db: Executor, owner: Owner, passed?: CodeCheck): Promise<void> {
+  await store.clearFailures(db, owner, ctx.clock.now().toISOString(), passed?.lock === 'hard');
 }
 
 /** Lifts every lock (staff unlock, or a password reset). Returns whether anything was locked. */

@@ -7,7 +7,7 @@ import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionLevel, SessionRow } from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
 import * as store from './store.js';
-import { assertNotLocked, CHALLENGE_MAX_WRONG, clearCodeFailures, lockStateOf, ownerOf, recordCodeFailure, throwIfLocked } from './lockout.js';
+import { CHALLENGE_MAX_WRONG, clearCodeFailures, confirmCodeFailure, ownerOf, returnCodeCheck, takeCodeCheck, throwIfLocked, type CodeCheck } from './lockout.js';
 import { checkSecondFactor, consumeTOTPMatch, findTOTPMatch, type SecondFactorInput } from './factor-check.js';
 import { isRememberedDevice, rememberDevice } from './remembered-devices.js';
 import { authenticationOptions } from './webauthn.js';
@@ -84,6 +84,13 @@ export interface VerifyOutcome {
  * every wrong code also counts against the account; success starts a new session (new id) with
  * a fresh step-up, or an enrollment-only one after a temporary code or when staff required a
  * new enrollment.
+ *
+ * Both limits are decided before the code is judged: a request first takes a try from the
+ * challenge, then a check from the account, each by one conditional write, and is refused
+ * (429, its code unchecked) when either has none left. So requests in flight together get no
+ * more codes judged than the same requests one after the other. A wrong code keeps both; a
+ * right one clears the account's run of failures; a request that fails before its code is
+ * judged gives both back.
  */
 export async function verifySecondStep(
   ctx: Context,
@@ -92,44 +99,79 @@ export async function verifySecondStep(
   input: SecondFactorInput & { rememberDevice?: boolean },
   meta: RequestMeta,
 ): Promise<VerifyOutcome> {
-  if ((await store.challengeAttempts(ctx.db, pending.idHash, 'sign_in')) >= CHALLENGE_MAX_WRONG) {
-    throw new AppError('challenge_locked', 'Too many wrong codes for this sign-in: sign in again with your password');
+  const attempt = await takeChallengeAttempt(ctx, pending, 'sign_in');
+  // The write that takes the check returns the account's MFA state: it also serves the
+  // enrollment flag.
+  const check = await takeCodeCheck(ctx, account);
+  let outcome: VerifyOutcome | null;
+  try {
+    outcome = await judgeSecondStep(ctx, pending, account, input, meta, check);
+  } catch (error) {
+    await returnTries(ctx, pending, 'sign_in', attempt, check);
+    throw error;
   }
-  // One read of the account's MFA state serves both the lock check and the enrollment flag.
-  const state = await store.findMFAAccount(ctx.db, ownerOf(account));
-  throwIfLocked(ctx, lockStateOf(ctx, state));
-  const now = ctx.clock.now();
+  if (outcome) return outcome;
+  const lock = await confirmCodeFailure(ctx, account, meta, input.method, check);
+  if (lock) throwIfLocked(ctx, lock);
+  if (attempt >= CHALLENGE_MAX_WRONG) throw challengeLocked('sign_in');
+  throw new AppError('invalid_code', `That code did not work; ${CHALLENGE_MAX_WRONG - attempt} tries left for this sign-in`, { attemptsLeft: CHALLENGE_MAX_WRONG - attempt });
+}
+
+/** Judges the code of a try already taken: the new session when it is right, null when wrong. */
+async function judgeSecondStep(
+  ctx: Context,
+  pending: SessionRow,
+  account: Account,
+  input: SecondFactorInput & { rememberDevice?: boolean },
+  meta: RequestMeta,
+  check: CodeCheck,
+): Promise<VerifyOutcome | null> {
   if (input.method === 'totp') {
     // The TOTP replay guard (a conditional UPDATE of the factor's last step) commits in the
     // same transaction as the session it lets through: one commit instead of two. A replayed
     // step still updates no row, which rolls the sign-in back and counts as a wrong code.
+    const now = ctx.clock.now();
     const match = await findTOTPMatch(ctx, account, input.code, now);
-    if (match) {
-      try {
-        return await ctx.db.transaction().execute(async (trx) => {
-          if (!(await consumeTOTPMatch(trx, match, now.toISOString()))) throw new TOTPReplay();
-          return completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'totp', factorID: match.factorID }, state);
-        });
-      } catch (error) {
-        if (!(error instanceof TOTPReplay)) throw error;
-      }
+    if (!match) return null;
+    try {
+      return await ctx.db.transaction().execute(async (trx) => {
+        if (!(await consumeTOTPMatch(trx, match, now.toISOString()))) throw new TOTPReplay();
+        return completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'totp', factorID: match.factorID }, check);
+      });
+    } catch (error) {
+      if (error instanceof TOTPReplay) return null;
+      throw error;
     }
-    return failSecondStep(ctx, pending, account, input, meta);
   }
   const result = await checkSecondFactor(ctx, account, input, { sessionHash: pending.idHash, purpose: 'sign_in' }, meta);
-  if (!result.ok) return failSecondStep(ctx, pending, account, input, meta);
-  return ctx.db.transaction().execute((trx) => completeSecondStep(ctx, trx, pending, account, input, meta, result, state));
+  if (!result.ok) return null;
+  return ctx.db.transaction().execute((trx) => completeSecondStep(ctx, trx, pending, account, input, meta, result, check));
 }
 
 class TOTPReplay extends Error {}
 
-/** A wrong code: counted against the challenge and the account, outside any transaction. */
-async function failSecondStep(ctx: Context, pending: SessionRow, account: Account, input: SecondFactorInput, meta: RequestMeta): Promise<never> {
-  const attempts = await store.countChallengeFailure(ctx.db, pending.idHash, 'sign_in', pending.expiresAt);
-  const lock = await recordCodeFailure(ctx, account, meta, input.method);
-  if (lock) await assertNotLocked(ctx, ownerOf(account));
-  if (attempts >= CHALLENGE_MAX_WRONG) throw new AppError('challenge_locked', 'Too many wrong codes for this sign-in: sign in again with your password');
-  throw new AppError('invalid_code', `That code did not work; ${CHALLENGE_MAX_WRONG - attempts} tries left for this sign-in`, { attemptsLeft: CHALLENGE_MAX_WRONG - attempts });
+function challengeLocked(purpose: 'sign_in' | 'step_up'): AppError {
+  return purpose === 'sign_in'
+    ? new AppError('challenge_locked', 'Too many wrong codes for this sign-in: sign in again with your password')
+    : new AppError('challenge_locked', 'Too many wrong codes: sign out and sign in again');
+}
+
+/**
+ * Takes one try of the session's challenge (one conditional write, committed on its own), or
+ * throws: 429 `challenge_locked` when its tries are used up, 401 when a racing request already
+ * completed or ended the session. Returns the try's number.
+ */
+async function takeChallengeAttempt(ctx: Context, session: SessionRow, purpose: 'sign_in' | 'step_up'): Promise<number> {
+  const attempt = await store.takeChallengeAttempt(ctx.db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
+  if (attempt !== null) return attempt;
+  if ((await store.challengeAttempts(ctx.db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
+  throw new AppError('unauthenticated', purpose === 'sign_in' ? 'This sign-in has already been completed or ended' : 'This session has ended');
+}
+
+/** Gives back the try and the check of a request that failed before its code was judged. */
+async function returnTries(ctx: Context, session: SessionRow, purpose: 'sign_in' | 'step_up', attempt: number, check: CodeCheck): Promise<void> {
+  await store.returnChallengeAttempt(ctx.db, session.idHash, purpose, attempt);
+  await returnCodeCheck(ctx, check);
 }
 
 /** A passed second step, inside the sign-in's transaction: new session, audit entry. */
@@ -141,11 +183,11 @@ async function completeSecondStep(
   input: { rememberDevice?: boolean },
   meta: RequestMeta,
   result: { method: SecondFactorInput['method']; factorID: string | null },
-  state: store.MFAAccount | null,
+  check: CodeCheck,
 ): Promise<VerifyOutcome> {
-  const enrollOnly = result.method === 'temporary_code' || state?.enrollment_required === 1;
-  // Wrong codes are forgotten on success; the state read just before says whether there are any.
-  if (state && state.failures > 0) await clearCodeFailures(ctx, trx, ownerOf(account));
+  const enrollOnly = result.method === 'temporary_code' || check.state.enrollment_required === 1;
+  // Wrong codes are forgotten on success, and so is the check this code took.
+  await clearCodeFailures(ctx, trx, check.owner, check);
   await store.deleteChallenges(trx, pending.idHash);
   const session = await sessions.rotateSession(ctx, trx, pending, enrollOnly ? 'enrollment' : 'full', meta, { stepUp: true });
   let rememberCookie: VerifyOutcome['rememberCookie'];
@@ -180,29 +222,35 @@ export async function webauthnChallengeFor(ctx: Context, session: SessionRow, ac
 export async function stepUp(ctx: Context, session: SessionRow, account: Account, input: SecondFactorInput, meta: RequestMeta): Promise<void> {
   if (input.method === 'temporary_code') throw new AppError('invalid_input', 'A temporary access code cannot be used for a step-up');
   if ((await store.countActiveFactors(ctx.db, ownerOf(account))) === 0) throw new AppError('conflict', 'Set up a second factor first');
-  if ((await store.challengeAttempts(ctx.db, session.idHash, 'step_up')) >= CHALLENGE_MAX_WRONG) {
-    throw new AppError('challenge_locked', 'Too many wrong codes: sign out and sign in again');
+  // As for a sign-in: the try and the check are taken before the code is judged.
+  const attempt = await takeChallengeAttempt(ctx, session, 'step_up');
+  const check = await takeCodeCheck(ctx, account);
+  let passed: boolean;
+  try {
+    const result = await checkSecondFactor(ctx, account, input, { sessionHash: session.idHash, purpose: 'step_up' }, meta);
+    passed = result.ok;
+    if (result.ok) {
+      await ctx.db.transaction().execute(async (trx) => {
+        await clearCodeFailures(ctx, trx, check.owner, check);
+        await trx.deleteFrom('mfa_challenges').where('session_hash', '=', session.idHash).where('purpose', '=', 'step_up').execute();
+        await sessions.recordStepUp(ctx, trx, session);
+        await appendAuditEvent(ctx, trx, {
+          actor: { type: account.kind, id: account.id },
+          action: 'mfa.step_up.succeeded',
+          ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+          meta,
+          details: { method: result.method },
+        });
+      });
+    }
+  } catch (error) {
+    await returnTries(ctx, session, 'step_up', attempt, check);
+    throw error;
   }
-  await assertNotLocked(ctx, ownerOf(account));
-  const result = await checkSecondFactor(ctx, account, input, { sessionHash: session.idHash, purpose: 'step_up' }, meta);
-  if (!result.ok) {
-    const attempts = await store.countChallengeFailure(ctx.db, session.idHash, 'step_up', session.expiresAt);
-    const lock = await recordCodeFailure(ctx, account, meta, `step_up:${input.method}`);
-    if (lock) await assertNotLocked(ctx, ownerOf(account));
-    throw new AppError('invalid_code', `That code did not work; ${Math.max(0, CHALLENGE_MAX_WRONG - attempts)} tries left`, { attemptsLeft: Math.max(0, CHALLENGE_MAX_WRONG - attempts) });
-  }
-  await ctx.db.transaction().execute(async (trx) => {
-    await clearCodeFailures(ctx, trx, ownerOf(account));
-    await trx.deleteFrom('mfa_challenges').where('session_hash', '=', session.idHash).where('purpose', '=', 'step_up').execute();
-    await sessions.recordStepUp(ctx, trx, session);
-    await appendAuditEvent(ctx, trx, {
-      actor: { type: account.kind, id: account.id },
-      action: 'mfa.step_up.succeeded',
-      ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
-      meta,
-      details: { method: result.method },
-    });
-  });
+  if (passed) return;
+  const lock = await confirmCodeFailure(ctx, account, meta, `step_up:${input.method}`, check);
+  if (lock) throwIfLocked(ctx, lock);
+  throw new AppError('invalid_code', `That code did not work; ${Math.max(0, CHALLENGE_MAX_WRONG - attempt)} tries left`, { attemptsLeft: Math.max(0, CHALLENGE_MAX_WRONG - attempt) });
 }
 
 /**

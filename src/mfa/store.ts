@@ -340,24 +340,56 @@ export async function takeChallenge(db: Executor, sessionHash: string, purpose: 
 }
 
 /**
- * Counts one wrong code against a pending sign-in (or a step-up) and returns the new count.
- * The row is created on first use; one upsert both counts and reads, so racing wrong codes
- * cannot each see a count under the limit.
+ * Takes one try of a pending sign-in's (or a step-up's) challenge, before its code is judged:
+ * one conditional upsert whose returned row decides, so that racing requests cannot take more
+ * than `max` tries between them. The row is created on the first try; a try is taken only
+ * while the session is alive (not completed, ended or expired) and fewer than `max` were
+ * taken. Returns the try's number (1 for the first), or null when none was taken.
  */
-export async function countChallengeFailure(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up', expiresAt: string): Promise<number> {
-  const r = await db
+const takeAttemptQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 'step_up'; max: number; now: string }, { attempts: number }>((db, p) =>
+  db
     .insertInto('mfa_challenges')
-    .values({ session_hash: sessionHash, purpose, challenge: null, attempts: 1, expires_at: expiresAt })
-    .onConflict((oc) => oc.columns(['session_hash', 'purpose']).doUpdateSet((eb) => ({ attempts: eb('mfa_challenges.attempts', '+', 1) })))
-    .returning(['attempts'])
-    .executeTakeFirstOrThrow();
-  return Number(r.attempts);
+    .columns(['session_hash', 'purpose', 'challenge', 'attempts', 'expires_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('sessions')
+        .select((s) => ['sessions.id_hash', s.val(p.purpose).as('purpose'), s.lit(null).as('challenge'), s.lit(1).as('attempts'), 'sessions.expires_at'])
+        .where('sessions.id_hash', '=', p.sessionHash)
+        .where('sessions.expires_at', '>', p.now),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['session_hash', 'purpose'])
+        .doUpdateSet((eb) => ({ attempts: eb('mfa_challenges.attempts', '+', 1) }))
+        .where('mfa_challenges.attempts', '<', p.max),
+    )
+    .returning(['attempts']),
+);
+
+export async function takeChallengeAttempt(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up', max: number, now: string): Promise<number | null> {
+  const r = await takeAttemptQuery.first(db, { sessionHash, purpose, max, now });
+  return r ? Number(r.attempts) : null;
+}
+
+/**
+ * Gives back a try whose code was never judged (the request failed before). Only the latest
+ * try goes back: once a later one was taken, this one stays taken.
+ */
+export async function returnChallengeAttempt(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up', attempt: number): Promise<void> {
+  await db
+    .updateTable('mfa_challenges')
+    .set({ attempts: attempt - 1 })
+    .where('session_hash', '=', sessionHash)
+    .where('purpose', '=', purpose)
+    .where('attempts', '=', attempt)
+    .execute();
 }
 
 const attemptsQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 'step_up' }, { attempts: number }>((db, p) =>
   db.selectFrom('mfa_challenges').select('attempts').where('session_hash', '=', p.sessionHash).where('purpose', '=', p.purpose),
 );
 
+/** The tries taken on a challenge (0 when none): only to explain a refused try. */
 export async function challengeAttempts(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up'): Promise<number> {
   const r = await attemptsQuery.first(db, { sessionHash, purpose });
   return r ? Number(r.attempts) : 0;
@@ -412,4 +444,70 @@ export async function incrementFailures(db: Executor, owner: Owner, at: string):
     .returning(['failures'])
     .executeTakeFirstOrThrow();
   return Number(r.failures);
+}
+
+/**
+ * Takes one code check from the account's failure counter before the code is judged: counts
+ * it as the next consecutive failure, which it stays unless the code turns out right. One
+ * conditional upsert decides, so racing checks cannot pass a lock between them: none is taken
+ * while the second step is locked, and the check that takes failure number `lockEvery` (or
+ * `hardLockAt`) sets the lock itself, so that no further check is judged while its code is.
+ * Returns the account's row after the write, or null when the account is locked.
+ */
+const takeCodeCheckQuery = prepared<{ kind: OwnerKind; id: string; at: string; lockUntil: string; lockEvery: number; hardLockAt: number }, MFAAccount>((db, p) =>
+  db
+    .insertInto('mfa_accounts')
+    .values({ owner_kind: p.kind, owner_id: p.id, failures: 1, locked_until: null, retire_factor_ids: null, updated_at: p.at })
+    .onConflict((oc) =>
+      oc
+        .columns(['owner_kind', 'owner_id'])
+        .doUpdateSet((eb) => ({
+          failures: eb('mfa_accounts.failures', '+', 1),
+          locked_until: sql<string | null>`case when (${sql.ref('mfa_accounts.failures')} + 1) % ${p.lockEvery} = 0 and ${sql.ref('mfa_accounts.failures')} + 1 < ${p.hardLockAt} then ${p.lockUntil} else ${sql.ref('mfa_accounts.locked_until')} end`,
+          hard_locked: sql<number>`case when ${sql.ref('mfa_accounts.failures')} + 1 >= ${p.hardLockAt} then 1 else 0 end`,
+          updated_at: p.at,
+        }))
+        .where('mfa_accounts.hard_locked', '=', 0)
+        .where((eb) => eb.or([eb('mfa_accounts.locked_until', 'is', null), eb('mfa_accounts.locked_until', '<=', p.at)])),
+    )
+    .returningAll(),
+);
+
+export async function takeCodeCheck(db: Executor, owner: Owner, p: { at: string; lockUntil: string; lockEvery: number; hardLockAt: number }): Promise<MFAAccount | null> {
+  return (await takeCodeCheckQuery.first(db, { kind: owner.kind, id: owner.id, ...p })) ?? null;
+}
+
+/**
+ * Gives back a code check that was never judged, with the lock it set, if any. Only the latest
+ * check goes back: once a later one was taken (or the counter cleared), nothing changes.
+ */
+export async function returnCodeCheck(db: Executor, owner: Owner, failures: number, setLock: boolean, at: string): Promise<void> {
+  await db
+    .updateTable('mfa_accounts')
+    .set({ failures: failures - 1, ...(setLock ? { locked_until: null, hard_locked: 0 } : {}), updated_at: at })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('failures', '=', failures)
+    .execute();
+}
+
+/**
+ * Ends the run of consecutive failures after a passed code check (failures 0, no temporary
+ * lock). A hard lock stays unless `liftHardLock` (the passed check set it as it was taken).
+ */
+const clearFailuresQuery = prepared<{ kind: OwnerKind; id: string; at: string }, never>((db, p) =>
+  db
+    .updateTable('mfa_accounts')
+    .set({ failures: 0, locked_until: null, updated_at: p.at })
+    .where('owner_kind', '=', p.kind)
+    .where('owner_id', '=', p.id)
+    .where('hard_locked', '=', 0)
+    .where('failures', '>', 0),
+);
+const clearFailuresAndHardLockQuery = prepared<{ kind: OwnerKind; id: string; at: string }, never>((db, p) =>
+  db.updateTable('mfa_accounts').set({ failures: 0, locked_until: null, hard_locked: 0, updated_at: p.at }).where('owner_kind', '=', p.kind).where('owner_id', '=', p.id).where('failures', '>', 0),
+);
+
+export async function clearFailures(db: Executor, owner: Owner, at: string, liftHardLock = false): Promise<void> {
+  await (liftHardLock ? clearFailuresAndHardLockQuery : clearFailuresQuery).affected(db, { kind: owner.kind, id: owner.id, at });
 }
