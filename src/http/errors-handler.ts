@@ -41,6 +41,10 @@ export function handleError(error: FastifyError | AppError | Error, req: Fastify
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return send(reply, 'invalid_input', 'The body is not valid JSON');
   }
+  // PostgreSQL gave up one of two transactions that raced for the same rows (a deadlock, or a
+  // serialization failure): nothing of this request was written, so it may simply try again.
+  const pgCode = (error as { code?: unknown }).code;
+  if (pgCode === '40P01' || pgCode === '40001') return send(reply, 'conflict', 'This raced with another change to the same account; nothing was changed, try again');
   if (error instanceof SyntaxError || fe.statusCode === 400) return send(reply, 'invalid_input', 'The body is not valid JSON');
   if (fe.statusCode === 413) return send(reply, 'payload_too_large');
   if (fe.statusCode === 415) return send(reply, 'invalid_input', NOT_JSON);
