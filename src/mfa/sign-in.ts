@@ -99,10 +99,9 @@ export async function verifySecondStep(
   input: SecondFactorInput & { rememberDevice?: boolean },
   meta: RequestMeta,
 ): Promise<VerifyOutcome> {
-  const attempt = await takeChallengeAttempt(ctx, pending, 'sign_in');
   // The write that takes the check returns the account's MFA state: it also serves the
   // enrollment flag.
-  const check = await takeCodeCheck(ctx, account);
+  const { attempt, check } = await takeTries(ctx, pending, account, 'sign_in');
   let outcome: VerifyOutcome | null;
   try {
     outcome = await judgeSecondStep(ctx, pending, account, input, meta, check);
@@ -161,11 +160,24 @@ function challengeLocked(purpose: 'sign_in' | 'step_up'): AppError {
  * throws: 429 `challenge_locked` when its tries are used up, 401 when a racing request already
  * completed or ended the session. Returns the try's number.
  */
-async function takeChallengeAttempt(ctx: Context, session: SessionRow, purpose: 'sign_in' | 'step_up'): Promise<number> {
-  const attempt = await store.takeChallengeAttempt(ctx.db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
+async function takeChallengeAttempt(ctx: Context, db: Executor, session: SessionRow, purpose: 'sign_in' | 'step_up'): Promise<number> {
+  const attempt = await store.takeChallengeAttempt(db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
   if (attempt !== null) return attempt;
-  if ((await store.challengeAttempts(ctx.db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
+  if ((await store.challengeAttempts(db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
   throw new AppError('unauthenticated', purpose === 'sign_in' ? 'This sign-in has already been completed or ended' : 'This session has ended');
+}
+
+/**
+ * Takes the account's check and the challenge's try together, in one transaction of their own
+ * (one commit, not two; never the sign-in's, so rolling a sign-in back never gives them back).
+ * Whichever refuses, neither is spent. The account's row first, then the challenge's: the
+ * order a passed second step writes them in, so that on PostgreSQL the two never deadlock.
+ */
+async function takeTries(ctx: Context, session: SessionRow, account: Account, purpose: 'sign_in' | 'step_up'): Promise<{ attempt: number; check: CodeCheck }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const check = await takeCodeCheck(ctx, account, trx);
+    return { check, attempt: await takeChallengeAttempt(ctx, trx, session, purpose) };
+  });
 }
 
 /** Gives back the try and the check of a request that failed before its code was judged. */
@@ -223,8 +235,7 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
   if (input.method === 'temporary_code') throw new AppError('invalid_input', 'A temporary access code cannot be used for a step-up');
   if ((await store.countActiveFactors(ctx.db, ownerOf(account))) === 0) throw new AppError('conflict', 'Set up a second factor first');
   // As for a sign-in: the try and the check are taken before the code is judged.
-  const attempt = await takeChallengeAttempt(ctx, session, 'step_up');
-  const check = await takeCodeCheck(ctx, account);
+  const { attempt, check } = await takeTries(ctx, session, account, 'step_up');
   let passed: boolean;
   try {
     const result = await checkSecondFactor(ctx, account, input, { sessionHash: session.idHash, purpose: 'step_up' }, meta);
