@@ -6,6 +6,7 @@ import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
 import * as store from './store.js';
+import * as stateStore from './state-store.js';
 import { matchTOTPStep } from './totp.js';
 import { matchRecoveryCode } from './recovery-codes.js';
 import { verifyAuthentication } from './webauthn.js';
@@ -93,7 +94,7 @@ export async function checkSecondFactor(
       return { ok: true, method: 'recovery_code', factorID: null };
     }
     case 'webauthn': {
-      const challenge = await store.takeChallenge(ctx.db, webauthnChallenge.sessionHash, webauthnChallenge.purpose, nowISO);
+      const challenge = await stateStore.takeChallenge(ctx.db, webauthnChallenge.sessionHash, webauthnChallenge.purpose, nowISO);
       if (!challenge) throw new AppError('invalid_code', 'Ask for a new passkey challenge first (POST …/webauthn/options)');
       const factor = typeof input.response?.id === 'string' ? await store.findFactorByCredentialID(ctx.db, input.response.id) : null;
       if (!factor || factor.owner.kind !== owner.kind || factor.owner.id !== owner.id || factor.status !== 'active') return { ok: false };

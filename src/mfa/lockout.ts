@@ -6,6 +6,7 @@ import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
 import * as store from './store.js';
+import * as stateStore from './state-store.js';
 import type { Owner } from './store.js';
 
 /**
@@ -32,11 +33,11 @@ export interface LockState {
 }
 
 export async function lockState(ctx: Context, owner: Owner, db: Executor = ctx.db): Promise<LockState> {
-  return lockStateOf(ctx, await store.findMFAAccount(db, owner));
+  return lockStateOf(ctx, await stateStore.findMFAAccount(db, owner));
 }
 
 /** The lock state of an account's MFA state row already read (null: no row, not locked). */
-export function lockStateOf(ctx: Context, row: store.MFAAccount | null): LockState {
+export function lockStateOf(ctx: Context, row: stateStore.MFAAccount | null): LockState {
   if (!row) return { locked: false, hard: false, until: null, failures: 0 };
   const now = ctx.clock.now().toISOString();
   const hard = row.hard_locked === 1;
@@ -68,7 +69,7 @@ export interface CodeCheck {
   lock: 'hard' | 'temporary' | null;
   lockedUntil: string | null;
   /** The account's MFA state row, as the write that took the check left it. */
-  state: store.MFAAccount;
+  state: stateStore.MFAAccount;
 }
 
 /**
@@ -85,7 +86,7 @@ export async function takeCodeCheck(ctx: Context, account: Account, db: Executor
   // A lock read as ending between the write and the read that explains it: take again.
   for (let i = 0; i < 3; i++) {
     const now = ctx.clock.now();
-    const row = await store.takeCodeCheck(db, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
+    const row = await stateStore.takeCodeCheck(db, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
     if (row) {
       const failures = Number(row.failures);
       const lock = failures >= HARD_LOCK_AT ? 'hard' : failures % LOCK_EVERY === 0 ? 'temporary' : null;
@@ -98,7 +99,7 @@ export async function takeCodeCheck(ctx: Context, account: Account, db: Executor
 
 /** Ends a check whose code was never judged (the request failed first): it counts nowhere. */
 export async function returnCodeCheck(ctx: Context, check: CodeCheck): Promise<void> {
-  await store.returnCodeCheck(ctx.db, check.owner, check.failures, check.lock !== null, ctx.clock.now().toISOString());
+  await stateStore.returnCodeCheck(ctx.db, check.owner, check.failures, check.lock !== null, ctx.clock.now().toISOString());
 }
 
 /**
@@ -134,13 +135,13 @@ export async function confirmCodeFailure(ctx: Context, account: Account, meta: R
 export async function recordCodeFailure(ctx: Context, account: Account, meta: RequestMeta, check: string): Promise<'hard' | 'temporary' | null> {
   const owner = ownerOf(account);
   const now = ctx.clock.now();
-  const failures = await store.incrementFailures(ctx.db, owner, now.toISOString());
+  const failures = await stateStore.incrementFailures(ctx.db, owner, now.toISOString());
   let lock: 'hard' | 'temporary' | null = null;
   if (failures >= HARD_LOCK_AT) lock = 'hard';
   else if (failures % LOCK_EVERY === 0) lock = 'temporary';
   await ctx.db.transaction().execute(async (trx) => {
-    if (lock === 'hard') await store.updateMFAAccount(trx, owner, { hard_locked: 1 }, now.toISOString());
-    if (lock === 'temporary') await store.updateMFAAccount(trx, owner, { locked_until: new Date(now.getTime() + LOCK_FOR).toISOString() }, now.toISOString());
+    if (lock === 'hard') await stateStore.updateMFAAccount(trx, owner, { hard_locked: 1 }, now.toISOString());
+    if (lock === 'temporary') await stateStore.updateMFAAccount(trx, owner, { locked_until: new Date(now.getTime() + LOCK_FOR).toISOString() }, now.toISOString());
     await auditCodeFailure(ctx, trx, account, meta, check, failures, lock, now);
   });
   return lock;
@@ -184,7 +185,7 @@ async function auditCodeFailure(ctx: Context, trx: Executor, account: Account, m
  * meanwhile by racing requests are forgiven with the rest, as if they came first.
  */
 export async function clearCodeFailures(ctx: Context, db: Executor, owner: Owner, passed?: CodeCheck): Promise<void> {
-  await store.clearFailures(db, owner, ctx.clock.now().toISOString(), passed?.lock === 'hard');
+  await stateStore.clearFailures(db, owner, ctx.clock.now().toISOString(), passed?.lock === 'hard');
 }
 
 /** Lifts every lock (staff unlock, or a password reset). Returns whether anything was locked. */

@@ -12,6 +12,7 @@ import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionRow } from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
 import * as store from './store.js';
+import * as stateStore from './state-store.js';
 import type { Factor } from './store.js';
 import { ownerOf, lockState } from './lockout.js';
 import { mustHaveMFA } from './sign-in.js';
@@ -57,7 +58,7 @@ export async function getMFAOverview(ctx: Context, account: Account): Promise<MF
     store.listFactors(ctx.db, owner),
     store.countUnusedRecoveryCodes(ctx.db, owner),
     store.listRememberedDevices(ctx.db, owner, ctx.clock.now().toISOString()),
-    store.findMFAAccount(ctx.db, owner),
+    stateStore.findMFAAccount(ctx.db, owner),
     lockState(ctx, owner),
     getSettings(ctx),
   ]);
@@ -165,14 +166,14 @@ export async function beginWebAuthnRegistration(ctx: Context, session: SessionRo
   await requireStepUpWhenEnrolled(ctx, session, account);
   const existing = await store.listFactors(ctx.db, ownerOf(account));
   const options = await registrationOptions(ctx.config, account, existing);
-  await store.putChallenge(ctx.db, session.idHash, 'register', options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString());
+  await stateStore.putChallenge(ctx.db, session.idHash, 'register', options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString());
   return options;
 }
 
 export async function finishWebAuthnRegistration(ctx: Context, session: SessionRow, account: Account, response: RegistrationResponseJSON, name: string | undefined, meta: RequestMeta): Promise<EnrollmentResult> {
   await requireStepUpWhenEnrolled(ctx, session, account);
   const now = ctx.clock.now();
-  const challenge = await store.takeChallenge(ctx.db, session.idHash, 'register', now.toISOString());
+  const challenge = await stateStore.takeChallenge(ctx.db, session.idHash, 'register', now.toISOString());
   if (!challenge) throw new AppError('invalid_input', 'Ask for registration options first (POST …/mfa/webauthn/options); a challenge works once');
   const reg = await verifyRegistration(ctx.config, response, challenge);
   if (!reg) throw new AppError('invalid_input', 'The passkey registration could not be verified');
@@ -236,13 +237,13 @@ async function afterFactorAdded(
 ): Promise<EnrollmentResult> {
   const owner = ownerOf(account);
   const now = ctx.clock.now().toISOString();
-  const state = await store.findMFAAccount(trx, owner);
+  const state = await stateStore.findMFAAccount(trx, owner);
   let retired = 0;
   if (state?.retire_factor_ids) {
     const ids = (JSON.parse(state.retire_factor_ids) as string[]).filter((id) => id !== factor.id);
     retired = await store.deleteFactors(trx, owner, ids);
   }
-  if (state) await store.updateMFAAccount(trx, owner, { enrollment_required: 0, setup_required: 0, retire_factor_ids: null }, now);
+  if (state) await stateStore.updateMFAAccount(trx, owner, { enrollment_required: 0, setup_required: 0, retire_factor_ids: null }, now);
   // An enrollment voids any temporary access code and setup link still outstanding (a setup
   // link of a reset whose email went out late, say): their purpose is served.
   await voidTemporaryCodes(ctx, trx, owner);

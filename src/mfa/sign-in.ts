@@ -7,6 +7,7 @@ import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionLevel, SessionRow } from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
 import * as store from './store.js';
+import * as stateStore from './state-store.js';
 import { CHALLENGE_MAX_WRONG, clearCodeFailures, confirmCodeFailure, ownerOf, returnCodeCheck, takeCodeCheck, throwIfLocked, type CodeCheck } from './lockout.js';
 import { checkSecondFactor, consumeTOTPMatch, findTOTPMatch, type SecondFactorInput } from './factor-check.js';
 import { isRememberedDevice, rememberDevice } from './remembered-devices.js';
@@ -52,7 +53,7 @@ async function availableMethods(ctx: Context, account: Account, factors: store.F
 export async function levelAfterPassword(ctx: Context, account: Account, rememberedDeviceToken?: string): Promise<SecondStepDecision> {
   const settings = await getSettings(ctx);
   const owner = ownerOf(account);
-  const state = await store.findMFAAccount(ctx.db, owner);
+  const state = await stateStore.findMFAAccount(ctx.db, owner);
   // One read of the active factors serves the count and the methods offered.
   const factors = await store.listFactors(ctx.db, owner);
   const factorCount = factors.length;
@@ -161,9 +162,9 @@ function challengeLocked(purpose: 'sign_in' | 'step_up'): AppError {
  * completed or ended the session. Returns the try's number.
  */
 async function takeChallengeAttempt(ctx: Context, db: Executor, session: SessionRow, purpose: 'sign_in' | 'step_up'): Promise<number> {
-  const attempt = await store.takeChallengeAttempt(db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
+  const attempt = await stateStore.takeChallengeAttempt(db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
   if (attempt !== null) return attempt;
-  if ((await store.challengeAttempts(db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
+  if ((await stateStore.challengeAttempts(db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
   throw new AppError('unauthenticated', purpose === 'sign_in' ? 'This sign-in has already been completed or ended' : 'This session has ended');
 }
 
@@ -183,7 +184,7 @@ async function takeTries(ctx: Context, session: SessionRow, account: Account, pu
 
 /** Gives back the try and the check of a request that failed before its code was judged. */
 async function returnTries(ctx: Context, session: SessionRow, purpose: 'sign_in' | 'step_up', attempt: number, check: CodeCheck): Promise<void> {
-  await store.returnChallengeAttempt(ctx.db, session.idHash, purpose, attempt);
+  await stateStore.returnChallengeAttempt(ctx.db, session.idHash, purpose, attempt);
   await returnCodeCheck(ctx, check);
 }
 
@@ -201,7 +202,7 @@ async function completeSecondStep(
   const enrollOnly = result.method === 'temporary_code' || check.state.enrollment_required === 1;
   // Wrong codes are forgotten on success, and so is the check this code took.
   await clearCodeFailures(ctx, trx, check.owner, check);
-  await store.deleteChallenges(trx, pending.idHash);
+  await stateStore.deleteChallenges(trx, pending.idHash);
   const session = await sessions.rotateSession(ctx, trx, pending, enrollOnly ? 'enrollment' : 'full', meta, { stepUp: true });
   let rememberCookie: VerifyOutcome['rememberCookie'];
   // The settings matter only when this browser asks to be remembered.
@@ -224,7 +225,7 @@ export async function webauthnChallengeFor(ctx: Context, session: SessionRow, ac
   const factors = (await store.listFactors(ctx.db, ownerOf(account))).filter((f) => f.type === 'webauthn');
   if (!factors.length) throw new AppError('conflict', 'This account has no passkey or security key');
   const options = await authenticationOptions(ctx.config, factors);
-  await store.putChallenge(ctx.db, session.idHash, purpose, options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString());
+  await stateStore.putChallenge(ctx.db, session.idHash, purpose, options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString());
   return options;
 }
 

@@ -6,6 +6,7 @@ import { generateBase32, generateID, normalizeBase32 } from '../crypto/random.js
 import { deriveKey, hmacHex } from '../crypto/hash.js';
 import type { Account } from '../accounts/store.js';
 import * as store from './store.js';
+import * as stateStore from './state-store.js';
 import type { Owner } from './store.js';
 
 /**
@@ -100,7 +101,7 @@ export async function consumeTemporaryCode(ctx: Context, account: Account, typed
     .executeTakeFirst();
   if (!used) return false;
   await ctx.db.transaction().execute(async (trx) => {
-    await store.updateMFAAccount(trx, { kind: account.kind, id: account.id }, { retire_factor_ids: used.retire_factor_ids }, nowISO);
+    await stateStore.updateMFAAccount(trx, { kind: account.kind, id: account.id }, { retire_factor_ids: used.retire_factor_ids }, nowISO);
     await appendAuditEvent(ctx, trx, {
       actor: { type: account.kind, id: account.id },
       action: 'mfa.temporary_code.used',

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { DeliveryRenderer, RenderedAtDelivery } from '../notify/mailer.js';
 import { issueEmailToken } from '../accounts/email-tokens.js';
 import { link } from '../accounts/service.js';
-import { findMFAAccount } from '../mfa/store.js';
+import { findMFAAccount } from '../mfa/state-store.js';
 import { resetNotice, setupPath } from './service.js';
 
 /**

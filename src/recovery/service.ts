@@ -11,6 +11,7 @@ import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
 import * as mfaStore from '../mfa/store.js';
+import * as stateStore from '../mfa/state-store.js';
 import { lockState, ownerOf, unlockSecondStep } from '../mfa/lockout.js';
 import { forgetRememberedDevices } from '../mfa/remembered-devices.js';
 import { issueTemporaryCode, voidTemporaryCodes } from '../mfa/temporary-codes.js';
@@ -147,7 +148,7 @@ export async function applyReset(
   const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
   await voidTemporaryCodes(ctx, trx, owner);
   await unlockSecondStep(ctx, trx, owner);
-  await mfaStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
+  await stateStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
   let setupURL: string | null = null;
   if (requireEnrollment) {
     const token = await issueEmailToken(ctx, trx, 'mfa_setup', a.target.kind, a.target.id, DAY);
@@ -197,7 +198,7 @@ export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{
     const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
     if (!factors.length) throw new AppError('conflict', 'This person has no factor to replace; use Reset MFA with setup required instead');
-    await mfaStore.updateMFAAccount(trx, owner, { enrollment_required: 1, retire_factor_ids: JSON.stringify(factors.map((f) => f.id)) }, ctx.clock.now().toISOString());
+    await stateStore.updateMFAAccount(trx, owner, { enrollment_required: 1, retire_factor_ids: JSON.stringify(factors.map((f) => f.id)) }, ctx.clock.now().toISOString());
     const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
     const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
     const result = { sessionsRevoked, rememberedDevicesRemoved };
@@ -297,7 +298,7 @@ export async function securityPanel(ctx: Context, target: Account) {
     mfaStore.listFactors(ctx.db, owner),
     mfaStore.countUnusedRecoveryCodes(ctx.db, owner),
     mfaStore.listRememberedDevices(ctx.db, owner, now),
-    mfaStore.findMFAAccount(ctx.db, owner),
+    stateStore.findMFAAccount(ctx.db, owner),
     lockState(ctx, owner),
     sessions.listActiveSessions(ctx, ctx.db, target.kind, target.id),
     ctx.db.selectFrom('temporary_codes').select(['expires_at']).where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).where('used_at', 'is', null).where('voided_at', 'is', null).where('expires_at', '>', now).executeTakeFirst(),

@@ -1,0 +1,217 @@
+import { sql, type Selectable } from 'kysely';
+import type { Executor } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
+import type { MFAAccountsTable } from '../db/types.js';
+import type { Owner, OwnerKind } from './store.js';
+
+/**
+ * Second-step challenges (their tries and WebAuthn challenges) and each person's MFA state row:
+ * the run of failed code checks and the locks, and the enrollment and setup flags. Factors,
+ * recovery codes and remembered devices are in ./store.ts.
+ */
+
+export async function putChallenge(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up' | 'register', challenge: string | null, expiresAt: string): Promise<void> {
+  await db
+    .insertInto('mfa_challenges')
+    .values({ session_hash: sessionHash, purpose, challenge, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['session_hash', 'purpose']).doUpdateSet({ challenge, expires_at: expiresAt }))
+    .execute();
+}
+
+/**
+ * Takes a WebAuthn challenge out (single use). UPDATE … RETURNING would return the new value
+ * (null), so the challenge is read first and then cleared by a conditional UPDATE naming it:
+ * only the caller whose UPDATE changed the row gets it.
+ */
+export async function takeChallenge(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up' | 'register', now: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('mfa_challenges')
+    .select('challenge')
+    .where('session_hash', '=', sessionHash)
+    .where('purpose', '=', purpose)
+    .where('challenge', 'is not', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (!row?.challenge) return null;
+  const r = await db
+    .updateTable('mfa_challenges')
+    .set({ challenge: null })
+    .where('session_hash', '=', sessionHash)
+    .where('purpose', '=', purpose)
+    .where('challenge', '=', row.challenge)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1 ? row.challenge : null;
+}
+
+/**
+ * Takes one try of a pending sign-in's (or a step-up's) challenge, before its code is judged:
+ * one conditional upsert whose returned row decides, so that racing requests cannot take more
+ * than `max` tries between them. The row is created on the first try; a try is taken only
+ * while the session is alive (not completed, ended or expired) and fewer than `max` were
+ * taken. Returns the try's number (1 for the first), or null when none was taken.
+ */
+const takeAttemptQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 'step_up'; max: number; now: string }, { attempts: number }>((db, p) =>
+  db
+    .insertInto('mfa_challenges')
+    .columns(['session_hash', 'purpose', 'challenge', 'attempts', 'expires_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('sessions')
+        .select((s) => ['sessions.id_hash', s.val(p.purpose).as('purpose'), s.lit(null).as('challenge'), s.lit(1).as('attempts'), 'sessions.expires_at'])
+        .where('sessions.id_hash', '=', p.sessionHash)
+        .where('sessions.expires_at', '>', p.now),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['session_hash', 'purpose'])
+        .doUpdateSet((eb) => ({ attempts: eb('mfa_challenges.attempts', '+', 1) }))
+        .where('mfa_challenges.attempts', '<', p.max),
+    )
+    .returning(['attempts']),
+);
+
+export async function takeChallengeAttempt(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up', max: number, now: string): Promise<number | null> {
+  const r = await takeAttemptQuery.first(db, { sessionHash, purpose, max, now });
+  return r ? Number(r.attempts) : null;
+}
+
+/**
+ * Gives back a try whose code was never judged (the request failed before). Only the latest
+ * try goes back: once a later one was taken, this one stays taken.
+ */
+export async function returnChallengeAttempt(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up', attempt: number): Promise<void> {
+  await db
+    .updateTable('mfa_challenges')
+    .set({ attempts: attempt - 1 })
+    .where('session_hash', '=', sessionHash)
+    .where('purpose', '=', purpose)
+    .where('attempts', '=', attempt)
+    .execute();
+}
+
+const attemptsQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 'step_up' }, { attempts: number }>((db, p) =>
+  db.selectFrom('mfa_challenges').select('attempts').where('session_hash', '=', p.sessionHash).where('purpose', '=', p.purpose),
+);
+
+/** The tries taken on a challenge (0 when none): only to explain a refused try. */
+export async function challengeAttempts(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up'): Promise<number> {
+  const r = await attemptsQuery.first(db, { sessionHash, purpose });
+  return r ? Number(r.attempts) : 0;
+}
+
+const deleteChallengesQuery = prepared<{ sessionHash: string }, never>((db, p) => db.deleteFrom('mfa_challenges').where('session_hash', '=', p.sessionHash));
+
+export async function deleteChallenges(db: Executor, sessionHash: string): Promise<void> {
+  await deleteChallengesQuery.affected(db, { sessionHash });
+}
+
+// ------------------------------------------------------------------ account MFA state
+
+export type MFAAccount = Selectable<MFAAccountsTable>;
+
+const mfaAccountQuery = prepared<{ kind: OwnerKind; id: string }, MFAAccount>((db, p) => db.selectFrom('mfa_accounts').selectAll().where('owner_kind', '=', p.kind).where('owner_id', '=', p.id));
+
+export async function findMFAAccount(db: Executor, owner: Owner): Promise<MFAAccount | null> {
+  return (await mfaAccountQuery.first(db, { kind: owner.kind, id: owner.id })) ?? null;
+}
+
+/** Creates the state row if missing (so later conditional updates have a row to hit). */
+export async function ensureMFAAccount(db: Executor, owner: Owner, at: string): Promise<void> {
+  await db
+    .insertInto('mfa_accounts')
+    .values({ owner_kind: owner.kind, owner_id: owner.id, locked_until: null, retire_factor_ids: null, updated_at: at })
+    .onConflict((oc) => oc.columns(['owner_kind', 'owner_id']).doNothing())
+    .execute();
+}
+
+export async function updateMFAAccount(
+  db: Executor,
+  owner: Owner,
+  fields: Partial<Pick<MFAAccountsTable, 'locked_until' | 'retire_factor_ids'>> & { failures?: number; hard_locked?: number; enrollment_required?: number; setup_required?: number },
+  at: string,
+): Promise<void> {
+  await ensureMFAAccount(db, owner, at);
+  await db
+    .updateTable('mfa_accounts')
+    .set({ ...fields, updated_at: at })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .execute();
+}
+
+/** Adds one code failure and returns the new consecutive count (one statement decides). */
+export async function incrementFailures(db: Executor, owner: Owner, at: string): Promise<number> {
+  const r = await db
+    .insertInto('mfa_accounts')
+    .values({ owner_kind: owner.kind, owner_id: owner.id, failures: 1, locked_until: null, retire_factor_ids: null, updated_at: at })
+    .onConflict((oc) => oc.columns(['owner_kind', 'owner_id']).doUpdateSet((eb) => ({ failures: eb('mfa_accounts.failures', '+', 1), updated_at: at })))
+    .returning(['failures'])
+    .executeTakeFirstOrThrow();
+  return Number(r.failures);
+}
+
+/**
+ * Takes one code check from the account's failure counter before the code is judged: counts
+ * it as the next consecutive failure, which it stays unless the code turns out right. One
+ * conditional upsert decides, so racing checks cannot pass a lock between them: none is taken
+ * while the second step is locked, and the check that takes failure number `lockEvery` (or
+ * `hardLockAt`) sets the lock itself, so that no further check is judged while its code is.
+ * Returns the account's row after the write, or null when the account is locked.
+ */
+const takeCodeCheckQuery = prepared<{ kind: OwnerKind; id: string; at: string; lockUntil: string; lockEvery: number; hardLockAt: number }, MFAAccount>((db, p) =>
+  db
+    .insertInto('mfa_accounts')
+    .values({ owner_kind: p.kind, owner_id: p.id, failures: 1, locked_until: null, retire_factor_ids: null, updated_at: p.at })
+    .onConflict((oc) =>
+      oc
+        .columns(['owner_kind', 'owner_id'])
+        .doUpdateSet((eb) => ({
+          failures: eb('mfa_accounts.failures', '+', 1),
+          locked_until: sql<string | null>`case when (${sql.ref('mfa_accounts.failures')} + 1) % ${p.lockEvery} = 0 and ${sql.ref('mfa_accounts.failures')} + 1 < ${p.hardLockAt} then ${p.lockUntil} else ${sql.ref('mfa_accounts.locked_until')} end`,
+          hard_locked: sql<number>`case when ${sql.ref('mfa_accounts.failures')} + 1 >= ${p.hardLockAt} then 1 else 0 end`,
+          updated_at: p.at,
+        }))
+        .where('mfa_accounts.hard_locked', '=', 0)
+        .where((eb) => eb.or([eb('mfa_accounts.locked_until', 'is', null), eb('mfa_accounts.locked_until', '<=', p.at)])),
+    )
+    .returningAll(),
+);
+
+export async function takeCodeCheck(db: Executor, owner: Owner, p: { at: string; lockUntil: string; lockEvery: number; hardLockAt: number }): Promise<MFAAccount | null> {
+  return (await takeCodeCheckQuery.first(db, { kind: owner.kind, id: owner.id, ...p })) ?? null;
+}
+
+/**
+ * Gives back a code check that was never judged, with the lock it set, if any. Only the latest
+ * check goes back: once a later one was taken (or the counter cleared), nothing changes.
+ */
+export async function returnCodeCheck(db: Executor, owner: Owner, failures: number, setLock: boolean, at: string): Promise<void> {
+  await db
+    .updateTable('mfa_accounts')
+    .set({ failures: failures - 1, ...(setLock ? { locked_until: null, hard_locked: 0 } : {}), updated_at: at })
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('failures', '=', failures)
+    .execute();
+}
+
+/**
+ * Ends the run of consecutive failures after a passed code check (failures 0, no temporary
+ * lock). A hard lock stays unless `liftHardLock` (the passed check set it as it was taken).
+ */
+const clearFailuresQuery = prepared<{ kind: OwnerKind; id: string; at: string }, never>((db, p) =>
+  db
+    .updateTable('mfa_accounts')
+    .set({ failures: 0, locked_until: null, updated_at: p.at })
+    .where('owner_kind', '=', p.kind)
+    .where('owner_id', '=', p.id)
+    .where('hard_locked', '=', 0)
+    .where('failures', '>', 0),
+);
+const clearFailuresAndHardLockQuery = prepared<{ kind: OwnerKind; id: string; at: string }, never>((db, p) =>
+  db.updateTable('mfa_accounts').set({ failures: 0, locked_until: null, hard_locked: 0, updated_at: p.at }).where('owner_kind', '=', p.kind).where('owner_id', '=', p.id).where('failures', '>', 0),
+);
+
+export async function clearFailures(db: Executor, owner: Owner, at: string, liftHardLock = false): Promise<void> {
+  await (liftHardLock ? clearFailuresAndHardLockQuery : clearFailuresQuery).affected(db, { kind: owner.kind, id: owner.id, at });
+}
