@@ -110,3 +110,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/** Records the `code` of every 403 the page was given. */
+export function watchDenials(w: WatchedPage): string[] {
+  const denials: string[] = [];
+  w.page.on('response', async (r) => {
+    if (r.status() === 403) denials.push((await r.json()).code);
+  });
+  return denials;
+}

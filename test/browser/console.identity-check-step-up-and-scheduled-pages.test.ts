@@ -5,19 +5,10 @@ import { codeFor, enrollTOTP, staffWithMFA } from '../helpers/mfa.js';
 import { seedEnrolledContacts } from '../helpers/seed.js';
 import { generateID, generateToken } from '../../src/crypto/random.js';
 import { hashToken } from '../../src/crypto/hash.js';
-import { hasChromium, useWebAppAndBrowser, openPage, type WatchedPage } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, watchDenials } from './browser.js';
 import { signInToConsole } from './mfa-steps.js';
 
 const SIX_MINUTES = 6 * 60_000;
-
-/** Records the `code` of every 403 the page was given. */
-function watchDenials(w: WatchedPage): string[] {
-  const denials: string[] = [];
-  w.page.on('response', async (r) => {
-    if (r.status() === 403) denials.push((await r.json()).code);
-  });
-  return denials;
-}
 
 /** Answers the inline step-up dialog with the staff member's current authenticator code. */
 async function passStepUp(t: TestApp, p: Page, secret: Buffer): Promise<void> {

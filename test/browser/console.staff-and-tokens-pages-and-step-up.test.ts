@@ -6,19 +6,10 @@ import { COOKIES } from '../../src/http/cookies.js';
 import type { TestApp } from '../helpers/app.js';
 import { codeFor, staffWithMFA } from '../helpers/mfa.js';
 import { countRows, staffWithRole } from '../helpers/staff-session.js';
-import { hasChromium, useWebAppAndBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+import { hasChromium, useWebAppAndBrowser, openPage, screenshot, watchDenials } from './browser.js';
 import { signInToConsole, unexpected } from './mfa-steps.js';
 
 const SIX_MINUTES = 6 * 60_000;
-
-/** Records the `code` of every 403 the page was given. */
-function watchDenials(w: WatchedPage): string[] {
-  const denials: string[] = [];
-  w.page.on('response', async (r) => {
-    if (r.status() === 403) denials.push((await r.json()).code);
-  });
-  return denials;
-}
 
 /** `n` API tokens of `staffID`, a second apart, written straight to the database (no emails). */
 async function seedTokens(t: TestApp, staffID: string, n: number): Promise<void> {
@@ -108,10 +99,13 @@ describe.skipIf(!hasChromium)('console: the staff and API-token lists come a pag
     expect(await rows.count()).toBe(50);
     expect(await rows.first().textContent()).toContain('Paged Person 54');
     await p.getByRole('button', { name: 'Show more' }).click();
-    // 55 here, the admin, and the staff of the other test in this app: every one, once.
-    await p.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
+    // 55 here, the admin, and the staff of the other test in this app: every one, once. (The
+    // button reads "Loading…" while the page comes, so wait for the rows, not the button.)
+    const everyone = await countRows(t, 'staff');
+    await expect.poll(() => rows.count()).toBe(everyone);
+    await p.getByRole('button', { name: /Show more|Loading/ }).waitFor({ state: 'detached' });
     const total = await rows.count();
-    expect(total).toBe(await countRows(t, 'staff'));
+    expect(total).toBe(everyone);
     expect(total).toBeGreaterThanOrEqual(56);
 
     await p.getByLabel('Role of Paged Person 0').selectOption('supervisor');
