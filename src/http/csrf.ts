@@ -43,11 +43,21 @@ export function checkCSRF(ctx: Context, req: FastifyRequest): void {
   if (SAFE.has(req.method)) return;
   if (!req.url.startsWith('/api/')) return;
   // API clients authenticate with a bearer token, which a cross-site page cannot attach.
-  if (typeof req.headers.authorization === 'string' && /^Bearer\s/i.test(req.headers.authorization)) return;
+  if (bearerToken(req) !== null) return;
   const kind = audienceOf(req.url);
   const sent = req.headers['x-csrf-token'];
   const bound = readCookie(req, sessionCookieName(kind)) ?? readCookie(req, COOKIES.seed);
   if (typeof sent !== 'string' || !bound || !constantTimeEqual(sent, csrfTokenFor(ctx, kind, bound))) {
     throw new AppError('csrf_failed', 'Send the csrfToken from GET …/session in the x-csrf-token header');
   }
+}
+
+/**
+ * The API token of a request sent with `Authorization: Bearer …`, or null. The one test of
+ * "is this a bearer request": such requests skip the CSRF check here, so the guards must never
+ * let their cookies sign them in (src/http/guards.ts), and both must agree on what counts.
+ */
+export function bearerToken(req: FastifyRequest): string | null {
+  const authz = req.headers.authorization;
+  return typeof authz === 'string' && /^Bearer\s/i.test(authz) ? authz.replace(/^Bearer\s+/i, '').trim() : null;
 }

@@ -7,6 +7,7 @@ import type { SessionKind, SessionLevel, SessionRow } from '../sessions/service.
 import { AppError } from './errors.js';
 import { resolveAPIToken, ROLE_SCOPES, type Scope } from '../sessions/api-tokens.js';
 import { readCookie, sessionCookieName } from './cookies.js';
+import { bearerToken } from './csrf.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,7 +20,7 @@ declare module 'fastify' {
 export async function currentSession(ctx: Context, req: FastifyRequest, kind: SessionKind): Promise<SessionRow | null> {
   // A request with a bearer token skips the CSRF check (src/http/csrf.ts), so its cookies must
   // not sign it in: only the token can.
-  if (typeof req.headers.authorization === 'string' && /^Bearer\s/i.test(req.headers.authorization)) return null;
+  if (bearerToken(req) !== null) return null;
   req.resolvedSessions ??= {};
   if (!(kind in req.resolvedSessions)) {
     req.resolvedSessions[kind] = await sessions.resolveSession(ctx, kind, readCookie(req, sessionCookieName(kind)));
@@ -89,11 +90,11 @@ export interface StaffRequirement {
  * token (its scopes, limited by its owner's current role; no step-up, no CSRF).
  */
 export async function requireStaff(ctx: Context, req: FastifyRequest, need: StaffRequirement = {}): Promise<StaffAuth> {
-  const authz = req.headers.authorization;
+  const token = bearerToken(req);
   let auth: StaffAuth;
-  if (typeof authz === 'string' && /^Bearer\s+/i.test(authz)) {
+  if (token !== null) {
     if (need.sessionOnly) throw new AppError('forbidden', 'This needs a signed-in staff member, not an API token');
-    const found = await resolveAPIToken(ctx, authz.replace(/^Bearer\s+/i, '').trim());
+    const found = await resolveAPIToken(ctx, token);
     if (!found) throw new AppError('unauthenticated', 'The API token is not valid, expired or revoked');
     if (need.scope && !found.scopes.includes(need.scope)) throw new AppError('forbidden', `The API token lacks the ${need.scope} scope`);
     auth = { account: found.account, session: null, token: { id: found.id, scopes: found.scopes, createdBy: found.createdBy }, actor: { type: 'token', id: found.id } };

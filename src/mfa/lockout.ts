@@ -81,18 +81,18 @@ export interface CodeCheck {
  * clearCodeFailures). Committed on its own, never inside a sign-in's transaction. The caller
  * must end the check: confirmCodeFailure, clearCodeFailures, or returnCodeCheck.
  */
-export async function takeCodeCheck(ctx: Context, account: Account, db: Executor = ctx.db): Promise<CodeCheck> {
+export async function takeCodeCheck(ctx: Context, account: Account): Promise<CodeCheck> {
   const owner = ownerOf(account);
   // A lock read as ending between the write and the read that explains it: take again.
   for (let i = 0; i < 3; i++) {
     const now = ctx.clock.now();
-    const row = await stateStore.takeCodeCheck(db, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
+    const row = await stateStore.takeCodeCheck(ctx.db, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
     if (row) {
       const failures = Number(row.failures);
       const lock = failures >= HARD_LOCK_AT ? 'hard' : failures % LOCK_EVERY === 0 ? 'temporary' : null;
       return { owner, failures, lock, lockedUntil: lock === 'temporary' ? row.locked_until : null, state: row };
     }
-    throwIfLocked(ctx, await lockState(ctx, owner, db));
+    throwIfLocked(ctx, await lockState(ctx, owner));
   }
   throw new AppError('account_locked', 'Too many wrong codes: try again later');
 }

@@ -161,10 +161,10 @@ function challengeLocked(purpose: 'sign_in' | 'step_up'): AppError {
  * throws: 429 `challenge_locked` when its tries are used up, 401 when a racing request already
  * completed or ended the session. Returns the try's number.
  */
-async function takeChallengeAttempt(ctx: Context, db: Executor, session: SessionRow, purpose: 'sign_in' | 'step_up'): Promise<number> {
-  const attempt = await stateStore.takeChallengeAttempt(db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
+async function takeChallengeAttempt(ctx: Context, session: SessionRow, purpose: 'sign_in' | 'step_up'): Promise<number> {
+  const attempt = await stateStore.takeChallengeAttempt(ctx.db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
   if (attempt !== null) return attempt;
-  if ((await stateStore.challengeAttempts(db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
+  if ((await stateStore.challengeAttempts(ctx.db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
   throw new AppError('unauthenticated', purpose === 'sign_in' ? 'This sign-in has already been completed or ended' : 'This session has ended');
 }
 
@@ -178,7 +178,7 @@ async function takeChallengeAttempt(ctx: Context, db: Executor, session: Session
  * step, which writes the rows in the other order.
  */
 async function takeTries(ctx: Context, session: SessionRow, account: Account, purpose: 'sign_in' | 'step_up'): Promise<{ attempt: number; check: CodeCheck }> {
-  const attempt = await takeChallengeAttempt(ctx, ctx.db, session, purpose);
+  const attempt = await takeChallengeAttempt(ctx, session, purpose);
   return { attempt, check: await takeCodeCheck(ctx, account) };
 }
 
