@@ -37,17 +37,12 @@ export async function lockState(ctx: Context, owner: Owner, db: Executor = ctx.d
 }
 
 /** The lock state of an account's MFA state row already read (null: no row, not locked). */
-export function lockStateOf(ctx: Context, row: stateStore.MFAAccount | null): LockState {
+function lockStateOf(ctx: Context, row: stateStore.MFAAccount | null): LockState {
   if (!row) return { locked: false, hard: false, until: null, failures: 0 };
   const now = ctx.clock.now().toISOString();
   const hard = row.hard_locked === 1;
   const temporary = row.locked_until !== null && row.locked_until > now;
   return { locked: hard || temporary, hard, until: hard ? null : temporary ? row.locked_until : null, failures: Number(row.failures) };
-}
-
-/** Throws 429 `account_locked` while the account's second step is locked. */
-export async function assertNotLocked(ctx: Context, owner: Owner): Promise<void> {
-  throwIfLocked(ctx, await lockState(ctx, owner));
 }
 
 export function throwIfLocked(ctx: Context, s: LockState): void {

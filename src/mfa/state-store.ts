@@ -116,7 +116,7 @@ export async function findMFAAccount(db: Executor, owner: Owner): Promise<MFAAcc
 }
 
 /** Creates the state row if missing (so later conditional updates have a row to hit). */
-export async function ensureMFAAccount(db: Executor, owner: Owner, at: string): Promise<void> {
+async function ensureMFAAccount(db: Executor, owner: Owner, at: string): Promise<void> {
   await db
     .insertInto('mfa_accounts')
     .values({ owner_kind: owner.kind, owner_id: owner.id, locked_until: null, retire_factor_ids: null, updated_at: at })
