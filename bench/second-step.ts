@@ -23,6 +23,7 @@ import { generateID } from '../src/crypto/random.js';
 import { insertFactor } from '../src/mfa/store.js';
 import { generateTOTPSecret, matchTOTPStep } from '../src/mfa/totp.js';
 import { startSession } from '../src/sessions/service.js';
+import { openSecondStep } from '../src/mfa/sign-in.js';
 import { csrfTokenFor } from '../src/http/csrf.js';
 import { sessionCookieName } from '../src/http/cookies.js';
 import { openDatabase } from '../src/db/index.js';
@@ -94,7 +95,9 @@ async function main(): Promise<void> {
             secret_sealed: ctx.secretBox.seal(f.secret, f.id), last_used_step: null, credential_id: null, public_key: null, counter: null,
             transports: null, aaguid: null, device_type: null, backed_up: null, created_at: now.toISOString(), last_used_at: null,
           });
-          const { token } = await startSession(ctx, trx, 'contact', f.owner, 'mfa', meta);
+          const { token, session } = await startSession(ctx, trx, 'contact', f.owner, 'mfa', meta);
+          // As the password step does: the challenge the second step's tries are taken from.
+          await openSecondStep(trx, session);
           out.push({
             method: 'POST',
             path: '/api/v1/auth/mfa/verify',

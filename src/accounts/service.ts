@@ -9,7 +9,7 @@ import { templates } from '../notify/templates.js';
 import { getSettings } from '../settings/service.js';
 import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
-import { levelAfterPassword, type SecondStepDecision } from '../mfa/sign-in.js';
+import { levelAfterPassword, openSecondStep, type SecondStepDecision } from '../mfa/sign-in.js';
 import { liftHardLockAfterPasswordReset } from '../mfa/lockout.js';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
@@ -137,6 +137,7 @@ export async function signIn(
   return ctx.db.transaction().execute(async (trx) => {
     if (previous) await sessions.endSession(trx, previous);
     const started = await sessions.startSession(ctx, trx, kind, account.id, decision.level, meta, { stepUp: false });
+    if (decision.level === 'mfa') await openSecondStep(trx, started.session);
     await appendAuditEvent(ctx, trx, {
       actor: actorOf(account),
       action: decision.level === 'full' ? 'auth.login.succeeded' : 'auth.password.succeeded',

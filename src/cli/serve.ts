@@ -4,6 +4,7 @@ import { buildApp } from '../app.js';
 import { ensureFirstAdminSetupLink } from '../accounts/staff.js';
 import { purgeExpiredSessions } from '../sessions/service.js';
 import { purgeExpiredRememberedDevices } from '../mfa/remembered-devices.js';
+import { purgeExpiredChallenges } from '../mfa/sign-in.js';
 import { purgeRateLimits } from '../http/rate-limit.js';
 import { discardAbandonedJobs } from '../recovery/bulk-targets.js';
 import { DAY } from '../clock.js';
@@ -35,6 +36,7 @@ export async function startServer(config: Config): Promise<void> {
   const housekeeping = setInterval(() => {
     void purgeExpiredSessions(ctx).catch(() => undefined);
     void purgeExpiredRememberedDevices(ctx).catch(() => undefined);
+    void purgeExpiredChallenges(ctx).catch(() => undefined);
     void purgeRateLimits(ctx, DAY).catch(() => undefined);
     void discardAbandonedJobs(ctx).catch(() => undefined);
   }, 10 * 60_000);

@@ -225,8 +225,23 @@ export async function webauthnChallengeFor(ctx: Context, session: SessionRow, ac
   const factors = (await store.listFactors(ctx.db, ownerOf(account))).filter((f) => f.type === 'webauthn');
   if (!factors.length) throw new AppError('conflict', 'This account has no passkey or security key');
   const options = await authenticationOptions(ctx.config, factors);
-  await stateStore.putChallenge(ctx.db, session.idHash, purpose, options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString());
+  if (!(await stateStore.putChallenge(ctx.db, session.idHash, purpose, options.challenge, new Date(ctx.clock.now().getTime() + 5 * MINUTE).toISOString()))) {
+    throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
+  }
   return options;
+}
+
+/**
+ * Opens the second step of a sign-in whose password step starts a pending session, in that
+ * step's transaction: the challenge row its 5 tries are taken from.
+ */
+export async function openSecondStep(trx: Executor, pending: SessionRow): Promise<void> {
+  await stateStore.openSignInChallenge(trx, pending.idHash, pending.expiresAt);
+}
+
+/** Deletes challenge rows an hour past their expiry (housekeeping); returns how many went. */
+export function purgeExpiredChallenges(ctx: Context): Promise<number> {
+  return stateStore.purgeExpiredChallenges(ctx.db, new Date(ctx.clock.now().getTime() - 60 * MINUTE).toISOString());
 }
 
 /**

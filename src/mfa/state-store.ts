@@ -10,12 +10,41 @@ import type { Owner, OwnerKind } from './store.js';
  * recovery codes and remembered devices are in ./store.ts.
  */
 
-export async function putChallenge(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up' | 'register', challenge: string | null, expiresAt: string): Promise<void> {
+/**
+ * Opens the challenge of a sign-in that now waits for its second step, in the password step's
+ * transaction: the row its tries are counted on. Tries are never counted on a row created
+ * later, so once a passed second step deletes it, that sign-in has no tries left.
+ */
+export async function openSignInChallenge(db: Executor, sessionHash: string, expiresAt: string): Promise<void> {
+  await db.insertInto('mfa_challenges').values({ session_hash: sessionHash, purpose: 'sign_in', challenge: null, attempts: 0, expires_at: expiresAt }).execute();
+}
+
+/**
+ * Stores a WebAuthn challenge for a session and purpose. A sign-in's goes on the row its
+ * password step opened, and only while that row is there (false once the sign-in was
+ * completed or ended); a step-up's or a registration's row is created as needed.
+ */
+export async function putChallenge(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up' | 'register', challenge: string | null, expiresAt: string): Promise<boolean> {
+  if (purpose === 'sign_in') {
+    const r = await db.updateTable('mfa_challenges').set({ challenge, expires_at: expiresAt }).where('session_hash', '=', sessionHash).where('purpose', '=', 'sign_in').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
   await db
     .insertInto('mfa_challenges')
     .values({ session_hash: sessionHash, purpose, challenge, expires_at: expiresAt })
     .onConflict((oc) => oc.columns(['session_hash', 'purpose']).doUpdateSet({ challenge, expires_at: expiresAt }))
     .execute();
+  return true;
+}
+
+/**
+ * Deletes challenge rows an hour past their expiry (housekeeping). The hour keeps a pending
+ * sign-in's row, whose WebAuthn challenge may expire before the sign-in does, until the
+ * sign-in is long over. Returns how many went.
+ */
+export async function purgeExpiredChallenges(db: Executor, before: string): Promise<number> {
+  const r = await db.deleteFrom('mfa_challenges').where('expires_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 /**
@@ -45,19 +74,31 @@ export async function takeChallenge(db: Executor, sessionHash: string, purpose: 
 
 /**
  * Takes one try of a pending sign-in's (or a step-up's) challenge, before its code is judged:
- * one conditional upsert whose returned row decides, so that racing requests cannot take more
- * than `max` tries between them. The row is created on the first try; a try is taken only
- * while the session is alive (not completed, ended or expired) and fewer than `max` were
- * taken. Returns the try's number (1 for the first), or null when none was taken.
+ * one conditional write whose returned row decides, so that racing requests cannot take more
+ * than `max` tries between them. A sign-in's tries are taken only on the row its password
+ * step opened (an UPDATE, never an insert): after a passed second step deleted it, a request
+ * that was in flight gets none. A step-up's row is created on its first try, while the
+ * session is alive (not ended or expired). Returns the try's number (1 for the first), or
+ * null when none was taken.
  */
-const takeAttemptQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 'step_up'; max: number; now: string }, { attempts: number }>((db, p) =>
+const takeSignInAttemptQuery = prepared<{ sessionHash: string; max: number }, { attempts: number }>((db, p) =>
+  db
+    .updateTable('mfa_challenges')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('session_hash', '=', p.sessionHash)
+    .where('purpose', '=', 'sign_in')
+    .where('attempts', '<', p.max)
+    .returning(['attempts']),
+);
+
+const takeStepUpAttemptQuery = prepared<{ sessionHash: string; max: number; now: string }, { attempts: number }>((db, p) =>
   db
     .insertInto('mfa_challenges')
     .columns(['session_hash', 'purpose', 'challenge', 'attempts', 'expires_at'])
     .expression((eb) =>
       eb
         .selectFrom('sessions')
-        .select((s) => ['sessions.id_hash', s.val(p.purpose).as('purpose'), s.lit(null).as('challenge'), s.lit(1).as('attempts'), 'sessions.expires_at'])
+        .select((s) => ['sessions.id_hash', s.val('step_up').as('purpose'), s.lit(null).as('challenge'), s.lit(1).as('attempts'), 'sessions.expires_at'])
         .where('sessions.id_hash', '=', p.sessionHash)
         .where('sessions.expires_at', '>', p.now),
     )
@@ -71,7 +112,7 @@ const takeAttemptQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 's
 );
 
 export async function takeChallengeAttempt(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up', max: number, now: string): Promise<number | null> {
-  const r = await takeAttemptQuery.first(db, { sessionHash, purpose, max, now });
+  const r = purpose === 'sign_in' ? await takeSignInAttemptQuery.first(db, { sessionHash, max }) : await takeStepUpAttemptQuery.first(db, { sessionHash, max, now });
   return r ? Number(r.attempts) : null;
 }
 
