@@ -50,16 +50,22 @@ afterAll(async () => {
   await t.close();
 });
 
+/** A contact with two factors, and a supervisor's two removals of them fired together. */
+async function removeBothAtOnce(round: number) {
+  const { id, phone, tablet } = await contactWithTwoFactors();
+  await sup.stepUp();
+  const [a, b] = await Promise.all([
+    sup.client.delete(`/api/v1/contacts/${id}/mfa/factors/${phone.factorId}`, { reason: `race ${round} phone` }),
+    sup.client.delete(`/api/v1/contacts/${id}/mfa/factors/${tablet.factorId}`, { reason: `race ${round} tablet` }),
+  ]);
+  return { id, phone, tablet, a, b };
+}
+
 describe('two staff removing the last two factors at once', () => {
   it('with a waiting period, one factor goes and the other is scheduled as a reset: never both gone at once', async () => {
     await setSettings({ waitingPeriodHours: 24 });
     for (let round = 0; round < ROUNDS; round++) {
-      const { id, phone, tablet } = await contactWithTwoFactors();
-      await sup.stepUp();
-      const [a, b] = await Promise.all([
-        sup.client.delete(`/api/v1/contacts/${id}/mfa/factors/${phone.factorId}`, { reason: `race ${round} phone` }),
-        sup.client.delete(`/api/v1/contacts/${id}/mfa/factors/${tablet.factorId}`, { reason: `race ${round} tablet` }),
-      ]);
+      const { id, phone, tablet, a, b } = await removeBothAtOnce(round);
       const after = await ownerRows(id);
       // The only serial outcome: the first removal applies (200), the second finds the last factor and schedules a reset (202).
       expect([a.statusCode, b.statusCode].sort(), `round ${round}: ${a.body} / ${b.body}`).toEqual([200, 202]);
@@ -78,12 +84,7 @@ describe('two staff removing the last two factors at once', () => {
   it('without a waiting period, one factor goes and the other is a reset with setup required', async () => {
     await setSettings({ waitingPeriodHours: 0 });
     for (let round = 0; round < ROUNDS; round++) {
-      const { id, phone, tablet } = await contactWithTwoFactors();
-      await sup.stepUp();
-      const [a, b] = await Promise.all([
-        sup.client.delete(`/api/v1/contacts/${id}/mfa/factors/${phone.factorId}`, { reason: `race ${round} phone` }),
-        sup.client.delete(`/api/v1/contacts/${id}/mfa/factors/${tablet.factorId}`, { reason: `race ${round} tablet` }),
-      ]);
+      const { id, a, b } = await removeBothAtOnce(round);
       expect([a.statusCode, b.statusCode], `round ${round}: ${a.body} / ${b.body}`).toEqual([200, 200]);
       expect([a.json().factorsRemoved, b.json().factorsRemoved]).toEqual([1, 1]);
       const after = await ownerRows(id);

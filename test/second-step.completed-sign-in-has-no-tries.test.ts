@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
-import { codeFor, enrollTOTP, nextStep } from './helpers/mfa.js';
+import { codeFor, enrollTOTP, judgedWrongCodes, nextStep } from './helpers/mfa.js';
 import { hashToken } from '../src/crypto/hash.js';
 import { sessionCookieName } from '../src/http/cookies.js';
 import { findAccountByEmail } from '../src/accounts/store.js';
 import { findSession } from '../src/sessions/store.js';
 import { insertFactor } from '../src/mfa/store.js';
-import { verifySecondStep, webauthnChallengeFor } from '../src/mfa/sign-in.js';
+import { purgeExpiredChallenges, verifySecondStep, webauthnChallengeFor } from '../src/mfa/sign-in.js';
 import { AppError } from '../src/http/errors.js';
 
 // PRODUCT.md §7: a pending sign-in's challenge allows 5 wrong codes, and once its second step
@@ -29,11 +29,6 @@ afterAll(async () => {
 
 const VERIFY = '/api/v1/auth/mfa/verify';
 const meta = { ip: '203.0.113.9', userAgent: 'in-flight request' };
-
-async function judgedWrongCodes(contactID: string): Promise<number> {
-  const r = await t.ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('contact_id', '=', contactID).where('action', '=', 'mfa.challenge.failed').executeTakeFirstOrThrow();
-  return Number(r.n);
-}
 
 function codeOf(e: unknown): string {
   return e instanceof AppError ? e.code : String(e);
@@ -70,7 +65,7 @@ describe('a completed sign-in has no tries left', () => {
       verifySecondStep(t.ctx, stale, account, { method: 'totp', code: '111111' }, meta),
     ]);
     expect(late.map((r) => (r.status === 'rejected' ? codeOf(r.reason) : 'passed'))).toEqual(['unauthenticated', 'unauthenticated', 'unauthenticated', 'unauthenticated']);
-    expect(await judgedWrongCodes(id)).toBe(0);
+    expect(await judgedWrongCodes(t, id)).toBe(0);
     const state = await t.ctx.db.selectFrom('mfa_accounts').select(['failures']).where('owner_kind', '=', 'contact').where('owner_id', '=', id).executeTakeFirst();
     expect(Number(state?.failures ?? 0)).toBe(0);
     // And no challenge row was opened again for the completed sign-in.
@@ -87,7 +82,6 @@ describe('a completed sign-in has no tries left', () => {
     const row = await t.ctx.db.selectFrom('mfa_challenges').selectAll().where('session_hash', '=', idHash).executeTakeFirstOrThrow();
     expect(row.purpose).toBe('sign_in');
     expect(Number(row.attempts)).toBe(0);
-    const { purgeExpiredChallenges } = await import('../src/mfa/sign-in.js');
     // The sign-in's 10 minutes, then most of an hour: still there.
     t.clock.advance(65 * 60_000);
     await purgeExpiredChallenges(t.ctx);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
-import { codeFor, enrollTOTP, nextStep } from './helpers/mfa.js';
+import { codeFor, enrollTOTP, judgedWrongCodes, nextStep } from './helpers/mfa.js';
 import type { Client } from './helpers/client.js';
 
 // PRODUCT.md §7: a second-step challenge allows 5 wrong codes, and 10 failures on the account
@@ -43,12 +43,6 @@ async function customerWithTOTP(): Promise<{ id: string; email: string; secret: 
   return { id, email, secret, recoveryCodes };
 }
 
-/** Codes the server judged wrong for this customer: each one is an `mfa.challenge.failed` audit entry. */
-async function judgedWrongCodes(contactID: string): Promise<number> {
-  const r = await t.ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('contact_id', '=', contactID).where('action', '=', 'mfa.challenge.failed').executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 async function accountState(contactID: string) {
   const row = await t.ctx.db.selectFrom('mfa_accounts').selectAll().where('owner_kind', '=', 'contact').where('owner_id', '=', contactID).executeTakeFirst();
   return { failures: Number(row?.failures ?? 0), lockedUntil: row?.locked_until ?? null, hardLocked: Number(row?.hard_locked ?? 0) === 1 };
@@ -81,11 +75,11 @@ describe('the second-step limits hold under concurrency', () => {
     const left = results.filter((r) => r.json().code === 'invalid_code').map((r) => r.json().attemptsLeft);
     expect(left.sort()).toEqual([1, 2, 3, 4]);
     // The account counted exactly the judged ones.
-    expect(await judgedWrongCodes(id)).toBe(5);
+    expect(await judgedWrongCodes(t, id)).toBe(5);
     expect((await accountState(id)).failures).toBe(5);
     // Even the right code no longer passes this challenge.
     expect((await c.post(VERIFY, { method: 'totp', code: codeFor(t, secret) })).json().code).toBe('challenge_locked');
-    expect(await judgedWrongCodes(id)).toBe(5);
+    expect(await judgedWrongCodes(t, id)).toBe(5);
   });
 
   it('parallel wrong codes across 8 pending sign-ins of one account: 10 are judged, then the account locks and the owner is emailed once', async () => {
@@ -96,7 +90,7 @@ describe('the second-step limits hold under concurrency', () => {
     const results = await Promise.all(signIns.flatMap((c, i) => Array.from({ length: 6 }, (_, j) => c.post(VERIFY, WRONG_BY_METHOD[METHODS[(i + j) % 2]]))));
     const got = codes(results);
     expect(got.every((x) => ['invalid_code', 'challenge_locked', 'account_locked'].includes(x)), got.join(',')).toBe(true);
-    expect(await judgedWrongCodes(id)).toBe(10);
+    expect(await judgedWrongCodes(t, id)).toBe(10);
     // Of the 10 judged, the tenth locked the account; the other 9 answered with tries left
     // or, as the fifth on their challenge, challenge_locked.
     expect(count(got, 'invalid_code'), got.join(',')).toBeLessThanOrEqual(9);
@@ -109,7 +103,7 @@ describe('the second-step limits hold under concurrency', () => {
     expect(locked.statusCode).toBe(429);
     expect(locked.json().code).toBe('account_locked');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(800);
-    expect(await judgedWrongCodes(id)).toBe(10);
+    expect(await judgedWrongCodes(t, id)).toBe(10);
     // The lock ends after 15 minutes, and the right code then passes.
     t.clock.advance(15 * 60_000 + 1000);
     expect((await (await pendingSignIn(email)).post(VERIFY, { method: 'totp', code: codeFor(t, secret) })).statusCode).toBe(200);
@@ -157,7 +151,7 @@ describe('the second-step limits hold under concurrency', () => {
       expect(r.statusCode, r.body).toBe(400);
       expect(r.json().detail).toMatch(/passkey challenge first/);
     }
-    expect(await judgedWrongCodes(id)).toBe(0);
+    expect(await judgedWrongCodes(t, id)).toBe(0);
     expect((await accountState(id)).failures).toBe(0);
     // The challenge still has its 5 tries.
     expect((await c.post(VERIFY, WRONG)).json().attemptsLeft).toBe(4);
@@ -174,7 +168,7 @@ describe('the second-step limits hold under concurrency', () => {
       const at = round * 2;
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => c.post(VERIFY, i === at ? right : WRONG_BY_METHOD[method])));
       const got = codes(results);
-      const judged = await judgedWrongCodes(id);
+      const judged = await judgedWrongCodes(t, id);
       expect(count(got, 'ok'), got.join(',')).toBeLessThanOrEqual(1);
       if (got[at] === 'ok') {
         // The right code was one of the first 5 tries: at most 4 wrong ones were judged (before
@@ -214,7 +208,7 @@ describe('the second-step limits hold under concurrency', () => {
     expect(count(got, 'invalid_code'), got.join(',')).toBe(5);
     expect(count(got, 'challenge_locked'), got.join(',')).toBe(25);
     expect(results.filter((r) => r.json().code === 'invalid_code').map((r) => r.json().attemptsLeft).sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(await judgedWrongCodes(id)).toBe(5);
+    expect(await judgedWrongCodes(t, id)).toBe(5);
     expect((await accountState(id)).failures).toBe(5);
     expect((await client.post('/api/v1/auth/step-up', { method: 'totp', code: codeFor(t, secret) })).json().code).toBe('challenge_locked');
   });

@@ -32,6 +32,12 @@ export async function enrollTOTP(t: TestApp, client: Client, kind: 'contact' | '
   return { factorId, secret: bytes, recoveryCodes: confirm.json().recoveryCodes };
 }
 
+/** Codes the server judged wrong for a customer: each one is an `mfa.challenge.failed` audit entry. */
+export async function judgedWrongCodes(t: TestApp, contactID: string): Promise<number> {
+  const r = await t.ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('contact_id', '=', contactID).where('action', '=', 'mfa.challenge.failed').executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /** Moves the clock to the next TOTP step, so a fresh code is not a replay of the last one. */
 export function nextStep(t: TestApp): void {
   t.clock.advance(30_000);
