@@ -11,7 +11,7 @@ import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { levelAfterPassword, openSecondStep, type SecondStepDecision } from '../mfa/sign-in.js';
 import { liftHardLockAfterPasswordReset } from '../mfa/lockout.js';
-import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
+import { consumeEmailToken, issueEmailToken, voidEmailTokens } from './email-tokens.js';
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
 import * as store from './store.js';
 import type { Account, AccountKind } from './store.js';
@@ -159,6 +159,7 @@ export async function signOut(ctx: Context, session: SessionRow, meta: RequestMe
 export async function signOutEverywhere(ctx: Context, session: SessionRow, meta: RequestMeta): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
     const n = await sessions.endAllSessions(trx, session.kind, session.subjectID);
+    await voidPendingEmailChanges(ctx, trx, session.kind, session.subjectID);
     await appendAuditEvent(ctx, trx, {
       actor: { type: session.kind, id: session.subjectID },
       action: 'auth.logout_everywhere',
@@ -168,6 +169,17 @@ export async function signOutEverywhere(ctx: Context, session: SessionRow, meta:
     });
     return n;
   });
+}
+
+/**
+ * Voids every email change the account has waiting for confirmation (one UPDATE). Its token
+ * alone confirms a change, and the old address is told to change the password if the request
+ * was not theirs: so whatever ends a stolen session (a password reset or change, signing out
+ * everywhere) must also end what that session asked for, or its holder confirms the change
+ * afterwards and takes the account through a reset sent to the new address.
+ */
+async function voidPendingEmailChanges(ctx: Context, trx: Executor, kind: AccountKind, id: string): Promise<void> {
+  await voidEmailTokens(ctx, trx, 'email_change', kind, id);
 }
 
 // ---------------------------------------------------------------- passwords
@@ -200,6 +212,7 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
     if (!account || !account.active) throw new AppError('invalid_token');
     await store.updatePassword(trx, kind, account.id, passwordHash, ctx.clock.now().toISOString());
     const revoked = await sessions.endAllSessions(trx, kind, account.id);
+    await voidPendingEmailChanges(ctx, trx, kind, account.id);
     const unlocked = await liftHardLockAfterPasswordReset(ctx, trx, { kind, id: account.id });
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details: { sessionsRevoked: revoked, secondStepUnlocked: unlocked } });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
@@ -228,6 +241,7 @@ export async function changePassword(
   return ctx.db.transaction().execute(async (trx) => {
     await store.updatePassword(trx, account.kind, account.id, passwordHash, ctx.clock.now().toISOString());
     const revoked = await sessions.endAllSessions(trx, account.kind, account.id, session);
+    await voidPendingEmailChanges(ctx, trx, account.kind, account.id);
     const renewed = await sessions.rotateSession(ctx, trx, session, session.level, meta);
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.changed', ...targetOf(account), meta, details: { sessionsRevoked: revoked } });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
