@@ -5,9 +5,11 @@ import { enforceRateLimit } from '../http/rate-limit.js';
 import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
-import { consumeEmailToken, issueEmailToken } from '../accounts/email-tokens.js';
+import { consumeEmailToken, issueEmailToken, peekEmailToken } from '../accounts/email-tokens.js';
 import { link } from '../accounts/service.js';
 import { addSystemNote, openTicket } from '../tickets/service.js';
+import { lockMFAOwner } from '../mfa/store.js';
+import { voidTemporaryCodes } from '../mfa/temporary-codes.js';
 
 /**
  * "Can't use any of your methods?" (PRODUCT.md §4.9): a customer who passed the password step
@@ -43,25 +45,56 @@ export async function openRecoveryRequest(ctx: Context, contact: Account, messag
   });
 }
 
-/** The emailed cancel link: closes the request and flags it on the ticket. */
+/**
+ * The emailed cancel link ("it was not me"): closes the request and flags it on the ticket, and
+ * takes back what support handed out for it. Someone who knows the password asked, so:
+ * - every scheduled change of the waiting period for this customer is cancelled;
+ * - every outstanding temporary access code is voided, scheduled or not (with no waiting period
+ *   a code issued on the ticket would otherwise still sign the caller in);
+ * - every enrollment-only session of this customer ends: one a temporary code already opened
+ *   could otherwise still add a factor and take the account.
+ * Sign-ins still waiting for their second step stay: whoever asked knows the password and can
+ * start another one at once, so ending them protects nothing, and with the codes gone they
+ * hold nothing (an owner who cancelled by mistake may open a new request from the same page).
+ * Full sessions passed a second step, are the owner's (likely the one clicking), and stay.
+ * Under the customer's MFA lock, taken first, so a code being issued at this instant is either
+ * voided here or issued after (and the ticket, then solved, says not to act).
+ */
 export async function cancelRecoveryRequest(ctx: Context, token: string, meta: RequestMeta): Promise<{ ticketId: string }> {
   return ctx.db.transaction().execute(async (trx) => {
+    const peeked = await peekEmailToken(ctx, trx, 'recovery_cancel', token);
+    if (!peeked || !peeked.data) throw new AppError('invalid_token');
+    const owner = { kind: 'contact' as const, id: peeked.subjectID };
+    await lockMFAOwner(trx, ctx.dialect, owner);
     const t = await consumeEmailToken(ctx, trx, 'recovery_cancel', token);
-    if (!t || !t.data) throw new AppError('invalid_token');
-    await trx.updateTable('tickets').set({ status: 'solved', updated_at: ctx.clock.now().toISOString() }).where('id', '=', t.data).execute();
-    await addSystemNote(ctx, trx, t.data, 'The account owner CANCELLED this request from the emailed link ("it was not me"). Do not act on it; someone may know their password.');
-    // Anything support scheduled in the meantime is cancelled with it.
-    const pending = await trx.selectFrom('pending_actions').select('id').where('owner_kind', '=', 'contact').where('owner_id', '=', t.subjectID).where('status', '=', 'pending').execute();
-    if (pending.length) {
-      await trx.updateTable('pending_actions').set({ status: 'cancelled', cancelled_by: 'contact', finished_at: ctx.clock.now().toISOString() }).where('id', 'in', pending.map((p) => p.id)).execute();
-      await trx.updateTable('temporary_codes').set({ voided_at: ctx.clock.now().toISOString() }).where('owner_kind', '=', 'contact').where('owner_id', '=', t.subjectID).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
+    if (!t || !t.data || t.subjectID !== owner.id) throw new AppError('invalid_token');
+    const nowISO = ctx.clock.now().toISOString();
+    await trx.updateTable('tickets').set({ status: 'solved', updated_at: nowISO }).where('id', '=', t.data).execute();
+    const pending = await trx.selectFrom('pending_actions').select('id').where('owner_kind', '=', 'contact').where('owner_id', '=', owner.id).where('status', '=', 'pending').execute();
+    const pendingActionIds = pending.map((p) => p.id);
+    if (pendingActionIds.length) {
+      await trx.updateTable('pending_actions').set({ status: 'cancelled', cancelled_by: 'contact', finished_at: nowISO }).where('id', 'in', pendingActionIds).where('status', '=', 'pending').execute();
     }
+    const temporaryCodesVoided = await voidTemporaryCodes(ctx, trx, owner);
+    const ended = await trx.deleteFrom('sessions').where('kind', '=', 'contact').where('subject_id', '=', owner.id).where('level', '=', 'enrollment').executeTakeFirst();
+    const enrollmentSessionsEnded = Number(ended.numDeletedRows);
+    const undone = [
+      pendingActionIds.length ? `${pendingActionIds.length} scheduled change${pendingActionIds.length === 1 ? '' : 's'} cancelled` : null,
+      temporaryCodesVoided ? `${temporaryCodesVoided} temporary access code${temporaryCodesVoided === 1 ? '' : 's'} voided` : null,
+      enrollmentSessionsEnded ? `${enrollmentSessionsEnded} enrollment-only session${enrollmentSessionsEnded === 1 ? '' : 's'} ended` : null,
+    ].filter((x): x is string => x !== null);
+    await addSystemNote(
+      ctx,
+      trx,
+      t.data,
+      `The account owner CANCELLED this request from the emailed link ("it was not me"). Do not act on it; someone may know their password.${undone.length ? ` Taken back: ${undone.join(', ')}.` : ''}`,
+    );
     await appendAuditEvent(ctx, trx, {
-      actor: { type: 'contact', id: t.subjectID },
+      actor: { type: 'contact', id: owner.id },
       action: 'mfa.recovery_request.cancelled',
-      contactID: t.subjectID,
+      contactID: owner.id,
       meta,
-      details: { ticketId: t.data, pendingActionsCancelled: pending.length },
+      details: { ticketId: t.data, pendingActionsCancelled: pendingActionIds.length, pendingActionIds, temporaryCodesVoided, enrollmentSessionsEnded },
     });
     return { ticketId: t.data };
   });
