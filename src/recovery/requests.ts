@@ -20,6 +20,11 @@ export async function openRecoveryRequest(ctx: Context, contact: Account, messag
   await enforceRateLimit(ctx, `recovery-request:${contact.id}`, 3, DAY);
   if (meta.ip) await enforceRateLimit(ctx, `recovery-request-ip:${meta.ip}`, 10, HOUR);
   return ctx.db.transaction().execute(async (trx) => {
+    // "One open request" is a read then an insert: on PostgreSQL (READ COMMITTED) requests at the
+    // same instant would all read "none open" and all insert. The contact's row, locked first,
+    // queues them; each then sees the ticket the one before it committed. SQLite runs one
+    // transaction at a time already.
+    if (ctx.dialect === 'postgres') await trx.selectFrom('contacts').select('id').where('id', '=', contact.id).forUpdate().execute();
     const open = await trx.selectFrom('tickets').select('id').where('contact_id', '=', contact.id).where('recovery', '=', 1).where('status', '!=', 'solved').executeTakeFirst();
     if (open) throw new AppError('conflict', 'You already have an open request: our support team will contact you', { ticketId: open.id });
     const ticket = await openTicket(ctx, contact, { subject: 'MFA recovery: cannot use my sign-in methods', message }, { recovery: true, db: trx });
