@@ -8,7 +8,7 @@ import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
-import { findAccountByID } from '../accounts/store.js';
+import { findAccountByID, type Account } from '../accounts/store.js';
 import { link } from '../accounts/service.js';
 import { getSettings } from '../settings/service.js';
 import * as mfaStore from '../mfa/store.js';
@@ -168,6 +168,12 @@ export async function listPendingActions(
   const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
   const items = rows.slice(0, page.limit).map(present);
   return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
+}
+
+/** Whose account a pending action would change; null for an unknown id (or a vanished account). */
+export async function pendingActionOwner(ctx: Context, id: string): Promise<Account | null> {
+  const row = await ctx.db.selectFrom('pending_actions').select(['owner_kind', 'owner_id']).where('id', '=', id).executeTakeFirst();
+  return row ? findAccountByID(ctx.db, row.owner_kind, row.owner_id) : null;
 }
 
 /** Cancels by staff (with a reason) or by the customer (the emailed token). One conditional write decides. */

@@ -9,7 +9,7 @@ import { listQuery, reasonSchema } from '../http/schemas.js';
 import { getAccount, type Account } from '../accounts/service.js';
 import * as toolkit from './service.js';
 import { confirmIdentityCheck, startIdentityCheck } from './identity-checks.js';
-import { cancelPendingAction, listPendingActions } from './pending-actions.js';
+import { cancelPendingAction, listPendingActions, pendingActionOwner } from './pending-actions.js';
 import { cancelRecoveryRequest, openRecoveryRequest } from './requests.js';
 
 const verificationSchema = z
@@ -55,17 +55,7 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
   async function authorize(req: FastifyRequest, id: string): Promise<{ auth: StaffAuth; target: Account }> {
     const auth = await requireStaff(ctx, req, { minRole: manageRole, scope: manageScope, stepUp: true });
     const t = await target(id);
-    if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot run MFA actions on your own account; ask another admin');
-    // A staff member's own customer account (same address) is theirs too.
-    if (t.kind === 'contact' && t.email === auth.account.email) throw new AppError('forbidden', 'You cannot run MFA actions on your own customer account; ask a colleague');
-    // Nor through a token made for someone else: its creator counts as the one acting too.
-    const creatorID = auth.token?.createdBy;
-    if (creatorID && creatorID !== auth.account.id) {
-      const creator = await getAccount(ctx, 'staff', creatorID);
-      if ((t.kind === 'staff' && t.id === creatorID) || (t.kind === 'contact' && creator && t.email === creator.email)) {
-        throw new AppError('forbidden', 'This token was created by the owner of this account, who cannot run MFA actions on it');
-      }
-    }
+    await refuseOwnAccount(ctx, auth, t);
     return { auth, target: t };
   }
 
@@ -167,6 +157,23 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
   );
 }
 
+/**
+ * No staff member runs MFA actions on their own account (PRODUCT.md §4): their staff account,
+ * their own customer account (same address), nor through a token made for someone else, whose
+ * creator counts as the one acting too. 403 `forbidden`.
+ */
+async function refuseOwnAccount(ctx: Context, auth: StaffAuth, t: Account): Promise<void> {
+  if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot run MFA actions on your own account; ask another admin');
+  if (t.kind === 'contact' && t.email === auth.account.email) throw new AppError('forbidden', 'You cannot run MFA actions on your own customer account; ask a colleague');
+  const creatorID = auth.token?.createdBy;
+  if (creatorID && creatorID !== auth.account.id) {
+    const creator = await getAccount(ctx, 'staff', creatorID);
+    if ((t.kind === 'staff' && t.id === creatorID) || (t.kind === 'contact' && creator && t.email === creator.email)) {
+      throw new AppError('forbidden', 'This token was created by the owner of this account, who cannot run MFA actions on it');
+    }
+  }
+}
+
 /** Pending actions of the waiting period: staff see and cancel them. */
 export function registerPendingActionRoutes(app: App, ctx: Context): void {
   const tags = ['waiting period'];
@@ -187,8 +194,15 @@ export function registerPendingActionRoutes(app: App, ctx: Context): void {
     },
   );
 
+  // A toolkit action like the others: step-up over a session, never on one's own account.
   app.post('/api/v1/pending-actions/:id/cancel', { schema: { tags, params: idParams, body: z.object({ reason: reasonSchema }) } }, async (req) => {
-    const auth = await requireStaff(ctx, req, { minRole: 'supervisor', scope: 'mfa:manage' });
+    const auth = await requireStaff(ctx, req, { minRole: 'supervisor', scope: 'mfa:manage', stepUp: true });
+    const owner = await pendingActionOwner(ctx, req.params.id);
+    if (owner) {
+      // Scheduled changes are only ever for contacts; one for staff would need an admin.
+      if (owner.kind === 'staff' && auth.account.role !== 'admin') throw new AppError('forbidden', 'This needs the admin role or higher');
+      await refuseOwnAccount(ctx, auth, owner);
+    }
     return cancelPendingAction(ctx, { staff: auth.actor, reason: req.body.reason, id: req.params.id, meta: requestMeta(req) });
   });
 
