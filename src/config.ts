@@ -17,6 +17,8 @@ export interface Config {
   rateLimitLoginPerMinute: number;
   rateLimitSignupPerHour: number;
   rateLimitPasswordResetPerHour: number;
+  /** Per address and per kind of email: reset links, and "someone tried to sign up with your address". */
+  rateLimitEmailsPerAddressPerHour: number;
   logLevel: string;
   /** True when the secret key was generated into the data folder on this start. */
   secretKeyGenerated: boolean;
@@ -57,6 +59,7 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_MINUTE: intIn(1, 100000).optional(),
   RATE_LIMIT_SIGNUP_PER_HOUR: intIn(1, 100000).optional(),
   RATE_LIMIT_PASSWORD_RESET_PER_HOUR: intIn(1, 100000).optional(),
+  RATE_LIMIT_EMAILS_PER_ADDRESS_PER_HOUR: intIn(1, 100000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PORTICO_DATA_DIR: z.string().min(1).optional(),
 });
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
     rateLimitLoginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE ?? 20,
     rateLimitSignupPerHour: e.RATE_LIMIT_SIGNUP_PER_HOUR ?? 20,
     rateLimitPasswordResetPerHour: e.RATE_LIMIT_PASSWORD_RESET_PER_HOUR ?? 10,
+    rateLimitEmailsPerAddressPerHour: e.RATE_LIMIT_EMAILS_PER_ADDRESS_PER_HOUR ?? 3,
     logLevel: e.LOG_LEVEL ?? 'info',
     secretKeyGenerated,
   };

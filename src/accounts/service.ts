@@ -4,6 +4,8 @@ import type { Executor } from '../db/index.js';
 import { generateID } from '../crypto/random.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from '../crypto/password.js';
 import { AppError } from '../http/errors.js';
+import { withinRateLimit } from '../http/rate-limit.js';
+import { hashToken } from '../crypto/hash.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { getSettings } from '../settings/service.js';
@@ -44,6 +46,26 @@ export async function findAccountByEmail(ctx: Context, kind: AccountKind, email:
 // ---------------------------------------------------------------- sign-up and verification
 
 /**
+ * Emails that a stranger can have sent to an address (reset links, "someone tried to sign up
+ * with your address") are limited per address and per kind of email, whatever the IP: beyond
+ * the limit nothing is sent, and the caller answers exactly as for an unknown address. Counted
+ * in the shared database (one upsert), so the limit holds across instances. The address is
+ * stored hashed, like the sign-in back-off's.
+ */
+async function mayEmailAddress(
+  ctx: Context,
+  what: 'password-reset' | 'signup-existing',
+  kind: AccountKind,
+  email: string,
+  db: Executor = ctx.db,
+): Promise<boolean> {
+  const key = `mail:${what}:${kind}:${hashToken(store.normalizeEmail(email))}`;
+  const ok = await withinRateLimit(ctx, key, ctx.config.rateLimitEmailsPerAddressPerHour, HOUR, db);
+  if (!ok) ctx.log.warn({ what, kind }, 'per-address email limit reached; email not sent');
+  return ok;
+}
+
+/**
  * Customer self sign-up. An address that already has an account gets exactly the same answer
  * (and the same password-hashing cost), while its owner is emailed instead, so sign-up never
  * tells a stranger who has an account.
@@ -57,7 +79,10 @@ export async function signUp(ctx: Context, input: { email: string; password: str
   await ctx.db.transaction().execute(async (trx) => {
     const existing = await store.findAccountByEmail(trx, 'contact', email);
     if (existing) {
-      await ctx.mailer.enqueue(trx, templates.signupExisting(email, link(ctx, '/signin'), link(ctx, '/forgot-password')));
+      // Counted here, in the transaction, so that a new address's own sign-up does not count.
+      if (await mayEmailAddress(ctx, 'signup-existing', 'contact', email, trx)) {
+        await ctx.mailer.enqueue(trx, templates.signupExisting(email, link(ctx, '/signin'), link(ctx, '/forgot-password')));
+      }
       return;
     }
     const id = generateID('ct', now);
@@ -188,6 +213,8 @@ async function voidPendingEmailChanges(ctx: Context, trx: Executor, kind: Accoun
 export async function requestPasswordReset(ctx: Context, kind: AccountKind, email: string, meta: RequestMeta): Promise<void> {
   const account = await store.findAccountByEmail(ctx.db, kind, email);
   if (!account || !account.active || !account.passwordHash) return;
+  // Beyond the limit nothing is sent, and the link already sent stays live (issuing voids it).
+  if (!(await mayEmailAddress(ctx, 'password-reset', kind, account.email))) return;
   await ctx.db.transaction().execute(async (trx) => {
     const token = await issueEmailToken(ctx, trx, 'password_reset', kind, account.id, HOUR);
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset_requested', ...targetOf(account), meta });

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Context } from '../context.js';
+import type { Executor } from '../db/index.js';
 import { AppError } from './errors.js';
 
 /**
@@ -7,7 +8,7 @@ import { AppError } from './errors.js';
  * instances on one PostgreSQL. One upsert both counts and decides, so concurrent requests
  * cannot slip past the limit together.
  */
-export async function countHit(ctx: Context, key: string, windowMs: number): Promise<{ count: number; windowStart: string }> {
+export async function countHit(ctx: Context, key: string, windowMs: number, db: Executor = ctx.db): Promise<{ count: number; windowStart: string }> {
   const now = ctx.clock.now();
   const nowISO = now.toISOString();
   const windowEdge = new Date(now.getTime() - windowMs).toISOString();
@@ -16,7 +17,7 @@ export async function countHit(ctx: Context, key: string, windowMs: number): Pro
     ON CONFLICT (key) DO UPDATE SET
       count = CASE WHEN rate_limits.window_start <= ${windowEdge} THEN 1 ELSE rate_limits.count + 1 END,
       window_start = CASE WHEN rate_limits.window_start <= ${windowEdge} THEN ${nowISO} ELSE rate_limits.window_start END
-    RETURNING count, window_start`.execute(ctx.db);
+    RETURNING count, window_start`.execute(db);
   const row = r.rows[0];
   return { count: Number(row.count), windowStart: row.window_start };
 }
@@ -28,6 +29,16 @@ export async function enforceRateLimit(ctx: Context, key: string, limit: number,
     const retryAfter = Math.max(1, Math.ceil((new Date(windowStart).getTime() + windowMs - ctx.clock.now().getTime()) / 1000));
     throw new AppError('rate_limited', `Too many attempts; try again in ${retryAfter} seconds`, { retryAfter });
   }
+}
+
+/**
+ * Counts one hit for `key` and tells whether it is still within `limit` in the window. It never
+ * throws: for limits that must not show in the answer, such as emails to one address, which
+ * would otherwise tell a stranger that the address has an account.
+ */
+export async function withinRateLimit(ctx: Context, key: string, limit: number, windowMs: number, db: Executor = ctx.db): Promise<boolean> {
+  const { count } = await countHit(ctx, key, windowMs, db);
+  return count <= limit;
 }
 
 export async function clearRateLimit(ctx: Context, key: string): Promise<void> {
