@@ -8,6 +8,7 @@ import * as m005 from './migrations/005-contact-search-prefix.js';
 import * as m006 from './migrations/006-clustered-owner-tables.js';
 import * as m007 from './migrations/007-outbox-rendered-at-delivery.js';
 import * as m008 from './migrations/008-api-token-creator.js';
+import * as m009 from './migrations/009-temporary-code-session.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
@@ -20,6 +21,7 @@ const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }
   ['006-clustered-owner-tables', m006],
   ['007-outbox-rendered-at-delivery', m007],
   ['008-api-token-creator', m008],
+  ['009-temporary-code-session', m009],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */

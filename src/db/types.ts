@@ -200,6 +200,8 @@ export interface TemporaryCodesTable {
   voided_at: string | null;
   /** Set when the waiting period delays the code: unusable before this time. */
   valid_from: string | null;
+  /** Once used: the session it opened, whose enrollment retires `retire_factor_ids` (migration 009). */
+  session_hash: Generated<string | null>;
 }
 
 export interface IdentityChecksTable {

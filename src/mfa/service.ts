@@ -20,7 +20,7 @@ import { generateRecoveryCode, hashRecoveryCode, RECOVERY_CODE_COUNT } from './r
 import { base32Secret, generateTOTPSecret, matchTOTPStep, totpQRSVG, totpURI } from './totp.js';
 import { authenticatorName, registrationOptions, verifyRegistration } from './webauthn.js';
 import { forgetRememberedDevices } from './remembered-devices.js';
-import { voidTemporaryCodes } from './temporary-codes.js';
+import { factorsRetiredBySession, voidTemporaryCodes } from './temporary-codes.js';
 
 export interface FactorView {
   id: string;
@@ -222,9 +222,10 @@ async function prepareRecoveryCodes(ctx: Context, session: SessionRow, account: 
 }
 
 /**
- * Everything that follows a new active factor, in its transaction: the factors staff asked to
- * retire go, the first factor comes with recovery codes, staff requirements are cleared, an
- * enrollment-only session becomes a full one with a new id, and the owner is told.
+ * Everything that follows a new active factor, in its transaction: in an enrollment-only
+ * session, the factors its flow named go (a required enrollment's, a temporary code's), the
+ * first factor comes with recovery codes, staff requirements are cleared, an enrollment-only
+ * session becomes a full one with a new id, and the owner is told.
  */
 async function afterFactorAdded(
   ctx: Context,
@@ -239,9 +240,15 @@ async function afterFactorAdded(
   const now = ctx.clock.now().toISOString();
   const state = await stateStore.findMFAAccount(trx, owner);
   let retired = 0;
-  if (state?.retire_factor_ids) {
-    const ids = (JSON.parse(state.retire_factor_ids) as string[]).filter((id) => id !== factor.id);
-    retired = await store.deleteFactors(trx, owner, ids);
+  // Factors are retired only by an enrollment that completes the flow which named them, in the
+  // enrollment-only session it leads to (PRODUCT.md §4.3, §4.4): a required enrollment's (the
+  // list staff set, while its flag stands) and a temporary code's (the list of the code that
+  // opened this very session). An enrollment in an ordinary session retires nothing.
+  if (session.level === 'enrollment') {
+    const ids = new Set(await factorsRetiredBySession(trx, owner, session.idHash));
+    if (state?.enrollment_required === 1 && state.retire_factor_ids) for (const id of JSON.parse(state.retire_factor_ids) as string[]) ids.add(id);
+    ids.delete(factor.id);
+    if (ids.size) retired = await store.deleteFactors(trx, owner, [...ids]);
   }
   if (state) await stateStore.updateMFAAccount(trx, owner, { enrollment_required: 0, setup_required: 0, retire_factor_ids: null }, now);
   // An enrollment voids any temporary access code and setup link still outstanding (a setup

@@ -14,7 +14,7 @@ import { isRememberedDevice, rememberDevice } from './remembered-devices.js';
 import { authenticationOptions } from './webauthn.js';
 import { MINUTE } from '../clock.js';
 import { consumeEmailToken } from '../accounts/email-tokens.js';
-import { hasOutstandingTemporaryCode } from './temporary-codes.js';
+import { findUsableTemporaryCode, hasOutstandingTemporaryCode, takeTemporaryCode } from './temporary-codes.js';
 
 /** What the password step leads to: a full session, a second step, or enrollment first. */
 export interface SecondStepDecision {
@@ -143,12 +143,30 @@ async function judgeSecondStep(
       throw error;
     }
   }
+  if (input.method === 'temporary_code') {
+    // The code is taken in the transaction of the enrollment-only session it opens, and names
+    // that session: only an enrollment there retires the factors of the code's issue. A wrong
+    // code costs a read; a right one that a racing sign-in took first rolls this one back.
+    const codeID = await findUsableTemporaryCode(ctx, account, input.code);
+    if (!codeID) return null;
+    try {
+      return await ctx.db.transaction().execute(async (trx) => {
+        const outcome = await completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'temporary_code', factorID: null }, check);
+        if (!(await takeTemporaryCode(ctx, trx, account, codeID, outcome.session.session.idHash, meta))) throw new CodeTaken();
+        return outcome;
+      });
+    } catch (error) {
+      if (error instanceof CodeTaken) return null;
+      throw error;
+    }
+  }
   const result = await checkSecondFactor(ctx, account, input, { sessionHash: pending.idHash, purpose: 'sign_in' }, meta);
   if (!result.ok) return null;
   return ctx.db.transaction().execute((trx) => completeSecondStep(ctx, trx, pending, account, input, meta, result, check));
 }
 
 class TOTPReplay extends Error {}
+class CodeTaken extends Error {}
 
 function challengeLocked(purpose: 'sign_in' | 'step_up'): AppError {
   return purpose === 'sign_in'

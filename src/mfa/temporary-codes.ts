@@ -6,14 +6,13 @@ import { generateBase32, generateID, normalizeBase32 } from '../crypto/random.js
 import { deriveKey, hmacHex } from '../crypto/hash.js';
 import type { Account } from '../accounts/store.js';
 import * as store from './store.js';
-import * as stateStore from './state-store.js';
 import type { Owner } from './store.js';
 
 /**
  * Temporary access codes (PRODUCT.md §4.4): 15 Crockford base32 characters (75 random bits),
  * read aloud as XXXXX-XXXXX-XXXXX, stored only as a keyed hash. At sign-in a code stands in for
  * the second step once and opens an enrollment-only session; the factors that existed when it
- * was issued are removed when the person enrolls a new one.
+ * was issued are removed when the person enrolls a new one in that session.
  */
 const LENGTH = 15;
 
@@ -65,58 +64,94 @@ export async function voidTemporaryCodes(ctx: Context, db: Executor, owner: Owne
 }
 
 export async function hasOutstandingTemporaryCode(ctx: Context, account: Account): Promise<boolean> {
-  const r = await ctx.db
-    .selectFrom('temporary_codes')
-    .select('id')
-    .where('owner_kind', '=', account.kind)
-    .where('owner_id', '=', account.id)
-    .where('used_at', 'is', null)
-    .where('voided_at', 'is', null)
-    .where('expires_at', '>', ctx.clock.now().toISOString())
-    .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', ctx.clock.now().toISOString())]))
-    .executeTakeFirst();
-  return r !== undefined;
+  return (await usableCodes(ctx.db, account, ctx.clock.now().toISOString()).select('id').executeTakeFirst()) !== undefined;
 }
 
 /**
- * Uses a code up: found by its keyed hash, consumed by one conditional UPDATE whose row count
- * decides. On success the person's older factors are marked for retirement at enrollment.
+ * The usable code a person typed, if any: found by its keyed hash (a read, no write). A wrong
+ * code costs no transaction; a right one is then taken by takeTemporaryCode.
  */
-export async function consumeTemporaryCode(ctx: Context, account: Account, typed: string, meta: RequestMeta): Promise<boolean> {
+export async function findUsableTemporaryCode(ctx: Context, account: Account, typed: string): Promise<string | null> {
   const normalized = normalizeBase32(typed);
-  if (!/^[0-9A-HJKMNP-TV-Z]{15}$/.test(normalized)) return false;
+  if (!/^[0-9A-HJKMNP-TV-Z]{15}$/.test(normalized)) return null;
   const nowISO = ctx.clock.now().toISOString();
-  const used = await ctx.db
+  const row = await usableCodes(ctx.db, account, nowISO).select('id').where('code_hash', '=', hashCode(ctx, normalized)).executeTakeFirst();
+  return row?.id ?? null;
+}
+
+function usableCodes(db: Executor, account: Account, nowISO: string) {
+  return (
+    db
+      .selectFrom('temporary_codes')
+      .where('owner_kind', '=', account.kind)
+      .where('owner_id', '=', account.id)
+      .where('used_at', 'is', null)
+      .where('voided_at', 'is', null)
+      .where('expires_at', '>', nowISO)
+      // A code held back by the waiting period does not work before its time.
+      .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', nowISO)]))
+  );
+}
+
+/**
+ * Uses a code up, in the transaction of the sign-in it lets through: one conditional UPDATE
+ * whose row count decides (racing sign-ins with one code: one wins, the others' transactions
+ * roll back). The code records the enrollment-only session it opened (`sessionHash`): only an
+ * enrollment in that session retires the factors that existed when the code was issued
+ * (PRODUCT.md §4.4), so a sign-in that stops here leaves nothing behind that a later
+ * enrollment, the owner's own in an ordinary session, could act on. That session's end (sign
+ * out, expiry, a staff sign-out everywhere) ends the list's reach with it.
+ */
+export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Account, codeID: string, sessionHash: string | null, meta: RequestMeta): Promise<boolean> {
+  const nowISO = ctx.clock.now().toISOString();
+  const r = await trx
     .updateTable('temporary_codes')
-    .set({ used_at: nowISO })
-    .where('code_hash', '=', hashCode(ctx, normalized))
+    .set({ used_at: nowISO, session_hash: sessionHash })
+    .where('id', '=', codeID)
     .where('owner_kind', '=', account.kind)
     .where('owner_id', '=', account.id)
     .where('used_at', 'is', null)
     .where('voided_at', 'is', null)
     .where('expires_at', '>', nowISO)
-    // A code held back by the waiting period does not work before its time.
     .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', nowISO)]))
-    .returning(['retire_factor_ids'])
     .executeTakeFirst();
-  if (!used) return false;
-  await ctx.db.transaction().execute(async (trx) => {
-    await stateStore.updateMFAAccount(trx, { kind: account.kind, id: account.id }, { retire_factor_ids: used.retire_factor_ids }, nowISO);
-    await appendAuditEvent(ctx, trx, {
-      actor: { type: account.kind, id: account.id },
-      action: 'mfa.temporary_code.used',
-      ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
-      meta,
-    });
-    await ctx.mailer.enqueue(
-      trx,
-      templates.securityNotice(
-        account.email,
-        'A temporary access code was used on your account',
-        ['The temporary access code from our support team was used to sign in to your account and set up a new sign-in method. Your earlier methods will be removed once the new one is set up.'],
-        { at: ctx.clock.now(), ...meta },
-      ),
-    );
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  await appendAuditEvent(ctx, trx, {
+    actor: { type: account.kind, id: account.id },
+    action: 'mfa.temporary_code.used',
+    ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+    meta,
   });
+  await ctx.mailer.enqueue(
+    trx,
+    templates.securityNotice(
+      account.email,
+      'A temporary access code was used on your account',
+      ['The temporary access code from our support team was used to sign in to your account and set up a new sign-in method. Your earlier methods will be removed once the new one is set up.'],
+      { at: ctx.clock.now(), ...meta },
+    ),
+  );
   return true;
+}
+
+/**
+ * Uses a code up outside a sign-in (no session to open): the code is spent but retires
+ * nothing. Sign-ins take their code with takeTemporaryCode, in their own transaction.
+ */
+export async function consumeTemporaryCode(ctx: Context, account: Account, typed: string, meta: RequestMeta): Promise<boolean> {
+  const id = await findUsableTemporaryCode(ctx, account, typed);
+  if (!id) return false;
+  return ctx.db.transaction().execute((trx) => takeTemporaryCode(ctx, trx, account, id, null, meta));
+}
+
+/** The factors to retire when `sessionHash` enrolls: those of the code that opened it, if one did. */
+export async function factorsRetiredBySession(db: Executor, owner: Owner, sessionHash: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('temporary_codes')
+    .select('retire_factor_ids')
+    .where('session_hash', '=', sessionHash)
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .execute();
+  return rows.flatMap((r) => JSON.parse(r.retire_factor_ids) as string[]);
 }
