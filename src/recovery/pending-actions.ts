@@ -69,6 +69,8 @@ const KIND_TEXT: Record<PendingActionsTable['kind'], string> = {
   remove_factor: 'remove a sign-in method from your account',
 };
 
+const whenText = (iso: string) => `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+
 export async function waitingPeriodApplies(ctx: Context, trx: Executor, a: StaffAction): Promise<boolean> {
   if (a.actor.type === 'cli' || a.target.kind !== 'contact') return false;
   const { waitingPeriodHours } = await getSettings(ctx, trx);
@@ -123,7 +125,7 @@ export async function scheduleAction(
     meta: a.meta,
     details: { pendingActionId: id, kind, effectiveAt, waitingPeriodHours },
   });
-  const when = `${effectiveAt.replace('T', ' ').slice(0, 16)} UTC`;
+  const when = whenText(effectiveAt);
   await ctx.mailer.enqueue(
     trx,
     templates.securityNotice(
@@ -206,6 +208,21 @@ export async function cancelPendingAction(
     const ticket = row.owner_kind === 'contact' ? await openRecoveryTicket(trx, row.owner_id) : null;
     if (ticket) {
       await addSystemNote(ctx, trx, ticket, 'staff' in by ? `The scheduled ${row.kind.replace('_', ' ')} was cancelled by support: ${by.reason}` : `The customer CANCELLED the scheduled ${row.kind.replace('_', ' ')} from the emailed link: treat this request as suspicious.`);
+    }
+    if ('staff' in by) {
+      // Every staff action emails the person it concerns (PRODUCT.md §4); they were told of the change when it was scheduled.
+      const owner = await findAccountByID(trx, row.owner_kind, row.owner_id);
+      if (owner) {
+        await ctx.mailer.enqueue(
+          trx,
+          templates.securityNotice(
+            owner.email,
+            'A scheduled change to your two-step verification was cancelled',
+            [`Our support team cancelled the change scheduled for ${whenText(row.effective_at)}: it will not ${KIND_TEXT[row.kind]}. Nothing changes on your account.`],
+            { at: ctx.clock.now(), ip: by.meta.ip, userAgent: by.meta.userAgent, actor: 'our support team' },
+          ),
+        );
+      }
     }
     if (!('staff' in by) && row.actor_type === 'staff' && row.actor_id) {
       const staff = await findAccountByID(trx, 'staff', row.actor_id);

@@ -227,6 +227,12 @@ export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Pr
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new AppError('not_found', 'No required enrollment is pending for this person');
     await audit(ctx, trx, a, 'mfa.enrollment_required.cancelled', verification, {});
+    await ctx.mailer.enqueue(
+      trx,
+      notice(ctx, a, 'You no longer need to set up two-step verification again', [
+        'Our support team cancelled its request that you set up two-step verification again at your next sign-in. Your current sign-in methods stay as they are.',
+      ]),
+    );
     return { cancelled: true as const };
   });
 }
