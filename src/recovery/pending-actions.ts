@@ -286,6 +286,26 @@ export async function cancelPendingActionsScheduledBy(
   return cancelled;
 }
 
+/**
+ * Where the code a scheduled temporary-code action issued stands when the action falls due. The
+ * code was issued with the action, held back until then (valid_from), and is known by its owner
+ * and expiry (both recorded with the action); issuing another code voids it.
+ */
+async function scheduledCodeState(ctx: Context, trx: Executor, row: Selectable<PendingActionsTable>, expiresAt: string): Promise<'live' | 'used' | 'voided' | 'expired'> {
+  const code = await trx
+    .selectFrom('temporary_codes')
+    .select(['used_at', 'voided_at', 'expires_at'])
+    .where('owner_kind', '=', row.owner_kind)
+    .where('owner_id', '=', row.owner_id)
+    .where('valid_from', 'is not', null)
+    .where('expires_at', '=', expiresAt)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (!code || code.voided_at) return 'voided';
+  if (code.used_at) return 'used';
+  return code.expires_at <= ctx.clock.now().toISOString() ? 'expired' : 'live';
+}
+
 /** Applies every pending action that has fallen due; each in its own transaction, decided by one conditional write. */
 export async function runDuePendingActions(ctx: Context): Promise<number> {
   const nowISO = ctx.clock.now().toISOString();
@@ -311,7 +331,33 @@ export async function runDuePendingActions(ctx: Context): Promise<number> {
       };
       const verification = row.verification ? JSON.parse(row.verification) : null;
       if (row.kind === 'temporary_code') {
-        await appendAuditEvent(ctx, trx, { actor: action.actor, action: 'mfa.temporary_code.activated', contactID: target.id, reason: row.reason, verification, details: { pendingActionId: row.id, expiresAt: params.expiresAt } });
+        const state = await scheduledCodeState(ctx, trx, row, String(params.expiresAt));
+        if (state !== 'live' && state !== 'used') {
+          // Voided meanwhile (a newer code, a reset, the customer's own enrollment) or expired:
+          // nothing becomes active, so nothing is announced, and the action did not happen.
+          await trx.updateTable('pending_actions').set({ status: 'cancelled', cancelled_by: 'system' }).where('id', '=', id).execute();
+          const why = state === 'expired' ? 'the temporary access code expired before it could become active' : 'the temporary access code was voided before the waiting period ended (a newer code, a reset or the customer setting up a method)';
+          await appendAuditEvent(ctx, trx, {
+            actor: { type: 'system', id: null },
+            action: 'mfa.pending_action.cancelled',
+            ...(row.owner_kind === 'contact' ? { contactID: row.owner_id } : { staffID: row.owner_id }),
+            reason: why,
+            details: { pendingActionId: row.id, kind: row.kind, codeState: state },
+          });
+          const ticket = row.owner_kind === 'contact' ? await openRecoveryTicket(trx, row.owner_id) : null;
+          if (ticket) await addSystemNote(ctx, trx, ticket, `The scheduled temporary access code did not become active: ${why}.`);
+          return false;
+        }
+        await appendAuditEvent(ctx, trx, {
+          actor: action.actor,
+          action: 'mfa.temporary_code.activated',
+          contactID: target.id,
+          reason: row.reason,
+          verification,
+          details: { pendingActionId: row.id, expiresAt: params.expiresAt, ...(state === 'used' ? { alreadyUsed: true } : {}) },
+        });
+        // Used already (in the moment between its start and this run): it was announced as used.
+        if (state === 'used') return true;
         await ctx.mailer.enqueue(
           trx,
           templates.securityNotice(target.email, 'A temporary access code for your account is now active', ['The waiting period is over: the temporary access code our support team issued for your account can now be used once to sign in and set up a new sign-in method.'], {
