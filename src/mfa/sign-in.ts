@@ -43,6 +43,7 @@ async function availableMethods(ctx: Context, account: Account, factors: store.F
 
 /**
  * Decides the session level after a correct password (PRODUCT.md §3, API.md sign-in states):
+ * - under policy `off`, a customer is in with the password alone;
  * - a person with factors gets the second step, unless this browser is a remembered device
  *   and staff have not required a new enrollment;
  * - after a staff reset with setup required, the password alone never enrolls: only the
@@ -52,15 +53,18 @@ async function availableMethods(ctx: Context, account: Account, factors: store.F
  */
 export async function levelAfterPassword(ctx: Context, account: Account, rememberedDeviceToken?: string): Promise<SecondStepDecision> {
   const settings = await getSettings(ctx);
+  // Under `off` no customer is asked for a second step and enrollment is hidden (PRODUCT.md
+  // §3): not for their factors, and not for a setup staff required or a temporary code either,
+  // which could only lead to an enrollment `off` refuses. What staff asked stands again once
+  // the policy is back on. Staff always use their factors.
+  if (account.kind === 'contact' && settings.policy === 'off') return { level: 'full' };
   const owner = ownerOf(account);
   const state = await stateStore.findMFAAccount(ctx.db, owner);
   // One read of the active factors serves the count and the methods offered.
   const factors = await store.listFactors(ctx.db, owner);
   const factorCount = factors.length;
   const temporary = await hasOutstandingTemporaryCode(ctx, account);
-  // The policy is the help center's; staff who have factors always use them.
-  const mfaOn = account.kind === 'staff' || settings.policy !== 'off';
-  if (factorCount > 0 && mfaOn) {
+  if (factorCount > 0) {
     const enrollmentRequired = state?.enrollment_required === 1;
     if (!enrollmentRequired && account.kind === 'contact' && (await isRememberedDevice(ctx, account, rememberedDeviceToken, settings.rememberDeviceDays))) {
       return { level: 'full', skippedBy: 'remembered_device' };
