@@ -49,6 +49,11 @@ function targetColumns(a: Account): { contactID?: string; staffID?: string } {
  */
 async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): Promise<Record<string, unknown>> {
   const v = a.verification;
+  // A checkId names an emailed-code check (API.md); with another method it would be recorded
+  // as if a check had been used, without being confirmed or used up.
+  if (v.checkId !== undefined && v.method !== 'email_code') {
+    throw new AppError('invalid_input', `verification.checkId goes only with method email_code (a confirmed identity check); with method ${v.method}, leave checkId out and describe the check in verification.note`);
+  }
   const settings = await getSettings(ctx, trx);
   if (a.actor.type !== 'cli' && settings.requireEmailVerification && v.method !== 'email_code') {
     if ((await mfaStore.countActiveFactors(trx, ownerOf(a.target))) > 0) {
