@@ -123,7 +123,7 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
     async (req) => {
       const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage', stepUp: true });
       if (!req.params.id.startsWith('st_')) throw new AppError('not_found', 'No staff member has this id');
-      const updated = await updateStaffMember(ctx, auth.account, req.params.id, req.body, requestMeta(req));
+      const updated = await updateStaffMember(ctx, auth, req.params.id, req.body, requestMeta(req));
       return presentStaff(updated);
     },
   );

@@ -4,12 +4,12 @@ import { generateID } from '../crypto/random.js';
 import { hashPassword } from '../crypto/password.js';
 import { AppError } from '../http/errors.js';
 import { seqCursor } from '../http/schemas.js';
-import { appendAuditEvent } from '../audit/service.js';
+import { appendAuditEvent, type Actor } from '../audit/service.js';
 import * as sessions from '../sessions/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
 import { cancelPendingActionsScheduledBy } from '../recovery/pending-actions.js';
 import { issueEmailToken } from './email-tokens.js';
-import { actorOf, link } from './service.js';
+import { link } from './service.js';
 import * as store from './store.js';
 import type { Account, StaffRole } from './store.js';
 
@@ -30,12 +30,13 @@ export async function listStaffPage(ctx: Context, page: { limit: number; cursor?
  */
 export async function updateStaffMember(
   ctx: Context,
-  actor: Account,
+  by: { account: Account; actor: Actor; token?: { createdBy: string | null } | null },
   id: string,
   change: { role?: StaffRole; active?: boolean },
   meta: RequestMeta,
 ): Promise<Account> {
-  if (actor.id === id) throw new AppError('forbidden', 'You cannot change your own role or status');
+  // Nor through a token they made for someone else (as for the toolkit's actions).
+  if (by.account.id === id || by.token?.createdBy === id) throw new AppError('forbidden', 'You cannot change your own role or status');
   return ctx.db.transaction().execute(async (trx) => {
     const target = await store.findAccountByID(trx, 'staff', id);
     if (!target) throw new AppError('not_found');
@@ -51,7 +52,9 @@ export async function updateStaffMember(
     // What they scheduled through the waiting period goes with the rights they lost.
     const pendingActionsCancelled = await cancelPendingActionsScheduledBy(ctx, trx, { id, active: change.active ?? target.active, role: change.role ?? target.role! }, meta);
     await appendAuditEvent(ctx, trx, {
-      actor: actorOf(actor),
+      // The token, when an API token made the change (PRODUCT.md §5: the actor is a contact,
+      // staff, an API token or the CLI), else the staff member.
+      actor: by.actor,
       action: change.active === false ? 'staff.deactivated' : change.active === true ? 'staff.reactivated' : 'staff.role_changed',
       staffID: id,
       meta,
