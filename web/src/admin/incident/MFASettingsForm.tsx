@@ -40,43 +40,47 @@ export function MFASettingsForm(): ReactNode {
     }
   }
 
+  // The step-up dialog has its own form: it is rendered beside this one, never inside it (a
+  // nested form's Confirm submitted the page instead of the step-up).
   return (
-    <form className="card narrow-left" onSubmit={submit} aria-label="MFA settings" noValidate>
-      <h2>Two-step verification</h2>
-      <div className="field">
-        <label htmlFor={ids.policy}>MFA policy for customers</label>
-        <select id={ids.policy} value={form.policy} onChange={(e) => set({ policy: e.target.value as MFASettings['policy'] })}>
-          <option value="off">Off — no second step, enrollment hidden</option>
-          <option value="optional">Optional — customers choose</option>
-          <option value="required">Required — every customer must enroll</option>
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={ids.days}>Remember a browser for (days, 0 turns it off)</label>
-        <input id={ids.days} type="number" min={0} max={90} value={form.rememberDeviceDays} onChange={(e) => set({ rememberDeviceDays: Number(e.target.value) })} />
-      </div>
-      <div className="field">
-        <label htmlFor={ids.hours}>Waiting period before resets and temporary codes (hours)</label>
-        <input id={ids.hours} type="number" min={0} max={168} value={form.waitingPeriodHours} onChange={(e) => set({ waitingPeriodHours: Number(e.target.value) })} aria-describedby={`${ids.hours}-hint`} />
-        <small id={`${ids.hours}-hint`} className="hint">
-          We recommend 24 hours: the customer is emailed and can cancel before a reset happens, so a caller who talks support into it cannot take the account first. Bulk resets and the CLI break-glass are exempt.
-        </small>
-      </div>
-      <div className="field checkbox">
-        <input id={ids.check} type="checkbox" checked={form.requireEmailVerification} onChange={(e) => set({ requireEmailVerification: e.target.checked })} />
-        <label htmlFor={ids.check}>Require an emailed identity check before any action on a customer who has MFA</label>
-      </div>
-      <Field label="Reason for the change" value={reason} onChange={setReason} maxLength={1000} required hint="Required; recorded in the audit log. A policy change is emailed to every admin." />
-      <FormError error={action.error} />
-      {saved && (
-        <p role="status" className="success">
-          MFA settings saved.
-        </p>
-      )}
-      <button type="submit" disabled={action.busy || !reason.trim()}>
-        Save MFA settings
-      </button>
+    <>
+      <form className="card narrow-left" onSubmit={submit} aria-label="MFA settings" noValidate>
+        <h2>Two-step verification</h2>
+        <div className="field">
+          <label htmlFor={ids.policy}>MFA policy for customers</label>
+          <select id={ids.policy} value={form.policy} onChange={(e) => set({ policy: e.target.value as MFASettings['policy'] })}>
+            <option value="off">Off — no second step, enrollment hidden</option>
+            <option value="optional">Optional — customers choose</option>
+            <option value="required">Required — every customer must enroll</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.days}>Remember a browser for (days, 0 turns it off)</label>
+          <input id={ids.days} type="number" min={0} max={90} value={form.rememberDeviceDays} onChange={(e) => set({ rememberDeviceDays: Number(e.target.value) })} />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.hours}>Waiting period before resets and temporary codes (hours)</label>
+          <input id={ids.hours} type="number" min={0} max={168} value={form.waitingPeriodHours} onChange={(e) => set({ waitingPeriodHours: Number(e.target.value) })} aria-describedby={`${ids.hours}-hint`} />
+          <small id={`${ids.hours}-hint`} className="hint">
+            We recommend 24 hours: the customer is emailed and can cancel before a reset happens, so a caller who talks support into it cannot take the account first. Bulk resets and the CLI break-glass are exempt.
+          </small>
+        </div>
+        <div className="field checkbox">
+          <input id={ids.check} type="checkbox" checked={form.requireEmailVerification} onChange={(e) => set({ requireEmailVerification: e.target.checked })} />
+          <label htmlFor={ids.check}>Require an emailed identity check before any action on a customer who has MFA</label>
+        </div>
+        <Field label="Reason for the change" value={reason} onChange={setReason} maxLength={1000} required hint="Required; recorded in the audit log. A policy change is emailed to every admin." />
+        <FormError error={action.error} />
+        {saved && (
+          <p role="status" className="success">
+            MFA settings saved.
+          </p>
+        )}
+        <button type="submit" disabled={action.busy || !reason.trim()}>
+          Save MFA settings
+        </button>
+      </form>
       {stepUp.dialog}
-    </form>
+    </>
   );
 }
