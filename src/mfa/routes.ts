@@ -8,7 +8,7 @@ import { COOKIES, sessionCookieName, setCookie } from '../http/cookies.js';
 import { issueCSRFToken } from '../http/csrf.js';
 import { requireSessionOf, requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
-import { reasonSchema } from '../http/schemas.js';
+import { listQuery, reasonSchema, seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, toAuditEvent } from '../audit/service.js';
 import type { SessionKind } from '../sessions/service.js';
 import type { NewSession } from '../sessions/service.js';
@@ -149,17 +149,21 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
     reply.code(204).send();
   });
 
-  app.get(`${me}/security-events`, { schema: { tags, summary: 'Recent security activity on my account' } }, async (req) => {
+  app.get(`${me}/security-events`, { schema: { tags, summary: 'Recent security activity on my account, newest first; keyset-paged', querystring: z.object(listQuery) } }, async (req) => {
     const { account } = await requireSessionOf(ctx, req, kind);
     const column = kind === 'contact' ? 'contact_id' : 'staff_id';
-    const rows = await ctx.db.selectFrom('audit_events').selectAll().where(column, '=', account.id).orderBy('seq', 'desc').limit(30).execute();
+    const before = seqCursor(req.query.cursor);
+    let q = ctx.db.selectFrom('audit_events').selectAll().where(column, '=', account.id);
+    if (before !== undefined) q = q.where('seq', '<', before);
+    const rows = await q.orderBy('seq', 'desc').limit(req.query.limit + 1).execute();
+    const page = rows.slice(0, req.query.limit);
     return {
-      items: rows.map((r) => {
+      items: page.map((r) => {
         const e = toAuditEvent(r);
         // A person sees what happened and from where, not staff notes.
         return { id: e.id, at: e.at, action: e.action, actor: { type: e.actor.type }, ip: e.ip, userAgent: e.userAgent };
       }),
-      nextCursor: null,
+      nextCursor: rows.length > req.query.limit ? String(page[page.length - 1].seq) : null,
     };
   });
 }

@@ -7,6 +7,7 @@ import type { BulkJobsTable, Dialect, OutboxTable } from '../db/types.js';
 import { inSet, insertSet, yieldToEventLoop } from '../db/sets.js';
 import { generateID } from '../crypto/random.js';
 import { AppError } from '../http/errors.js';
+import { idCursor } from '../http/schemas.js';
 import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from '../audit/service.js';
 import { RESET_NOTICE_SUBJECT } from './service.js';
 import { bulkResetNotice } from './bulk-notice.js';
@@ -67,9 +68,17 @@ export async function getBulkJob(ctx: Context, id: string): Promise<BulkJob | nu
   return r ? present(ctx, r) : null;
 }
 
-export async function listBulkJobs(ctx: Context): Promise<BulkJob[]> {
-  const rows = await ctx.db.selectFrom('bulk_jobs').selectAll().where('status', '!=', 'preparing').orderBy('created_at', 'desc').limit(50).execute();
-  return rows.map((r) => present(ctx, r));
+/**
+ * `GET /mfa/bulk-resets`: a page of jobs, newest first, keyset-paged on their time-sortable
+ * ids (id order is creation order); the cursor is the id of the last job of the page before.
+ */
+export async function listBulkJobs(ctx: Context, page: { limit: number; cursor?: string }): Promise<{ items: BulkJob[]; nextCursor: string | null }> {
+  const before = idCursor('job', page.cursor);
+  let q = ctx.db.selectFrom('bulk_jobs').selectAll().where('status', '!=', 'preparing');
+  if (before) q = q.where('id', '<', before);
+  const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
+  const items = rows.slice(0, page.limit).map((r) => present(ctx, r));
+  return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
 }
 
 /** Cancels a queued or running job; what was reset stays reset. */

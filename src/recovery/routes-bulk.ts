@@ -4,7 +4,7 @@ import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
 import { requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
-import { reasonSchema } from '../http/schemas.js';
+import { listQuery, reasonSchema } from '../http/schemas.js';
 import { cancelBulkJob, getBulkJob, listBulkJobs } from './bulk.js';
 import { createBulkJob, dryRun } from './bulk-targets.js';
 import { mfaOverview } from '../mfa/overview.js';
@@ -37,9 +37,9 @@ export function registerBulkRoutes(app: App, ctx: Context): void {
     },
   );
 
-  app.get('/api/v1/mfa/bulk-resets', { schema: { tags } }, async (req) => {
+  app.get('/api/v1/mfa/bulk-resets', { schema: { tags, summary: 'Bulk reset jobs, newest first; keyset-paged', querystring: z.object(listQuery) } }, async (req) => {
     await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk' });
-    return { items: await listBulkJobs(ctx), nextCursor: null };
+    return listBulkJobs(ctx, req.query);
   });
 
   app.get('/api/v1/mfa/bulk-resets/:id', { schema: { tags, params: z.object({ id: z.string().max(100) }) } }, async (req) => {
