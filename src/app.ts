@@ -84,7 +84,7 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     return payload;
   });
 
-  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: 200 {status:"ok"} once the database answers, else 503' } }, async (_req, reply) => {
     if (!(await pingDatabase(ctx.db))) return reply.code(503).send({ status: 'unavailable' });
     return { status: 'ok' };
   });

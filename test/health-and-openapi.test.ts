@@ -24,6 +24,7 @@ describe('health and the OpenAPI document', () => {
     const listed = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) for (const m of Object.keys(ops)) listed.add(`${m.toUpperCase()} ${path}`);
     for (const route of [
+      'GET /healthz',
       'POST /api/v1/auth/signup',
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/verify-email',
