@@ -93,12 +93,14 @@ async function withRuntime(config: Config, fn: (ctx: Context) => Promise<number>
 }
 
 /** Runs one command; returns the exit code, or -1 when the process should stay up (serve). */
-export async function runCommand(words: string[], flags: Flags, config: Config): Promise<number> {
+export async function runCommand(words: string[], flags: Flags, loadConfig: () => Config): Promise<number> {
   const command = words.join(' ');
   if (flags.help || command === '' || command === 'help') {
     console.log(USAGE);
     return command === '' && !flags.help ? 1 : 0;
   }
+  // Only now: reading the configuration can create the secret key, which help never should.
+  const config = loadConfig();
   switch (command) {
     case 'serve': {
       ensureWebBuilt();

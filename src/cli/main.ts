@@ -27,8 +27,16 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  const config = loadConfig();
-  return runCommand(words, values, config);
+  return runCommand(words, values, () => {
+    const config = loadConfig();
+    // Whichever command creates the key says so (the usual order is migrate, admin create,
+    // then serve, and only serve used to): without it no TOTP secret and no audit entry can be
+    // read again, so the operator must hear about it the first time.
+    if (config.secretKeyGenerated) {
+      console.error(`portico: generated a new secret key in ${config.dataDir}/secret.key: back it up with the database (TOTP secrets and the audit chain need it), or set PORTICO_SECRET_KEY`);
+    }
+    return config;
+  });
 }
 
 main(process.argv.slice(2)).then(

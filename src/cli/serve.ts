@@ -13,9 +13,6 @@ import { DAY } from '../clock.js';
 export async function startServer(config: Config): Promise<void> {
   const rt = await createRuntime(config);
   const { ctx } = rt;
-  if (config.secretKeyGenerated) {
-    ctx.log.warn(`generated a new secret key in ${config.dataDir}/secret.key; back it up, or set PORTICO_SECRET_KEY`);
-  }
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
   const setupLink = await ensureFirstAdminSetupLink(ctx);
