@@ -33,15 +33,15 @@ function call(kind: ActionKind, t: Target, reason: string, ic: IdentityCheckValu
     case 'requireEnrollment':
       return toolkitApi.requireEnrollment(t, { reason, verification });
     case 'cancelEnrollment':
-      return toolkitApi.cancelRequiredEnrollment(t, { reason });
+      return toolkitApi.cancelRequiredEnrollment(t, { reason, verification });
     case 'temporaryCode':
       return toolkitApi.temporaryCode(t, { reason, verification, ttlMinutes: o.ttlMinutes });
     case 'revokeSessions':
-      return toolkitApi.revokeSessions(t, { reason });
+      return toolkitApi.revokeSessions(t, { reason, verification });
     case 'revokeDevices':
-      return toolkitApi.revokeRememberedDevices(t, { reason });
+      return toolkitApi.revokeRememberedDevices(t, { reason, verification });
     case 'unlock':
-      return toolkitApi.unlock(t, { reason });
+      return toolkitApi.unlock(t, { reason, verification });
   }
 }
 

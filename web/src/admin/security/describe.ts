@@ -22,8 +22,11 @@ export const ACTION_TITLES: Record<ActionKind, string> = {
   unlock: 'Unlock',
 };
 
-/** The actions whose API takes an identity check (`verification`). */
-export const TAKES_VERIFICATION: ReadonlySet<ActionKind> = new Set(['reset', 'removeFactor', 'requireEnrollment', 'temporaryCode']);
+/**
+ * The actions whose API takes an identity check (`verification`): every one (API.md), so that
+ * with the admin setting requiring an emailed check none of them is refused 403.
+ */
+export const TAKES_VERIFICATION: ReadonlySet<ActionKind> = new Set(['reset', 'removeFactor', 'requireEnrollment', 'cancelEnrollment', 'temporaryCode', 'revokeSessions', 'revokeDevices', 'unlock']);
 
 export const TTL_CHOICES = [
   { minutes: 15, label: '15 minutes' },

@@ -51,12 +51,12 @@ export const toolkitApi = {
   removeFactor: (t: Target, factorId: string, body: { reason: string; verification: Verification; revokeSessions: boolean }) =>
     request<ActionResult>('DELETE', `${base(t)}/mfa/factors/${encodeURIComponent(factorId)}`, body),
   requireEnrollment: (t: Target, body: { reason: string; verification: Verification }) => request<ActionResult>('POST', `${base(t)}/mfa/require-enrollment`, body),
-  cancelRequiredEnrollment: (t: Target, body: { reason: string }) => request<ActionResult>('DELETE', `${base(t)}/mfa/require-enrollment`, body),
+  cancelRequiredEnrollment: (t: Target, body: { reason: string; verification: Verification }) => request<ActionResult>('DELETE', `${base(t)}/mfa/require-enrollment`, body),
   temporaryCode: (t: Target, body: { reason: string; verification: Verification; ttlMinutes: number }) =>
     request<{ code: string; expiresAt: string }>('POST', `${base(t)}/mfa/temporary-codes`, body),
-  unlock: (t: Target, body: { reason: string }) => request<ActionResult>('POST', `${base(t)}/mfa/unlock`, body),
-  revokeSessions: (t: Target, body: { reason: string }) => request<ActionResult>('POST', `${base(t)}/sessions/revoke`, body),
-  revokeRememberedDevices: (t: Target, body: { reason: string }) => request<ActionResult>('POST', `${base(t)}/remembered-devices/revoke`, body),
+  unlock: (t: Target, body: { reason: string; verification: Verification }) => request<ActionResult>('POST', `${base(t)}/mfa/unlock`, body),
+  revokeSessions: (t: Target, body: { reason: string; verification: Verification }) => request<ActionResult>('POST', `${base(t)}/sessions/revoke`, body),
+  revokeRememberedDevices: (t: Target, body: { reason: string; verification: Verification }) => request<ActionResult>('POST', `${base(t)}/remembered-devices/revoke`, body),
   startIdentityCheck: (t: Target) => request<{ id: string; expiresAt: string }>('POST', `${base(t)}/identity-checks`, {}),
   confirmIdentityCheck: (t: Target, checkId: string, code: string) =>
     request<{ verified: true }>('POST', `${base(t)}/identity-checks/${encodeURIComponent(checkId)}/confirm`, { code }),
