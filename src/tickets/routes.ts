@@ -108,6 +108,8 @@ export function registerTicketRoutes(app: App, ctx: Context): void {
     const names = await authorNames(ctx, messages, false);
     return {
       ...presentTicket(ticket),
+      // Staff only: a recovery request the owner cancelled must not be acted on.
+      recoveryCancelledAt: await tickets.recoveryCancelledAt(ctx, ticket),
       contact: contact ? { id: contact.id, name: contact.name, email: contact.email } : null,
       messages: messages.map((m) => presentMessage(m, names)),
     };

@@ -52,6 +52,11 @@ export async function getTicket(ctx: Context, id: string): Promise<{ ticket: Tic
   return { ticket, messages: await store.listMessages(ctx.db, id) };
 }
 
+/** When the owner cancelled this MFA recovery request ("it was not me"); null when not cancelled or not one. */
+export function recoveryCancelledAt(ctx: Context, ticket: Ticket): Promise<string | null> {
+  return store.recoveryCancelledAt(ctx.db, ticket);
+}
+
 export function listTickets(
   ctx: Context,
   opts: { contactID?: string; status?: TicketStatus; recovery?: boolean; cursor?: string; limit: number },

@@ -49,6 +49,26 @@ export async function findTicket(db: Executor, id: string): Promise<Ticket | nul
   return r ? toTicket(r) : null;
 }
 
+/**
+ * When the owner cancelled this recovery request from the emailed link ("it was not me"), from
+ * the audit entry the cancel writes (it names the ticket); null when they did not.
+ */
+export async function recoveryCancelledAt(db: Executor, ticket: Ticket): Promise<string | null> {
+  if (!ticket.recovery) return null;
+  const rows = await db
+    .selectFrom('audit_events')
+    .select(['at', 'details'])
+    .where('action', '=', 'mfa.recovery_request.cancelled')
+    .where('contact_id', '=', ticket.contactID)
+    .orderBy('seq')
+    .execute();
+  for (const r of rows) {
+    const details = r.details ? (JSON.parse(r.details) as { ticketId?: unknown }) : null;
+    if (details?.ticketId === ticket.id) return r.at;
+  }
+  return null;
+}
+
 export async function listMessages(db: Executor, ticketID: string): Promise<TicketMessage[]> {
   const rows = await db.selectFrom('ticket_messages').selectAll().where('ticket_id', '=', ticketID).orderBy('seq').execute();
   return rows.map((r) => ({ id: r.id, authorKind: r.author_kind, authorID: r.author_id, body: r.body, createdAt: r.created_at }));

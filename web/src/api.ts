@@ -48,6 +48,8 @@ export interface Ticket {
   subject: string;
   status: TicketStatus;
   recovery: boolean;
+  /** Console only: when the owner cancelled this MFA recovery request ("it was not me"). */
+  recoveryCancelledAt?: string | null;
   createdAt: string;
   updatedAt: string;
   contact?: { id?: string; name: string; email: string } | null;

@@ -2,6 +2,7 @@ import { useId, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { consoleApi, type TicketStatus } from '../api.js';
 import { FormError } from '../shared/FormError.js';
+import { formatDateTime } from '../shared/format.js';
 import { Loading } from '../shared/Loading.js';
 import { Messages } from '../shared/Messages.js';
 import { ReplyForm } from '../shared/ReplyForm.js';
@@ -47,9 +48,18 @@ export function TicketPage(): ReactNode {
       <div className="page-head">
         <h1>{t.subject}</h1>
         <StatusBadge status={t.status} />
-        {t.recovery && <span className="badge warn">MFA recovery</span>}
+        {t.recovery && (t.recoveryCancelledAt ? <span className="badge danger">MFA recovery — cancelled by the owner</span> : <span className="badge warn">MFA recovery</span>)}
       </div>
-      {t.recovery && t.contact?.id && <RecoveryTicketTools contactId={t.contact.id} />}
+      {t.recovery && t.recoveryCancelledAt ? (
+        // The owner said it was not them: the caller knows the password. No recovery tools here.
+        <div className="error" role="alert">
+          <strong>This MFA recovery request was cancelled by the account owner</strong> on {formatDateTime(t.recoveryCancelledAt)}: they said it was not them. Whoever asked
+          knows the password, so treat any call or reply about it as possible social engineering. Do not reset two-step verification or issue a temporary code because of
+          this request; if the owner contacts you again, check their identity from scratch.
+        </div>
+      ) : (
+        t.recovery && t.contact?.id && <RecoveryTicketTools contactId={t.contact.id} />
+      )}
       <div className="ticket-layout">
         <div>
           <Messages messages={t.messages} viewer="staff" />
