@@ -38,6 +38,14 @@ export interface BulkJob {
  * yields between them. PostgreSQL serves the console from other pool connections.
  */
 export const RESET_BATCH = { sqlite: 500, postgres: 5000 } as const;
+/** Tries of one contact's reset, after its batch failed, before the contact is marked failed. */
+const BATCH_RETRIES = 3;
+
+/** An error's message for the log and the item's record (never a stack). */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** How long a claimed job stays claimed without a renewal (PORTICO_JOB_LEASE_SECONDS, default 30). */
 const LEASE_MS = Math.max(1, Number(process.env.PORTICO_JOB_LEASE_SECONDS) || 30) * 1000;
 
@@ -292,7 +300,16 @@ export class BulkRunner {
     if (Number(claimed.numUpdatedRows) !== 1) return false;
     await ctx.db.updateTable('bulk_jobs').set({ started_at: now }).where('id', '=', candidate.id).where('started_at', 'is', null).execute();
     while (!this.halted) {
-      const more = await this.runBatch(candidate.id);
+      let more: boolean;
+      try {
+        more = await this.runBatch(candidate.id);
+      } catch (error) {
+        // The batch rolled back whole. Redone one contact at a time, a contact whose reset
+        // keeps failing is marked failed and the rest go on; before, the job retried the same
+        // batch every lease, forever, with its progress stuck.
+        ctx.log.warn({ jobId: candidate.id, error: errorText(error) }, 'bulk reset batch failed; retrying its contacts one at a time');
+        more = await this.runOneByOne(candidate.id);
+      }
       if (!more) break;
       // Let requests that queued behind the batch run before the next one starts.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -300,8 +317,47 @@ export class BulkRunner {
     return true;
   }
 
-  /** One batch; false when the job is finished, cancelled, or no longer ours. */
-  async runBatch(jobID: string): Promise<boolean> {
+  /**
+   * The next batch's contacts one at a time, each in its own transaction. A contact whose reset
+   * fails BATCH_RETRIES times in a row is marked failed with the error (counted in `failed`) in
+   * a transaction of its own; should even that fail (the database is down, say), the error
+   * goes up and the job is retried at the next pass, nothing marked. False when the job ended.
+   */
+  private async runOneByOne(jobID: string): Promise<boolean> {
+    for (let n = 0; n < this.batchSize && !this.halted; n++) {
+      let lastError: unknown = null;
+      let more = true;
+      for (let attempt = 0; attempt < BATCH_RETRIES; attempt++) {
+        try {
+          more = await this.runBatch(jobID, 1);
+          lastError = null;
+          break;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      if (lastError !== null && !(await this.markNextFailed(jobID, errorText(lastError)))) return false;
+      if (!more) return false;
+    }
+    return true;
+  }
+
+  /** Marks the job's next pending contact failed, if the job is still ours and running. */
+  private async markNextFailed(jobID: string, error: string): Promise<boolean> {
+    const ctx = this.ctx;
+    return ctx.db.transaction().execute(async (trx) => {
+      const ours = await trx.updateTable('bulk_jobs').set((eb) => ({ failed: eb('failed', '+', 1) })).where('id', '=', jobID).where('lease_owner', '=', this.instanceID).where('status', '=', 'running').executeTakeFirst();
+      if (Number(ours.numUpdatedRows) !== 1) return false;
+      const next = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(1).executeTakeFirst();
+      if (!next) throw new Error('bulk job: no pending contact to mark failed');
+      await trx.updateTable('bulk_job_items').set({ status: 'failed', error: error.slice(0, 500), finished_at: ctx.clock.now().toISOString() }).where('seq', '=', next.seq).execute();
+      ctx.log.error({ jobId: jobID, contactId: next.contact_id, error }, 'bulk reset: a contact could not be reset');
+      return true;
+    });
+  }
+
+  /** One batch (`size` contacts); false when the job is finished, cancelled, or no longer ours. */
+  async runBatch(jobID: string, size: number = this.batchSize): Promise<boolean> {
     const ctx = this.ctx;
     return ctx.db.transaction().execute(async (trx) => {
       // Renewing the lease inside the batch's transaction proves the job is still ours.
@@ -314,7 +370,7 @@ export class BulkRunner {
         .executeTakeFirst();
       if (Number(renewed.numUpdatedRows) !== 1) return false;
       const job = await trx.selectFrom('bulk_jobs').selectAll().where('id', '=', jobID).executeTakeFirstOrThrow();
-      const items = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(this.batchSize).execute();
+      const items = await trx.selectFrom('bulk_job_items').select(['seq', 'contact_id']).where('job_id', '=', jobID).where('status', '=', 'pending').orderBy('seq').limit(size).execute();
       if (!items.length) {
         const nowISO = ctx.clock.now().toISOString();
         await trx.updateTable('bulk_jobs').set({ status: 'completed', finished_at: nowISO, lease_owner: null, lease_until: null }).where('id', '=', jobID).execute();
