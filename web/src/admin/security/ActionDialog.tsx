@@ -1,4 +1,5 @@
-import { BACKDROP, DIALOG } from './dialog-style.js';
+import { DIALOG } from './dialog-style.js';
+import { ModalDialog } from '../../shared/ModalDialog.js';
 import { formatDateTime } from '../../shared/format.js';
 import { useState, type ReactNode } from 'react';
 import { Field } from '../../shared/Field.js';
@@ -72,79 +73,75 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
   if (result) {
     const code = typeof result.code === 'string' ? result.code : null;
     return (
-      <div className="dialog-backdrop" style={BACKDROP}>
-        <section role="dialog" aria-modal="true" aria-labelledby="action-title" className="card dialog" style={DIALOG}>
-          <h2 id="action-title">{title}: {typeof result.pendingActionId === 'string' ? 'scheduled' : 'done'}</h2>
-          {typeof result.pendingActionId === 'string' && typeof result.effectiveAt === 'string' && (
-            <p role="status" className="notice">
-              Scheduled for {formatDateTime(result.effectiveAt)} because of the waiting period; the customer was emailed a link to cancel it.
-              {code ? ` The code below becomes usable at ${formatDateTime(result.effectiveAt)}, not before.` : ' Nothing has changed yet.'}
-            </p>
-          )}
-          {code && typeof result.expiresAt === 'string' ? (
-            <TemporaryCodeDisplay code={code} expiresAt={result.expiresAt} />
-          ) : (
-            <dl className="details" aria-label="What changed">
-              {summarize(result).map(([k, v]) => (
-                <div key={k}>
-                  <dt>{k}</dt>
-                  <dd>{v}</dd>
-                </div>
-              ))}
-            </dl>
-          )}
-          <button type="button" onClick={() => onClose(true)}>
-            Done
-          </button>
-        </section>
-      </div>
+      <ModalDialog labelledBy="action-title" onCancel={() => onClose(true)} style={DIALOG}>
+        <h2 id="action-title">{title}: {typeof result.pendingActionId === 'string' ? 'scheduled' : 'done'}</h2>
+        {typeof result.pendingActionId === 'string' && typeof result.effectiveAt === 'string' && (
+          <p role="status" className="notice">
+            Scheduled for {formatDateTime(result.effectiveAt)} because of the waiting period; the customer was emailed a link to cancel it.
+            {code ? ` The code below becomes usable at ${formatDateTime(result.effectiveAt)}, not before.` : ' Nothing has changed yet.'}
+          </p>
+        )}
+        {code && typeof result.expiresAt === 'string' ? (
+          <TemporaryCodeDisplay code={code} expiresAt={result.expiresAt} />
+        ) : (
+          <dl className="details" aria-label="What changed">
+            {summarize(result).map(([k, v]) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd>{v}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+        <button type="button" onClick={() => onClose(true)} autoFocus>
+          Done
+        </button>
+      </ModalDialog>
     );
   }
 
   return (
-    <div className="dialog-backdrop" style={BACKDROP}>
-      <section role="dialog" aria-modal="true" aria-labelledby="action-title" className="card dialog" style={DIALOG}>
-        <h2 id="action-title">{title}</h2>
-        <form onSubmit={submit}>
-          <h3>This will</h3>
-          <ul aria-label="What will change" className="changes">
-            {changes.map((c) => (
-              <li key={c}>{c}</li>
-            ))}
-          </ul>
-          {kind === 'reset' && (
-            <Checkbox label="Require MFA setup at next sign-in" checked={options.requireEnrollment} onChange={(v) => setOptions({ ...options, requireEnrollment: v })} />
-          )}
-          {kind === 'removeFactor' && panel.factors.length > 1 && (
-            <Checkbox label="Sign out everywhere" checked={options.revokeSessions} onChange={(v) => setOptions({ ...options, revokeSessions: v })} />
-          )}
-          {kind === 'temporaryCode' && (
-            <div className="field">
-              <label htmlFor="ttl">Valid for</label>
-              <select id="ttl" value={options.ttlMinutes} onChange={(e) => setOptions({ ...options, ttlMinutes: Number(e.target.value) })}>
-                {TTL_CHOICES.map((c) => (
-                  <option key={c.minutes} value={c.minutes}>
-                    {c.label}
-                  </option>
-                ))}
-              </select>
-            </div>
-          )}
-          <Field label="Reason" value={reason} onChange={setReason} multiline rows={3} required maxLength={1000} hint="Recorded in the audit log." />
-          {takesCheck && <IdentityCheck target={target} person={person} value={check} onChange={setCheck} stepUp={stepUp} />}
-          <FormError error={action.error} />
-          <div className="actions">
-            <button type="submit" className="danger" disabled={action.busy || !reason.trim() || (takesCheck && !check.ready)}>
-              {title}
-            </button>
-            <button type="button" className="secondary" onClick={() => onClose(false)}>
-              Cancel
-            </button>
+    <ModalDialog labelledBy="action-title" onCancel={() => !action.busy && onClose(false)} style={DIALOG}>
+      <h2 id="action-title">{title}</h2>
+      <form onSubmit={submit}>
+        <h3>This will</h3>
+        <ul aria-label="What will change" className="changes">
+          {changes.map((c) => (
+            <li key={c}>{c}</li>
+          ))}
+        </ul>
+        {kind === 'reset' && (
+          <Checkbox label="Require MFA setup at next sign-in" checked={options.requireEnrollment} onChange={(v) => setOptions({ ...options, requireEnrollment: v })} />
+        )}
+        {kind === 'removeFactor' && panel.factors.length > 1 && (
+          <Checkbox label="Sign out everywhere" checked={options.revokeSessions} onChange={(v) => setOptions({ ...options, revokeSessions: v })} />
+        )}
+        {kind === 'temporaryCode' && (
+          <div className="field">
+            <label htmlFor="ttl">Valid for</label>
+            <select id="ttl" value={options.ttlMinutes} onChange={(e) => setOptions({ ...options, ttlMinutes: Number(e.target.value) })}>
+              {TTL_CHOICES.map((c) => (
+                <option key={c.minutes} value={c.minutes}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
           </div>
-        </form>
-        {stepUp.dialog}
-      </section>
-    </div>
+        )}
+        <Field label="Reason" value={reason} onChange={setReason} multiline rows={3} required maxLength={1000} hint="Recorded in the audit log." />
+        {takesCheck && <IdentityCheck target={target} person={person} value={check} onChange={setCheck} stepUp={stepUp} />}
+        <FormError error={action.error} />
+        <div className="actions">
+          <button type="submit" className="danger" disabled={action.busy || !reason.trim() || (takesCheck && !check.ready)}>
+            {title}
+          </button>
+          <button type="button" className="secondary" onClick={() => onClose(false)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      {stepUp.dialog}
+    </ModalDialog>
   );
 }
 

@@ -1,4 +1,5 @@
-import { BACKDROP, DIALOG } from './dialog-style.js';
+import { DIALOG } from './dialog-style.js';
+import { ModalDialog } from '../../shared/ModalDialog.js';
 import { useState, type ReactNode } from 'react';
 import { startAuthentication } from '@simplewebauthn/browser';
 import { Field } from '../../shared/Field.js';
@@ -27,26 +28,24 @@ export function StepUpDialog({ onDone, onCancel }: { onDone(): void; onCancel():
   }
 
   return (
-    <div className="dialog-backdrop" style={BACKDROP}>
-      <section role="dialog" aria-modal="true" aria-labelledby="step-up-title" className="card dialog" style={{ ...DIALOG, maxWidth: "26rem" }}>
-        <h2 id="step-up-title">Confirm it is you</h2>
-        <p>This action needs your own second step from the last 5 minutes.</p>
-        <form onSubmit={submit}>
-          <Field label="Code from your authenticator app" value={code} onChange={setCode} autoComplete="one-time-code" required maxLength={10} autoFocus />
-          <FormError error={action.error} />
-          <div className="actions">
-            <button type="submit" disabled={action.busy || !code.trim()}>
-              Confirm
-            </button>
-            <button type="button" className="secondary" disabled={action.busy} onClick={usePasskey}>
-              Use a passkey instead
-            </button>
-            <button type="button" className="secondary" onClick={onCancel}>
-              Cancel
-            </button>
-          </div>
-        </form>
-      </section>
-    </div>
+    <ModalDialog labelledBy="step-up-title" onCancel={onCancel} style={{ ...DIALOG, maxWidth: '26rem' }}>
+      <h2 id="step-up-title">Confirm it is you</h2>
+      <p>This action needs your own second step from the last 5 minutes.</p>
+      <form onSubmit={submit}>
+        <Field label="Code from your authenticator app" value={code} onChange={setCode} autoComplete="one-time-code" required maxLength={10} autoFocus />
+        <FormError error={action.error} />
+        <div className="actions">
+          <button type="submit" disabled={action.busy || !code.trim()}>
+            Confirm
+          </button>
+          <button type="button" className="secondary" disabled={action.busy} onClick={usePasskey}>
+            Use a passkey instead
+          </button>
+          <button type="button" className="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </ModalDialog>
   );
 }

@@ -1,16 +1,5 @@
 import type { CSSProperties } from 'react';
 
-// Style props, not a stylesheet rule: the strict CSP allows them, and styles.css stays shared.
-export const BACKDROP: CSSProperties = {
-  position: 'fixed',
-  inset: 0,
-  background: 'rgba(15, 23, 42, 0.45)',
-  display: 'flex',
-  alignItems: 'flex-start',
-  justifyContent: 'center',
-  overflowY: 'auto',
-  padding: '3rem 1rem',
-  zIndex: 10,
-};
-
-export const DIALOG: CSSProperties = { maxWidth: '42rem', width: '100%', margin: 0 };
+// Style props, not a stylesheet rule: the strict CSP allows them, and styles.css stays shared
+// (only the native dialog's ::backdrop, which no style prop reaches, is in styles.css).
+export const DIALOG: CSSProperties = { maxWidth: '42rem', width: 'calc(100% - 2rem)', margin: '3rem auto auto', maxHeight: 'calc(100vh - 6rem)', overflowY: 'auto' };

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { FormError } from '../FormError.js';
+import { ModalDialog } from '../ModalDialog.js';
 import { useAction } from '../useAction.js';
 import { useSession } from '../session.js';
 import { CodeField } from './CodeField.js';
@@ -32,37 +33,35 @@ export function StepUpDialog({ methods, onDone, onCancel }: { methods: StepUpMet
   }
 
   return (
-    <div className="dialog-backdrop">
-      <section role="dialog" aria-modal="true" aria-labelledby="step-up-title" className="card dialog">
-        <h2 id="step-up-title">Confirm it is you</h2>
-        <p>Changing your two-step verification needs your second factor again (it stays confirmed for 5 minutes).</p>
-        <form onSubmit={submit} aria-label="Confirm with a code">
-          {mode === 'totp' ? (
-            <CodeField label="Code from your authenticator app" value={code} onChange={setCode} autoFocus />
-          ) : (
-            <CodeField label="Recovery code" kind="text" value={code} onChange={setCode} autoFocus />
+    <ModalDialog labelledBy="step-up-title" onCancel={onCancel} style={{ maxWidth: '26rem', width: 'calc(100% - 2rem)', margin: '3rem auto auto' }}>
+      <h2 id="step-up-title">Confirm it is you</h2>
+      <p>Changing your two-step verification needs your second factor again (it stays confirmed for 5 minutes).</p>
+      <form onSubmit={submit} aria-label="Confirm with a code">
+        {mode === 'totp' ? (
+          <CodeField label="Code from your authenticator app" value={code} onChange={setCode} autoFocus />
+        ) : (
+          <CodeField label="Recovery code" kind="text" value={code} onChange={setCode} autoFocus />
+        )}
+        <FormError error={action.error} />
+        <div className="actions">
+          <button type="submit" disabled={action.busy || !code.trim()}>
+            Confirm
+          </button>
+          {methods.webauthn && (
+            <button type="button" className="secondary" disabled={action.busy} onClick={passkey}>
+              Use a passkey
+            </button>
           )}
-          <FormError error={action.error} />
-          <div className="actions">
-            <button type="submit" disabled={action.busy || !code.trim()}>
-              Confirm
+          {methods.totp && (
+            <button type="button" className="link-button" onClick={() => { setCode(''); setMode(mode === 'totp' ? 'recovery_code' : 'totp'); }}>
+              {mode === 'totp' ? 'Use a recovery code instead' : 'Use your authenticator app instead'}
             </button>
-            {methods.webauthn && (
-              <button type="button" className="secondary" disabled={action.busy} onClick={passkey}>
-                Use a passkey
-              </button>
-            )}
-            {methods.totp && (
-              <button type="button" className="link-button" onClick={() => { setCode(''); setMode(mode === 'totp' ? 'recovery_code' : 'totp'); }}>
-                {mode === 'totp' ? 'Use a recovery code instead' : 'Use your authenticator app instead'}
-              </button>
-            )}
-            <button type="button" className="secondary" onClick={onCancel}>
-              Cancel
-            </button>
-          </div>
-        </form>
-      </section>
-    </div>
+          )}
+          <button type="button" className="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </ModalDialog>
   );
 }
