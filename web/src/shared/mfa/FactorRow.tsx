@@ -12,13 +12,15 @@ interface FactorRowProps {
   factor: Factor;
   /** The only factor left: removing it turns two-step verification off and voids the recovery codes. */
   last: boolean;
+  /** Two-step verification is required of this person: the last factor cannot be removed (the API answers 409). */
+  required: boolean;
   recoveryCodesLeft: number;
   guard: StepUpGuard['guard'];
   onChanged(message: string): void;
 }
 
 /** One sign-in method with rename and remove (which says what it will remove first). */
-export function FactorRow({ factor, last, recoveryCodesLeft, guard, onChanged }: FactorRowProps): ReactNode {
+export function FactorRow({ factor, last, required, recoveryCodesLeft, guard, onChanged }: FactorRowProps): ReactNode {
   const { audience } = useSession();
   const api = mfaApi(audience);
   const [renaming, setRenaming] = useState(false);
@@ -70,8 +72,21 @@ export function FactorRow({ factor, last, recoveryCodesLeft, guard, onChanged }:
               Rename
             </button>
           )}
-          <ConfirmButton label={`Remove ${factor.name}`} question={question} confirmLabel="Yes, remove" disabled={action.busy} onConfirm={remove} />
+          {last && required ? (
+            <button type="button" className="danger secondary" disabled aria-describedby={`keep-${factor.id}`}>
+              Remove {factor.name}
+            </button>
+          ) : (
+            <ConfirmButton label={`Remove ${factor.name}`} question={question} confirmLabel="Yes, remove" disabled={action.busy} onConfirm={remove} />
+          )}
         </div>
+        {last && required && (
+          <p className="hint" id={`keep-${factor.id}`}>
+            {audience === 'staff'
+              ? 'Supervisors and administrators must use two-step verification: add another method before you remove this one.'
+              : 'This help center requires two-step verification: add another method before you remove this one.'}
+          </p>
+        )}
         <FormError error={action.error instanceof StepUpCancelled ? null : action.error} />
       </td>
     </tr>

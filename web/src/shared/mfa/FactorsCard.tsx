@@ -8,12 +8,14 @@ import { FactorRow } from './FactorRow.js';
 interface FactorsCardProps {
   overview: MFAOverview;
   guard: StepUpGuard['guard'];
+  /** Two-step verification is required of this person (policy or role): the last method stays. */
+  required: boolean;
   onAdded(a: EnrollmentAnswer): void;
   onChanged(message: string): void;
 }
 
 /** The person's sign-in methods, with add, rename and remove. */
-export function FactorsCard({ overview, guard, onAdded, onChanged }: FactorsCardProps): ReactNode {
+export function FactorsCard({ overview, guard, required, onAdded, onChanged }: FactorsCardProps): ReactNode {
   // Remounting the add forms after a change closes them.
   const [generation, setGeneration] = useState(0);
   const added = (a: EnrollmentAnswer) => {
@@ -41,7 +43,7 @@ export function FactorsCard({ overview, guard, onAdded, onChanged }: FactorsCard
           </thead>
           <tbody>
             {factors.map((f) => (
-              <FactorRow key={f.id} factor={f} last={factors.length === 1} recoveryCodesLeft={overview.recoveryCodesLeft} guard={guard} onChanged={onChanged} />
+              <FactorRow key={f.id} factor={f} last={factors.length === 1} required={required} recoveryCodesLeft={overview.recoveryCodesLeft} guard={guard} onChanged={onChanged} />
             ))}
           </tbody>
         </table>

@@ -21,7 +21,7 @@ import { SecurityEventsCard } from './SecurityEventsCard.js';
  * for it inline and then go ahead.
  */
 export function SecurityPage(): ReactNode {
-  const { audience } = useSession();
+  const { audience, session } = useSession();
   const settings = useHelpCenterSettings();
   const overview = useLoad(() => mfaApi(audience).overview(), [audience]);
   const [codes, setCodes] = useState<string[] | null>(null);
@@ -42,6 +42,8 @@ export function SecurityPage(): ReactNode {
     void changed(`Added “${a.name}”`);
   }
 
+  // As the API decides (mustHaveMFA): supervisors and admins always, customers under the required policy.
+  const required = audience === 'staff' ? session?.staff?.role === 'supervisor' || session?.staff?.role === 'admin' : settings?.mfaPolicy === 'required';
   // Customers' enrollment is hidden when the help center turned two-step verification off.
   const off = audience === 'contact' && settings?.mfaPolicy === 'off';
   return (
@@ -68,7 +70,7 @@ export function SecurityPage(): ReactNode {
               <p className="empty">This help center does not use two-step verification: you sign in with your password.</p>
             </section>
           ) : (
-            <FactorsCard overview={overview.data} guard={stepUp.guard} onAdded={added} onChanged={changed} />
+            <FactorsCard overview={overview.data} guard={stepUp.guard} required={required} onAdded={added} onChanged={changed} />
           )}
           <div className="grid">
           {!off && factors.length > 0 && !codes && <RecoveryCodesCard left={overview.data.recoveryCodesLeft} guard={stepUp.guard} onCodes={(c) => { setCodes(c); void changed('New recovery codes generated; the old ones no longer work'); }} />}
