@@ -109,33 +109,31 @@ describe('emails to one address are limited per hour, silently', () => {
     await t.mail.waitFor(brandNew, 'Confirm your email');
   });
 
-  it('a limited address answers after about as long as an unknown one', async () => {
+  it('sign-up with a limited address answers after about as long as with an unknown one', async () => {
+    // Forgot-password answers before it even looks the address up, so its time cannot depend on
+    // the limit; sign-up does its work before answering, so it is timed here (the argon2id hash
+    // both do dominates, ~10 ms, against well under 1 ms for the database work).
     const { email } = await signUpContact(t);
     for (let i = 0; i < LIMIT; i++) await t.client().post('/api/v1/auth/signup', { email, password: PASSWORD, name: 'Fill' });
-    for (let i = 0; i < LIMIT; i++) await t.client().post('/api/v1/auth/password/forgot', { email });
-    const timings = { signupLimited: [] as number[], signupUnknown: [] as number[], forgotLimited: [] as number[], forgotUnknown: [] as number[] };
-    for (let i = 0; i < 5; i++) {
-      for (const [key, path, who] of [
-        ['signupLimited', 'signup', email],
-        ['signupUnknown', 'signup', fresh('timing')],
-        ['forgotLimited', 'password/forgot', email],
-        ['forgotUnknown', 'password/forgot', fresh('timing')],
+    const limited: number[] = [];
+    const unknown: number[] = [];
+    // Interleaved, so that whatever else the machine does hits both alike.
+    for (let i = 0; i < 9; i++) {
+      for (const [who, into] of [
+        [email, limited],
+        [fresh('timing'), unknown],
       ] as const) {
         const c = t.client();
         await c.get('/api/v1/auth/session');
         const started = performance.now();
-        const r = await c.post(`/api/v1/auth/${path}`, { email: who, password: PASSWORD, name: 'T' });
-        timings[key].push(performance.now() - started);
-        expect(r.statusCode).toBe(path === 'signup' ? 201 : 202);
+        const r = await c.post('/api/v1/auth/signup', { email: who, password: PASSWORD, name: 'T' });
+        into.push(performance.now() - started);
+        expect(r.statusCode).toBe(201);
       }
     }
-    const ratio = (a: number[], b: number[]) => median(a) / median(b);
-    const show = JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.map((x) => x.toFixed(1))])));
-    expect(ratio(timings.signupLimited, timings.signupUnknown), show).toBeGreaterThan(0.4);
-    expect(ratio(timings.signupLimited, timings.signupUnknown), show).toBeLessThan(2.5);
-    expect(ratio(timings.forgotLimited, timings.forgotUnknown), show).toBeGreaterThan(0.4);
-    expect(ratio(timings.forgotLimited, timings.forgotUnknown), show).toBeLessThan(2.5);
-    expect(await settled(email, RESET)).toBe(LIMIT);
+    const show = `limited ${limited.map((x) => x.toFixed(1))} vs unknown ${unknown.map((x) => x.toFixed(1))}`;
+    expect(median(limited) / median(unknown), show).toBeGreaterThan(0.4);
+    expect(median(limited) / median(unknown), show).toBeLessThan(2.5);
     expect(await settled(email, EXISTING)).toBe(LIMIT);
   });
 });
