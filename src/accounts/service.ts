@@ -209,10 +209,15 @@ async function voidPendingEmailChanges(ctx: Context, trx: Executor, kind: Accoun
 
 // ---------------------------------------------------------------- passwords
 
-/** Always answers the same; emails a 1-hour single-use link only when the account exists. */
+/**
+ * Always answers the same; emails a 1-hour single-use link only when the account exists. A
+ * customer without a password yet (created by staff without an invitation, or whose invitation
+ * expired) gets one too, to choose a first password: the link proves the address as an
+ * invitation does. Staff without a password come in only through their invitation.
+ */
 export async function requestPasswordReset(ctx: Context, kind: AccountKind, email: string, meta: RequestMeta): Promise<void> {
   const account = await store.findAccountByEmail(ctx.db, kind, email);
-  if (!account || !account.active || !account.passwordHash) return;
+  if (!account || !account.active || (kind === 'staff' && !account.passwordHash)) return;
   // Beyond the limit nothing is sent, and the link already sent stays live (issuing voids it).
   if (!(await mayEmailAddress(ctx, 'password-reset', kind, account.email))) return;
   await ctx.db.transaction().execute(async (trx) => {
@@ -228,7 +233,8 @@ export async function requestPasswordReset(ctx: Context, kind: AccountKind, emai
 /**
  * Sets a new password from an emailed link. It never signs anyone in and never touches MFA;
  * it ends every session of the account, and lifts a password back-off and a hard MFA lock
- * (PRODUCT.md §7: "until staff unlock it or the customer resets the password").
+ * (PRODUCT.md §7: "until staff unlock it or the customer resets the password"). The link
+ * proves the address, so a customer's unconfirmed address is confirmed by it.
  */
 export async function resetPassword(ctx: Context, kind: AccountKind, token: string, password: string, meta: RequestMeta): Promise<void> {
   const passwordHash = await hashPassword(password);
@@ -237,11 +243,14 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
     if (!t || t.subjectKind !== kind) throw new AppError('invalid_token');
     const account = await store.findAccountByID(trx, kind, t.subjectID);
     if (!account || !account.active) throw new AppError('invalid_token');
-    await store.updatePassword(trx, kind, account.id, passwordHash, ctx.clock.now().toISOString());
+    const at = ctx.clock.now().toISOString();
+    await store.updatePassword(trx, kind, account.id, passwordHash, at);
+    if (kind === 'contact' && !account.emailVerifiedAt) await store.markEmailVerified(trx, account.id, at);
     const revoked = await sessions.endAllSessions(trx, kind, account.id);
     await voidPendingEmailChanges(ctx, trx, kind, account.id);
     const unlocked = await liftHardLockAfterPasswordReset(ctx, trx, { kind, id: account.id });
-    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details: { sessionsRevoked: revoked, secondStepUnlocked: unlocked } });
+    const details = { sessionsRevoked: revoked, secondStepUnlocked: unlocked, ...(account.passwordHash ? {} : { firstPassword: true }) };
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
     return account;
   });
