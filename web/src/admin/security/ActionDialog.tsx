@@ -5,7 +5,9 @@ import { useState, type ReactNode } from 'react';
 import { Field } from '../../shared/Field.js';
 import { FormError } from '../../shared/FormError.js';
 import { useAction } from '../../shared/useAction.js';
-import { ACTION_TITLES, TAKES_VERIFICATION, TTL_CHOICES, describeAction, summarize, type ActionKind, type ActionOptions } from './describe.js';
+import { ACTION_TITLES, TAKES_VERIFICATION, TTL_CHOICES, delayedByWaitingPeriod, describeAction, summarize, waitingPeriodNotice, type ActionKind, type ActionOptions } from './describe.js';
+import { request } from '../../api.js';
+import { useLoad } from '../../shared/useLoad.js';
 import { IdentityCheck, type IdentityCheckValue } from './IdentityCheck.js';
 import { TemporaryCodeDisplay } from './TemporaryCodeDisplay.js';
 import { toolkitApi, type ActionResult, type PanelFactor, type SecurityPanelData, type Target } from './toolkit-api.js';
@@ -61,6 +63,10 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
   const title = kind === 'removeFactor' && factor ? `Remove ${factor.name}` : ACTION_TITLES[kind];
   const changes = describeAction(kind, panel, options, factor, person);
   const takesCheck = TAKES_VERIFICATION.has(kind);
+  // The waiting period (hours) delays some actions on a customer: say so before confirming.
+  const mfaSettings = useLoad(() => request<{ waitingPeriodHours: number }>('GET', '/api/v1/settings/mfa'), []);
+  const waitingHours = mfaSettings.data?.waitingPeriodHours ?? 0;
+  const delayed = target.kind === 'contact' && waitingHours > 0 && delayedByWaitingPeriod(kind, panel);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -110,6 +116,11 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
             <li key={c}>{c}</li>
           ))}
         </ul>
+        {delayed && (
+          <p className="notice" role="note" aria-label="Waiting period">
+            {waitingPeriodNotice(kind, waitingHours)}
+          </p>
+        )}
         {kind === 'reset' && (
           <Checkbox label="Require MFA setup at next sign-in" checked={options.requireEnrollment} onChange={(v) => setOptions({ ...options, requireEnrollment: v })} />
         )}

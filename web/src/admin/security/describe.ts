@@ -118,14 +118,33 @@ const RESULT_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
   expiresAt: 'Expires',
   effectiveAt: 'Takes effect',
-  pendingActionId: 'Scheduled action',
 };
 
-/** The response as readable lines ("Sessions signed out: 3"); never shows a code. */
+/**
+ * The response as readable lines ("Sessions signed out: 3"); never shows a code, nor the
+ * scheduled change's id (staff find it under Scheduled changes).
+ */
 export function summarize(r: ActionResult): Array<[string, string]> {
-  return Object.entries(r)
-    .filter(([k]) => k !== 'code')
-    .map(([k, v]) => [RESULT_LABELS[k] ?? k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : k.endsWith('At') && typeof v === 'string' ? formatDateTime(v) : String(v)]);
+  const lines = Object.entries(r)
+    .filter(([k]) => k !== 'code' && k !== 'pendingActionId')
+    .map(([k, v]): [string, string] => [RESULT_LABELS[k] ?? k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : k.endsWith('At') && typeof v === 'string' ? formatDateTime(v) : String(v)]);
+  if (typeof r.pendingActionId === 'string') lines.push(['Scheduled change', 'Listed under Scheduled changes, where it can be cancelled']);
+  return lines;
+}
+
+/** The actions the waiting period delays (on a customer who has factors): a reset, a temporary code, removing the last factor. */
+export function delayedByWaitingPeriod(kind: ActionKind, p: SecurityPanelData): boolean {
+  if (!p.factors.length) return false;
+  return kind === 'reset' || kind === 'temporaryCode' || (kind === 'removeFactor' && p.factors.length === 1);
+}
+
+/** What the dialog says before confirming an action the waiting period delays. */
+export function waitingPeriodNotice(kind: ActionKind, hours: number, now = Date.now()): string {
+  const when = `in ${plural(hours, 'hour')} (around ${formatDateTime(new Date(now + hours * 3600_000).toISOString())})`;
+  const cancel = 'The customer is emailed a link to cancel it before then.';
+  return kind === 'temporaryCode'
+    ? `Waiting period: this will be scheduled. The code is shown now but becomes usable only ${when}. ${cancel}`
+    : `Waiting period: this will be scheduled, not applied now: it takes effect ${when}. Nothing changes until then. ${cancel}`;
 }
 
 function cap(s: string): string {
