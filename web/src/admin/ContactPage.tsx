@@ -53,7 +53,7 @@ export function ContactPage(): ReactNode {
           </dd>
         </dl>
       </section>
-      <SecurityPanel contactId={c.id} />
+      <SecurityPanel contactId={c.id} onChanged={() => void contact.reload()} />
       <section className="card" aria-label="Tickets">
         <h2>Tickets</h2>
         {tickets.data ? <TicketTable tickets={tickets.data.items} empty="This contact has no tickets." showContact={false} /> : tickets.error ? <FormError error={tickets.error} /> : <Loading />}

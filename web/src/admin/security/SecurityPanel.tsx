@@ -16,7 +16,18 @@ import { toolkitApi, type PanelFactor, type Target } from './toolkit-api.js';
  * have, recent events, and — for supervisors and admins, never on one's own account — the
  * toolkit actions, each through a confirmation dialog.
  */
-export function SecurityPanel({ target, presetCheck, onCheckUsed }: { target: Target; presetCheck?: IdentityCheckValue | null; onCheckUsed?(): void }): ReactNode {
+export function SecurityPanel({
+  target,
+  presetCheck,
+  onCheckUsed,
+  onChanged,
+}: {
+  target: Target;
+  presetCheck?: IdentityCheckValue | null;
+  onCheckUsed?(): void;
+  /** After an action or a cancelled scheduled change: the page reloads what it shows of the person. */
+  onChanged?(): void;
+}): ReactNode {
   const { session } = useSession();
   const [version, setVersion] = useState(0);
   const [open, setOpen] = useState<{ kind: ActionKind; factor?: PanelFactor } | null>(null);
@@ -25,6 +36,10 @@ export function SecurityPanel({ target, presetCheck, onCheckUsed }: { target: Ta
   const self = target.kind === 'staff' && me?.id === target.id;
   const mayAct = !!me && !self && (target.kind === 'contact' ? me.role === 'supervisor' || me.role === 'admin' : me.role === 'admin');
   const p = panel.data;
+  const changed = () => {
+    setVersion((v) => v + 1);
+    onChanged?.();
+  };
 
   const button = (kind: ActionKind, factor?: PanelFactor, label?: string) => (
     <button type="button" className="secondary" onClick={() => setOpen({ kind, factor })}>
@@ -39,7 +54,7 @@ export function SecurityPanel({ target, presetCheck, onCheckUsed }: { target: Ta
         panel.error ? <FormError error={panel.error} /> : <Loading />
       ) : (
         <>
-          <PendingActions items={(p.pendingActions ?? []) as PendingAction[]} canCancel={mayAct} onChanged={() => setVersion((v) => v + 1)} />
+          <PendingActions items={(p.pendingActions ?? []) as PendingAction[]} canCancel={mayAct} onChanged={changed} />
           <SecurityFacts panel={p} factorAction={mayAct ? (f) => button('removeFactor', f, `Remove ${f.name}`) : undefined} />
           {mayAct ? (
             <div className="actions" role="group" aria-label="Security actions">
@@ -68,9 +83,9 @@ export function SecurityPanel({ target, presetCheck, onCheckUsed }: { target: Ta
               panel={p}
               initialCheck={presetCheck}
               onCheckUsed={onCheckUsed}
-              onClose={(changed) => {
+              onClose={(didChange) => {
                 setOpen(null);
-                if (changed) setVersion((v) => v + 1);
+                if (didChange) changed();
               }}
             />
           )}
