@@ -183,8 +183,7 @@ export async function signOut(ctx: Context, session: SessionRow, meta: RequestMe
 
 export async function signOutEverywhere(ctx: Context, session: SessionRow, meta: RequestMeta): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
-    const n = await sessions.endAllSessions(trx, session.kind, session.subjectID);
-    await voidPendingEmailChanges(ctx, trx, session.kind, session.subjectID);
+    const n = await endEverySession(ctx, trx, session.kind, session.subjectID);
     await appendAuditEvent(ctx, trx, {
       actor: { type: session.kind, id: session.subjectID },
       action: 'auth.logout_everywhere',
@@ -205,6 +204,17 @@ export async function signOutEverywhere(ctx: Context, session: SessionRow, meta:
  */
 async function voidPendingEmailChanges(ctx: Context, trx: Executor, kind: AccountKind, id: string): Promise<void> {
   await voidEmailTokens(ctx, trx, 'email_change', kind, id);
+}
+
+/**
+ * Ends every session of an account (but `keep`, when given) and voids the email changes they
+ * asked for: what every "sign out everywhere" must do, whoever does it (the person, a password
+ * reset or change, staff resetting MFA or deactivating a colleague). Returns the sessions ended.
+ */
+export async function endEverySession(ctx: Context, trx: Executor, kind: AccountKind, id: string, keep?: SessionRow): Promise<number> {
+  const n = await sessions.endAllSessions(trx, kind, id, keep);
+  await voidPendingEmailChanges(ctx, trx, kind, id);
+  return n;
 }
 
 // ---------------------------------------------------------------- passwords
@@ -246,8 +256,7 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
     const at = ctx.clock.now().toISOString();
     await store.updatePassword(trx, kind, account.id, passwordHash, at);
     if (kind === 'contact' && !account.emailVerifiedAt) await store.markEmailVerified(trx, account.id, at);
-    const revoked = await sessions.endAllSessions(trx, kind, account.id);
-    await voidPendingEmailChanges(ctx, trx, kind, account.id);
+    const revoked = await endEverySession(ctx, trx, kind, account.id);
     const unlocked = await liftHardLockAfterPasswordReset(ctx, trx, { kind, id: account.id });
     const details = { sessionsRevoked: revoked, secondStepUnlocked: unlocked, ...(account.passwordHash ? {} : { firstPassword: true }) };
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details });
@@ -276,8 +285,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(next);
   return ctx.db.transaction().execute(async (trx) => {
     await store.updatePassword(trx, account.kind, account.id, passwordHash, ctx.clock.now().toISOString());
-    const revoked = await sessions.endAllSessions(trx, account.kind, account.id, session);
-    await voidPendingEmailChanges(ctx, trx, account.kind, account.id);
+    const revoked = await endEverySession(ctx, trx, account.kind, account.id, session);
     const renewed = await sessions.rotateSession(ctx, trx, session, session.level, meta);
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.changed', ...targetOf(account), meta, details: { sessionsRevoked: revoked } });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));

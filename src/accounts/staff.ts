@@ -5,11 +5,10 @@ import { hashPassword } from '../crypto/password.js';
 import { AppError } from '../http/errors.js';
 import { seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
-import * as sessions from '../sessions/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
 import { cancelPendingActionsScheduledBy } from '../recovery/pending-actions.js';
 import { issueEmailToken } from './email-tokens.js';
-import { link } from './service.js';
+import { endEverySession, link } from './service.js';
 import * as store from './store.js';
 import type { Account, StaffRole } from './store.js';
 
@@ -46,7 +45,7 @@ export async function updateStaffMember(
     let sessionsRevoked = 0;
     let tokensRevoked = 0;
     if (change.active === false) {
-      sessionsRevoked = await sessions.endAllSessions(trx, 'staff', id);
+      sessionsRevoked = await endEverySession(ctx, trx, 'staff', id);
       tokensRevoked = await revokeStaffTokens(ctx, trx, id);
     }
     // What they scheduled through the waiting period goes with the rights they lost.

@@ -163,7 +163,8 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const devices = await removePerContact(trx, d, { table: 'remembered_devices', kind: 'owner_kind', owner: 'owner_id' }, ids, live, 'revoke');
   const sessionsByContact = await removePerContact(trx, d, { table: 'sessions', kind: 'kind', owner: 'subject_id' }, ids, live, 'revoke');
   await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
-  await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', '=', 'mfa_setup').where('subject_kind', '=', 'contact').where(inSet(d, 'subject_id', ids)).where('used_at', 'is', null).execute();
+  // Earlier setup links, and the email changes the revoked sessions asked for (accounts/service.ts, endEverySession).
+  await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', 'in', ['mfa_setup', 'email_change']).where('subject_kind', '=', 'contact').where(inSet(d, 'subject_id', ids)).where('used_at', 'is', null).execute();
   const requireEnrollment = job.require_enrollment === 1;
   const setup = requireEnrollment ? 1 : 0;
   if (d === 'postgres') {

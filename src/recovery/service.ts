@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates, type Circumstances } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
-import { link } from '../accounts/service.js';
+import { endEverySession, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
@@ -150,7 +150,7 @@ export async function applyReset(
   const factorsRemoved = await mfaStore.deleteFactors(trx, owner);
   const recoveryCodesRemoved = await mfaStore.deleteRecoveryCodes(trx, owner);
   const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
-  const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
+  const sessionsRevoked = await endEverySession(ctx, trx, a.target.kind, a.target.id);
   await voidTemporaryCodes(ctx, trx, owner);
   await unlockSecondStep(ctx, trx, owner);
   await stateStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
@@ -186,7 +186,7 @@ export async function removeFactor(ctx: Context, a: StaffAction, factorID: strin
       return 'pendingActionId' in r ? r : { factorsRemoved: r.factorsRemoved, sessionsRevoked: r.sessionsRevoked };
     }
     if (!(await mfaStore.deleteFactor(trx, owner, factorID))) throw new AppError('not_found', 'This person has no factor with this id');
-    const sessionsRevoked = revokeSessions ? await sessions.endAllSessions(trx, a.target.kind, a.target.id) : 0;
+    const sessionsRevoked = revokeSessions ? await endEverySession(ctx, trx, a.target.kind, a.target.id) : 0;
     await audit(ctx, trx, a, 'mfa.factor.removed_by_staff', verification, { factorId: factorID, type: factor.type, name: factor.name, sessionsRevoked });
     await ctx.mailer.enqueue(trx, notice(ctx, a, 'A sign-in method was removed from your account', [`Our support team removed "${factor.name}" from your account's two-step verification${sessionsRevoked ? ' and signed you out everywhere' : ''}.`]));
     return { factorsRemoved: 1, sessionsRevoked };
@@ -204,7 +204,7 @@ export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{
     const owner = ownerOf(a.target);
     if (!factors.length) throw new AppError('conflict', 'This person has no factor to replace; use Reset MFA with setup required instead');
     await stateStore.updateMFAAccount(trx, owner, { enrollment_required: 1, retire_factor_ids: JSON.stringify(factors.map((f) => f.id)) }, ctx.clock.now().toISOString());
-    const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
+    const sessionsRevoked = await endEverySession(ctx, trx, a.target.kind, a.target.id);
     const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
     const result = { sessionsRevoked, rememberedDevicesRemoved };
     await audit(ctx, trx, a, 'mfa.enrollment_required', verification, { ...result, factorsToRetire: factors.length });
@@ -284,7 +284,7 @@ export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unl
 export async function revokeAllSessions(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number }> {
   return ctx.db.transaction().execute(async (trx) => {
     const verification = await applyVerification(ctx, trx, a);
-    const sessionsRevoked = await sessions.endAllSessions(trx, a.target.kind, a.target.id);
+    const sessionsRevoked = await endEverySession(ctx, trx, a.target.kind, a.target.id);
     await audit(ctx, trx, a, 'sessions.revoked_by_staff', verification, { sessionsRevoked });
     await ctx.mailer.enqueue(trx, notice(ctx, a, 'You were signed out everywhere', ['Our support team signed your account out on every device.']));
     return { sessionsRevoked };
