@@ -4,6 +4,7 @@ import { formatDateTime } from '../../shared/format.js';
 import { FormError } from '../../shared/FormError.js';
 import { useAction } from '../../shared/useAction.js';
 import { useActorLabel } from './useActorLabel.js';
+import { useStepUp } from './useStepUp.js';
 
 export interface PendingAction {
   id: string;
@@ -39,10 +40,12 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
   const reasonID = useId();
   const cancel = useAction();
   const who = useActorLabel();
+  // Cancelling is a toolkit action: over a browser session it needs the staff member's step-up.
+  const stepUp = useStepUp();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    if (await cancel.run(() => request('POST', `/api/v1/pending-actions/${pa.id}/cancel`, { reason: reason.trim() }))) onChanged();
+    if (await cancel.run(() => stepUp.guard(() => request('POST', `/api/v1/pending-actions/${pa.id}/cancel`, { reason: reason.trim() })))) onChanged();
   }
 
   return (
@@ -71,6 +74,8 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
             Cancel…
           </button>
         ))}
+      {/* Beside the form, never inside it: the step-up dialog has its own form. */}
+      {stepUp.dialog}
     </li>
   );
 }
