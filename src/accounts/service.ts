@@ -279,9 +279,7 @@ export async function changePassword(
   next: string,
   meta: RequestMeta,
 ): Promise<{ sessionsRevoked: number; session: sessions.NewSession }> {
-  if (!account.passwordHash || !(await verifyPassword(account.passwordHash, current))) {
-    throw new AppError('invalid_credentials', 'The current password is wrong');
-  }
+  await checkOwnPassword(ctx, account, current, 'The current password is wrong');
   const passwordHash = await hashPassword(next);
   return ctx.db.transaction().execute(async (trx) => {
     await store.updatePassword(trx, account.kind, account.id, passwordHash, ctx.clock.now().toISOString());
@@ -293,13 +291,26 @@ export async function changePassword(
   });
 }
 
+/**
+ * Checks a signed-in person's own password (to change the password or the email address) under
+ * the sign-in's per-account back-off, sharing its count: without it, a stolen session on an
+ * account without MFA could guess the password here as fast as it liked, then change it.
+ */
+async function checkOwnPassword(ctx: Context, account: Account, password: string, wrong: string): Promise<void> {
+  const failures = await checkLoginBackoff(ctx, account.kind, account.email);
+  if (account.passwordHash && (await verifyPassword(account.passwordHash, password))) {
+    if (failures > 0) await clearLoginFailures(ctx, account.kind, account.email);
+    return;
+  }
+  await recordLoginFailure(ctx, account.kind, account.email);
+  throw new AppError('invalid_credentials', wrong);
+}
+
 // ---------------------------------------------------------------- email change
 
 /** Asks to move the account to another address: the new one confirms, the old one is told. */
 export async function requestEmailChange(ctx: Context, account: Account, newEmail: string, password: string, meta: RequestMeta): Promise<void> {
-  if (!account.passwordHash || !(await verifyPassword(account.passwordHash, password))) {
-    throw new AppError('invalid_credentials', 'The password is wrong');
-  }
+  await checkOwnPassword(ctx, account, password, 'The password is wrong');
   const email = store.normalizeEmail(newEmail);
   if (email === account.email) throw new AppError('invalid_input', 'That is already your email address');
   await ctx.db.transaction().execute(async (trx) => {
