@@ -53,6 +53,19 @@ async function afterTheWait(s: Awaited<ReturnType<typeof scheduled>>, applied = 
 }
 
 describe('scheduled MFA changes', () => {
+  it('cancelled with the rights of whoever scheduled them are announced to each customer', async () => {
+    admin = await staffWithMFA(t, 'admin');
+    const sup = await staffWithMFA(t, 'supervisor');
+    const s = await scheduled(sup);
+    await admin.stepUp();
+    expect((await admin.client.patch(`/api/v1/staff/${sup.id}`, { active: false })).statusCode).toBe(200);
+    for (const who of [s.reset, s.temp]) {
+      const mail = await t.mail.waitFor(who.email, 'A scheduled change to your two-step verification was cancelled');
+      expect(mail.text).toContain('can no longer make it');
+      expect(mail.text).toContain('Nothing changes on your account');
+    }
+  });
+
   it('are cancelled when the supervisor who scheduled them is deactivated', async () => {
     admin = await staffWithMFA(t, 'admin');
     const sup = await staffWithMFA(t, 'supervisor');

@@ -281,6 +281,22 @@ export async function cancelPendingActionsScheduledBy(
       meta,
       details: { pendingActionId: row.id, kind: row.kind, scheduledBy: staff.id },
     });
+    // The customer was told the change was coming; they are told it is off, and why, like a
+    // cancel by staff (PRODUCT.md §4: every action emails the person it concerns).
+    const owner = await findAccountByID(trx, row.owner_kind, row.owner_id);
+    if (owner) {
+      await ctx.mailer.enqueue(
+        trx,
+        templates.securityNotice(
+          owner.email,
+          'A scheduled change to your two-step verification was cancelled',
+          [`The change scheduled for ${whenText(row.effective_at)} was cancelled because the support team member who scheduled it can no longer make it: it will not ${KIND_TEXT[row.kind]}. Nothing changes on your account. If you still need help, contact support again.`],
+          { at: ctx.clock.now(), ip: meta.ip, userAgent: meta.userAgent, actor: 'our support team' },
+        ),
+      );
+    }
+    const ticket = row.owner_kind === 'contact' ? await openRecoveryTicket(trx, row.owner_id) : null;
+    if (ticket) await addSystemNote(ctx, trx, ticket, `The scheduled ${row.kind.replace('_', ' ')} was cancelled: the staff member who scheduled it no longer has the rights to make it.`);
     cancelled++;
   }
   return cancelled;
