@@ -129,4 +129,16 @@ describe("the owner's cancel of a recovery request voids what support issued for
     expect((await sup.client.get(`/api/v1/contacts/${id}/mfa`)).json().temporaryCode).toBeNull();
     expect((await cancelAudit(id)).details.temporaryCodesVoided).toBe(1);
   });
+
+  it('emails the staff member who issued the code that the owner said it was not them', async () => {
+    const { email, id, cancelToken } = await openedByCaller();
+    const issuer = await staffWithMFA(t, 'supervisor');
+    await issuer.stepUp();
+    expect((await issuer.client.post(`/api/v1/contacts/${id}/mfa/temporary-codes`, { reason: 'recovery ticket' })).statusCode).toBe(201);
+    expect((await t.client().post('/api/v1/auth/recovery-requests/cancel', { token: cancelToken })).statusCode).toBe(200);
+    const mail = await t.mail.waitFor(issuer.email, 'A customer said an MFA recovery request was not theirs');
+    expect(mail.text).toContain(email);
+    expect(mail.text).toContain('1 temporary access code voided');
+  });
 });
+

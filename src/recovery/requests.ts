@@ -1,10 +1,11 @@
 import { DAY, HOUR } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { enforceRateLimit } from '../http/rate-limit.js';
 import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
-import type { Account } from '../accounts/store.js';
+import { findAccountByID, type Account } from '../accounts/store.js';
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from '../accounts/email-tokens.js';
 import { link } from '../accounts/service.js';
 import { addSystemNote, openTicket } from '../tickets/service.js';
@@ -75,8 +76,11 @@ export async function cancelRecoveryRequest(ctx: Context, token: string, meta: R
     if (!t || !t.data || t.subjectID !== owner.id) throw new AppError('invalid_token');
     const nowISO = ctx.clock.now().toISOString();
     await trx.updateTable('tickets').set({ status: 'solved', updated_at: nowISO }).where('id', '=', t.data).execute();
-    const pending = await trx.selectFrom('pending_actions').select('id').where('owner_kind', '=', 'contact').where('owner_id', '=', owner.id).where('status', '=', 'pending').execute();
+    const pending = await trx.selectFrom('pending_actions').select(['id', 'actor_id']).where('owner_kind', '=', 'contact').where('owner_id', '=', owner.id).where('status', '=', 'pending').execute();
     const pendingActionIds = pending.map((p) => p.id);
+    // Who acted on this account for the caller: told below, as the ticket may sit unread.
+    const outstanding = await trx.selectFrom('temporary_codes').select('issued_by').where('owner_kind', '=', 'contact').where('owner_id', '=', owner.id).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
+    const actorIDs = [...new Set([...pending.map((p) => p.actor_id), ...outstanding.map((c) => c.issued_by)].filter((id): id is string => !!id))];
     if (pendingActionIds.length) {
       await trx.updateTable('pending_actions').set({ status: 'cancelled', cancelled_by: 'contact', finished_at: nowISO }).where('id', 'in', pendingActionIds).where('status', '=', 'pending').execute();
     }
@@ -94,6 +98,7 @@ export async function cancelRecoveryRequest(ctx: Context, token: string, meta: R
       t.data,
       `The account owner CANCELLED this request from the emailed link ("it was not me"). Do not act on it; someone may know their password.${undone.length ? ` Taken back: ${undone.join(', ')}.` : ''}`,
     );
+    if (undone.length) await tellStaffWhoActed(ctx, trx, actorIDs, owner.id, undone, meta);
     await appendAuditEvent(ctx, trx, {
       actor: { type: 'contact', id: owner.id },
       action: 'mfa.recovery_request.cancelled',
@@ -103,4 +108,32 @@ export async function cancelRecoveryRequest(ctx: Context, token: string, meta: R
     });
     return { ticketId: t.data };
   });
+}
+
+/**
+ * Emails each staff member who issued a temporary code or scheduled a change that the owner's
+ * "it was not me" took back (a token's action goes to the token's owner): they may be talking
+ * to an impostor right now, and the ticket's note may sit unread.
+ */
+async function tellStaffWhoActed(ctx: Context, trx: Executor, actorIDs: string[], contactID: string, undone: string[], meta: RequestMeta): Promise<void> {
+  if (!actorIDs.length) return;
+  const contact = await findAccountByID(trx, 'contact', contactID);
+  const tokenOwners = await trx.selectFrom('api_tokens').select('staff_id').where('id', 'in', actorIDs).execute();
+  const staffIDs = [...new Set([...actorIDs.filter((id) => id.startsWith('st_')), ...tokenOwners.map((t) => t.staff_id)])];
+  for (const id of staffIDs) {
+    const staff = await findAccountByID(trx, 'staff', id);
+    if (!staff?.active) continue;
+    await ctx.mailer.enqueue(
+      trx,
+      templates.securityNotice(
+        staff.email,
+        'A customer said an MFA recovery request was not theirs',
+        [
+          `The owner of ${contact?.email ?? 'an account'} cancelled their MFA recovery request from the emailed link ("it was not me"). Taken back: ${undone.join(', ')}.`,
+          'Someone who knows their password may have asked for it. Do not issue a new code or reset on that request; if you are talking to the caller now, end the call and note it on the ticket.',
+        ],
+        { at: ctx.clock.now(), ip: meta.ip, userAgent: meta.userAgent, actor: 'the account owner' },
+      ),
+    );
+  }
 }
