@@ -1,21 +1,90 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../api.js';
 
-/** The API's `detail` (and each field's message) next to the form that failed. */
+/** The words a form uses for the API's field names (the last part of the field's path). */
+const FIELD_LABELS: Record<string, string> = {
+  rememberDeviceDays: 'Remember a browser for (days)',
+  waitingPeriodHours: 'Waiting period (hours)',
+  requireEmailVerification: 'Require an emailed identity check',
+  policy: 'MFA policy',
+  allowSignup: 'Allow customers to sign up',
+  reason: 'Reason',
+  filter: 'Which customers',
+  methods: 'With this method',
+  enrolledBefore: 'Enrolled before',
+  emails: 'Email addresses',
+  contactId: 'Contact id',
+  staffId: 'Staff id',
+  action: 'Action',
+  actor: 'Done by',
+  since: 'Since',
+  until: 'Until',
+  email: 'Email',
+  password: 'Password',
+  newPassword: 'New password',
+  currentPassword: 'Current password',
+  name: 'Name',
+  subject: 'Subject',
+  message: 'Message',
+  code: 'Code',
+  ttlMinutes: 'Valid for',
+  scopes: 'Scopes',
+  expiresInDays: 'Expires in (days)',
+  role: 'Role',
+  note: 'Note on the check',
+  cursor: 'Page',
+};
+
+/** "body.settings.rememberDeviceDays" → "Remember a browser for (days)"; an unknown name in words. */
+export function fieldLabel(path: string): string {
+  const parts = path.split('.').filter((p) => p && !/^(body|querystring|params|headers)$/.test(p) && !/^\d+$/.test(p));
+  const last = parts[parts.length - 1];
+  if (!last) return '';
+  if (FIELD_LABELS[last]) return FIELD_LABELS[last];
+  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The validator's wording made plain ("Too big: expected number to be <=90" → "must be at most 90"). */
+export function plainMessage(message: string): string {
+  const rules: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+    [/^Too big: expected number to be <=?\s*(\S+)$/, (m) => `must be at most ${m[1]}`],
+    [/^Too small: expected number to be >=?\s*(\S+)$/, (m) => `must be at least ${m[1]}`],
+    [/^Too big: expected string to have <=?\s*(\d+) characters?$/, (m) => `must be at most ${m[1]} characters`],
+    [/^Too small: expected string to have >=?\s*(\d+) characters?$/, (m) => (m[1] === '1' ? 'is required' : `must be at least ${m[1]} characters`)],
+    [/^Too big: expected array to have <=?\s*(\d+) items?$/, (m) => `can have at most ${m[1]} entries`],
+    [/^Too small: expected array to have >=?\s*(\d+) items?$/, (m) => `needs at least ${m[1]} ${m[1] === '1' ? 'entry' : 'entries'}`],
+    [/^Invalid input: expected (\w+), received undefined$/, () => 'is required'],
+    [/^Invalid input: expected (\w+), received (\w+)$/, (m) => `must be a ${m[1]}`],
+  ];
+  for (const [re, say] of rules) {
+    const m = re.exec(message);
+    if (m) return say(m);
+  }
+  return message;
+}
+
+/** One line per field: its label in words, then what is wrong. */
+function line(f: { field: string; message: string }): string {
+  const label = fieldLabel(f.field);
+  return label ? `${label}: ${plainMessage(f.message)}` : plainMessage(f.message);
+}
+
+/** The API's `detail` (and each field's message, with the field named in words) next to the form that failed. */
 export function FormError({ error }: { error: unknown }): ReactNode {
   if (!error) return null;
   const detail = error instanceof ApiError ? error.detail : error instanceof Error ? error.message : String(error);
-  const fields = error instanceof ApiError && error.errors && error.errors.length > 1 ? error.errors : null;
+  const fields = error instanceof ApiError && error.errors?.length ? error.errors : null;
   return (
     <div role="alert" className="error">
-      {fields ? (
+      {fields && fields.length > 1 ? (
         <ul>
           {fields.map((f) => (
-            <li key={f.field}>
-              {f.field.replace(/^body\./, '')}: {f.message}
-            </li>
+            <li key={f.field}>{line(f)}</li>
           ))}
         </ul>
+      ) : fields ? (
+        line(fields[0])
       ) : (
         detail
       )}

@@ -41,6 +41,8 @@ export function BulkResetPage(): ReactNode {
     if (emails.length) f.emails = emails;
     return f;
   };
+  // The API needs at least one filter (a bulk reset of nobody in particular is refused).
+  const noFilter = Object.keys(filter()).length === 0;
   const changed = () => {
     setPreview(null);
     setConfirmText('');
@@ -107,7 +109,12 @@ export function BulkResetPage(): ReactNode {
           <input id={ids.file} type="file" accept=".txt,.csv,text/plain,text/csv" onChange={(e) => void loadFile(e.target.files?.[0])} />
         </div>
         <FormError error={previewAction.error} />
-        <button type="submit" disabled={previewAction.busy}>
+        {noFilter && (
+          <p className="hint" id={`${ids.all}-none`}>
+            Choose at least one filter to preview.
+          </p>
+        )}
+        <button type="submit" disabled={previewAction.busy || noFilter} aria-describedby={noFilter ? `${ids.all}-none` : undefined}>
           Preview
         </button>
       </form>
