@@ -331,6 +331,12 @@ export async function securityPanel(ctx: Context, target: Account) {
     recoveryCodesLeft: factors.length ? codesLeft : 0,
     rememberedDevices: devices.map((d) => ({ id: d.id, browser: d.browser, createdAt: d.created_at, lastUsedAt: d.last_used_at })),
     activeSessions: active.filter((s) => s.level === 'full').map((s) => ({ createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, ip: s.ip, userAgent: s.userAgent })),
+    // Sign-ins that passed the password and wait for a second step or a new setup: someone who
+    // knows the password, and, while a caller asks for help, where they are. Sign out
+    // everywhere ends these too.
+    pendingSignIns: active
+      .filter((s) => s.level !== 'full')
+      .map((s) => ({ state: s.level === 'mfa' ? ('mfa_required' as const) : ('enrollment_required' as const), createdAt: s.createdAt, ip: s.ip, userAgent: s.userAgent })),
     temporaryCode: temp ? { expiresAt: temp.expires_at } : null,
     pendingActions: (await listPendingActions(ctx, { ownerKind: target.kind, ownerID: target.id, status: 'pending' })).items,
   };

@@ -78,6 +78,24 @@ export function SecurityFacts({ panel, factorAction }: { panel: SecurityPanelDat
           ))}
         </ul>
       )}
+      {p.pendingSignIns && p.pendingSignIns.length > 0 && (
+        <>
+          <h3>Sign-ins waiting for a second step ({p.pendingSignIns.length})</h3>
+          <p className="notice" role="note">
+            Someone passed the password step and has not finished signing in. If a caller is asking you for a reset, check that this is where they are: a sign-in from elsewhere means someone else knows the password.
+          </p>
+          <ul className="list" aria-label="Sign-ins waiting for a second step">
+            {p.pendingSignIns.map((s, i) => (
+              <li key={i} className="list-item">
+                {s.userAgent ?? 'Unknown browser'}{' '}
+                <span className="muted">
+                  — {s.ip ?? 'unknown IP'}, password passed {formatDateTime(s.createdAt)}, {s.state === 'mfa_required' ? 'waiting for the second step' : 'must set up a new method'}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <p className="muted">{plural(p.factors.length, 'factor')}, {plural(p.activeSessions.length, 'session')}.</p>
     </>
   );

@@ -28,6 +28,8 @@ export interface SecurityPanelData {
   recoveryCodesLeft: number;
   rememberedDevices: Array<{ id: string; browser: string | null; createdAt: string; lastUsedAt: string | null }>;
   activeSessions: Array<{ createdAt: string; lastSeenAt: string | null; ip: string | null; userAgent: string | null }>;
+  /** Sign-ins past the password, waiting for a second step or a new setup. */
+  pendingSignIns?: Array<{ state: 'mfa_required' | 'enrollment_required'; createdAt: string; ip: string | null; userAgent: string | null }>;
   temporaryCode?: { expiresAt: string } | null;
   pendingActions?: unknown[];
 }
