@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { FormError } from '../../shared/FormError.js';
 import { Loading } from '../../shared/Loading.js';
@@ -22,13 +22,18 @@ export function AuditPage(): ReactNode {
   const filter: AuditFilter = Object.fromEntries(KEYS.map((k) => [k, params.get(k) ?? undefined]).filter(([, v]) => v));
   const key = KEYS.map((k) => params.get(k) ?? '').join('|');
   const [more, setMore] = useState<{ key: string; items: AuditEvent[]; cursor: string | null } | null>(null);
-  const first = useLoad(() => auditApi.list(filter), [key]);
+  // Each answer names the filter it is for: a filter that fails (or is still loading) never
+  // shows the rows or the "Load more" cursor of the one before.
+  const first = useLoad(async () => ({ key, page: await auditApi.list(filter) }), [key]);
   const loadMore = useAction();
+  const { clear: clearMoreError } = loadMore;
+  useEffect(() => clearMoreError(), [key, clearMoreError]);
   const isAdmin = session?.staff?.role === 'admin';
 
-  const extra = more?.key === key ? more : null;
-  const items = [...(first.data?.items ?? []), ...(extra?.items ?? [])];
-  const cursor = extra ? extra.cursor : (first.data?.nextCursor ?? null);
+  const firstPage = !first.error && first.data?.key === key ? first.data.page : null;
+  const extra = firstPage && more?.key === key ? more : null;
+  const items = [...(firstPage?.items ?? []), ...(extra?.items ?? [])];
+  const cursor = !firstPage ? null : extra ? extra.cursor : firstPage.nextCursor;
 
   function apply(f: AuditFilter) {
     const next = new URLSearchParams();
@@ -53,9 +58,9 @@ export function AuditPage(): ReactNode {
           <VerifyChain />
         </div>
       )}
-      {first.error ? (
+      {first.error && !first.loading ? (
         <FormError error={first.error} />
-      ) : !first.data ? (
+      ) : !firstPage ? (
         <Loading />
       ) : items.length === 0 ? (
         <p className="empty">No audit entry matches.</p>
