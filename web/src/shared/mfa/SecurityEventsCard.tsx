@@ -5,36 +5,10 @@ import { formatDateTime } from '../format.js';
 import { useLoad } from '../useLoad.js';
 import { useSession } from '../session.js';
 import { mfaApi } from './mfa-api.js';
+import { securityEventName } from './security-event-names.js';
 
-const ACTIONS: Record<string, string> = {
-  'auth.login.succeeded': 'Signed in',
-  'auth.login.enrollment_only': 'Signed in to set up two-step verification',
-  'auth.login.failed': 'Failed sign-in',
-  'auth.password.succeeded': 'Password accepted',
-  'auth.logout': 'Signed out',
-  'auth.logout_everywhere': 'Signed out everywhere',
-  'auth.password.changed': 'Password changed',
-  'auth.password.reset': 'Password reset',
-  'auth.password.reset_requested': 'Password reset requested',
-  'auth.email.changed': 'Email address changed',
-  'auth.email.change_requested': 'Email change requested',
-  'auth.email.verified': 'Email address confirmed',
-  'auth.signup': 'Account created',
-  'mfa.factor.enrolled': 'Sign-in method added',
-  'mfa.factor.removed': 'Sign-in method removed',
-  'mfa.recovery_code.used': 'Recovery code used',
-  'mfa.recovery_codes.generated': 'New recovery codes generated',
-  'mfa.remembered_device.revoked': 'Remembered browser forgotten',
-  'mfa.challenge.failed': 'Wrong second-step code',
-  'mfa.step_up.succeeded': 'Identity confirmed again',
-  'mfa.setup_link.used': 'Setup link used',
-  'mfa.reset': 'Two-step verification reset by support',
-};
-
-/** A readable name for an audit action; unknown ones show as they are. */
-export function describeAction(action: string): string {
-  return ACTIONS[action] ?? action.replace(/[._]/g, ' ');
-}
+/** A readable name for one's own security event (every audit action has one). */
+export const describeAction = securityEventName;
 
 /** The person's recent security activity: what happened, when, from where. */
 export function SecurityEventsCard({ version }: { version: number }): ReactNode {
