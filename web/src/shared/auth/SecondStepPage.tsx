@@ -23,6 +23,9 @@ const CODE_LABELS: Record<Exclude<Method, 'webauthn'>, string> = {
   temporary_code: 'Temporary access code',
 };
 
+/** Set when "Remember this browser" was asked for a sign-in that led to a required setup. */
+export const NOT_REMEMBERED = 'portico.notRemembered';
+
 /** The second sign-in step (state `mfa_required`): a code, a passkey, or a recovery code. */
 export function SecondStepPage(): ReactNode {
   const { audience, session, refresh } = useSession();
@@ -48,6 +51,9 @@ export function SecondStepPage(): ReactNode {
     const ok = await action.run(async () => {
       const factor = await factorOf();
       const result = await api.verify(canRemember && remember ? { ...factor, rememberDevice: true } : factor);
+      // A sign-in that leads to a required new setup never remembers the browser (the server
+      // ignores the request there, and this page cannot know beforehand): the set-up page says so.
+      if (canRemember && remember && result.state === 'enrollment_required') sessionStorage.setItem(NOT_REMEMBERED, '1');
       await refresh();
       navigate(pathForState(audience, result.state), { replace: true });
     });
