@@ -2,7 +2,7 @@ import { useEffect, type ReactNode } from 'react';
 import { useAction } from '../../shared/useAction.js';
 import { FormError } from '../../shared/FormError.js';
 import { useStepUp } from '../security/useStepUp.js';
-import { bulkApi, type BulkJob } from './bulk-api.js';
+import { BULK_STATUS, bulkApi, type BulkJob } from './bulk-api.js';
 
 function duration(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
@@ -27,7 +27,7 @@ export function BulkJobProgress({ job, onUpdate }: { job: BulkJob; onUpdate(job:
   return (
     <section className="card" aria-label={`Bulk reset ${job.id}`}>
       <h2>
-        Bulk reset {job.status === 'completed' ? 'completed' : job.status === 'cancelled' ? 'cancelled' : job.status === 'queued' ? 'queued' : 'running'}
+        Bulk reset {BULK_STATUS[job.status] ?? job.status}
       </h2>
       <div role="progressbar" aria-label="Bulk reset progress" aria-valuemin={0} aria-valuemax={job.total} aria-valuenow={processed} className="progress">
         <div className="progress-bar" style={{ width: `${percent}%` }} />

@@ -7,7 +7,7 @@ import { useLoad } from '../../shared/useLoad.js';
 import { useTitle } from '../../shared/useTitle.js';
 import { useStepUp } from '../security/useStepUp.js';
 import { BulkJobProgress } from './BulkJobProgress.js';
-import { bulkApi, parseEmails, type BulkFilter, type BulkJob, type DryRun } from './bulk-api.js';
+import { BULK_STATUS, bulkApi, parseEmails, type BulkFilter, type BulkJob, type DryRun } from './bulk-api.js';
 
 /**
  * Bulk MFA reset for a security incident (PRODUCT.md §4.7): choose contacts, preview how many
@@ -180,7 +180,7 @@ export function BulkResetPage(): ReactNode {
             {jobs.data.items.map((j) => (
               <li key={j.id}>
                 <button type="button" className="link" onClick={() => setJob(j)}>
-                  {formatDateTime(j.createdAt)}: {j.status}, {j.done} of {j.total} reset
+                  {formatDateTime(j.createdAt)}: {BULK_STATUS[j.status] ?? j.status}, {j.done} of {j.total} reset
                 </button>{' '}
                 — {j.reason}
               </li>

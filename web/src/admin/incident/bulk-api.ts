@@ -14,6 +14,15 @@ export interface DryRun {
   sample: Array<{ id: string; email: string; name: string }>;
 }
 
+/** A job's status in words (API.md: queued|running|completed|cancelled|failed). */
+export const BULK_STATUS: Record<BulkJob['status'], string> = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
+
 export interface BulkJob {
   id: string;
   status: 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';

@@ -4,7 +4,8 @@ import { Field } from '../Field.js';
 import { FormError } from '../FormError.js';
 import { useAction } from '../useAction.js';
 
-type Outcome = { kind: 'opened' | 'open'; ticketId: string | null } | { kind: 'limited'; retryAfter: number | null };
+// The ticket's id is internal: the customer, not signed in, cannot open it, and the email names the request.
+type Outcome = { kind: 'opened' | 'open' } | { kind: 'limited'; retryAfter: number | null };
 
 function wait(seconds: number | null): string {
   if (!seconds) return 'later';
@@ -28,11 +29,11 @@ export function RecoveryRequestForm(): ReactNode {
     setOutcome(null);
     await action.run(async () => {
       try {
-        const r = await request<{ ticketId: string }>('POST', '/api/v1/auth/mfa/recovery-requests', { message: message.trim() });
-        setOutcome({ kind: 'opened', ticketId: r.ticketId });
+        await request<{ ticketId: string }>('POST', '/api/v1/auth/mfa/recovery-requests', { message: message.trim() });
+        setOutcome({ kind: 'opened' });
       } catch (err) {
         if (err instanceof ApiError && err.status === 409) {
-          setOutcome({ kind: 'open', ticketId: typeof err.body?.ticketId === 'string' ? err.body.ticketId : null });
+          setOutcome({ kind: 'open' });
           return;
         }
         if (err instanceof ApiError && err.status === 429) {
@@ -47,14 +48,15 @@ export function RecoveryRequestForm(): ReactNode {
   if (outcome?.kind === 'opened') {
     return (
       <p role="status" className="success">
-        We opened request {outcome.ticketId} and emailed you about it. Our support team will contact you and check that it is really you before changing anything.
+        We opened a request and emailed you about it. Our support team will contact you and check that it is really you before changing anything. If you did not ask, the email has a
+        link to cancel it.
       </p>
     );
   }
   if (outcome?.kind === 'open') {
     return (
       <p role="status" className="notice">
-        You already have an open request{outcome.ticketId ? ` (${outcome.ticketId})` : ''}: our support team will contact you. There is no need to ask again.
+        You already have an open request: our support team will contact you. There is no need to ask again.
       </p>
     );
   }
