@@ -6,7 +6,8 @@ import { signInToConsole } from './mfa-steps.js';
 
 // While a caller asks for a reset, the Security panel shows sign-ins that passed the password
 // and wait for a second step (someone knows the password), with their browser and IP, apart
-// from the active sessions; with none, the section is not there.
+// from the active sessions (and "Sign out everywhere" says it ends them); with none, the section
+// is not there.
 
 describe.skipIf(!hasChromium)('console: sign-ins waiting for a second step', () => {
   const suite = useWebAppAndBrowser();
@@ -34,5 +35,9 @@ describe.skipIf(!hasChromium)('console: sign-ins waiting for a second step', () 
     expect(await pending.innerText()).toMatch(/waiting for the second step/);
     await panel.getByRole('heading', { name: 'Sign-ins waiting for a second step (1)' }).waitFor();
     await screenshot(s.page, 'security-panel-pending-sign-in');
+    // What "Sign out everywhere" will end says so too.
+    await panel.getByRole('button', { name: 'Sign out everywhere' }).click();
+    const dialog = s.page.getByRole('dialog', { name: 'Sign out everywhere' });
+    await dialog.getByRole('list', { name: 'What will change' }).getByText('ends 1 sign-in waiting for a second step', { exact: false }).waitFor();
   });
 });

@@ -52,7 +52,9 @@ function factorsLine(verb: string, factors: PanelFactor[]): string {
 
 /** Each line is one thing the action removes or changes, in the panel's current numbers. */
 export function describeAction(kind: ActionKind, p: SecurityPanelData, o: ActionOptions, factor?: PanelFactor, person = 'the customer'): string[] {
-  const sessions = `signs out ${plural(p.activeSessions.length, 'session')}`;
+  // Sign-ins waiting for a second step end with the sessions (the server counts them too).
+  const pendingSignIns = p.pendingSignIns?.length ?? 0;
+  const sessions = `signs out ${plural(p.activeSessions.length, 'session')}${pendingSignIns ? ` and ends ${plural(pendingSignIns, 'sign-in')} waiting for a second step` : ''}`;
   const devices = plural(p.rememberedDevices.length, 'remembered device');
   const codes = plural(p.recoveryCodesLeft, 'recovery code');
   const tempCode = p.temporaryCode ? [`voids the temporary access code that expires ${formatDateTime(p.temporaryCode.expiresAt)}`] : [];
