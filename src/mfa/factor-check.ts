@@ -20,7 +20,10 @@ export type SecondFactorInput =
   | { method: 'temporary_code'; code: string }
   | { method: 'webauthn'; response: AuthenticationResponseJSON };
 
-export type CheckResult = { ok: true; method: SecondFactorInput['method']; factorID: string | null } | { ok: false };
+export type CheckResult =
+  | { ok: true; method: SecondFactorInput['method']; factorID: string | null }
+  /** `reason` names a refusal worth telling apart in the audit log from a wrong code. */
+  | { ok: false; reason?: 'counter_not_increased'; factorID?: string };
 
 /** The TOTP factor and time step a code matches, before the replay guard has had its say. */
 export interface TOTPMatch {
@@ -100,6 +103,7 @@ export async function checkSecondFactor(
       if (!factor || factor.owner.kind !== owner.kind || factor.owner.id !== owner.id || factor.status !== 'active') return { ok: false };
       const verified = await verifyAuthentication(ctx.config, input.response, challenge, factor);
       if (!verified) return { ok: false };
+      if (verified.counterNotIncreased) return { ok: false, reason: 'counter_not_increased', factorID: factor.id };
       const advanced = await store.advanceWebAuthnCounter(ctx.db, factor.id, factor.counter ?? 0, verified.newCounter, nowISO);
       return advanced ? { ok: true, method: 'webauthn', factorID: factor.id } : { ok: false };
     }

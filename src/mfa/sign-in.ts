@@ -9,7 +9,7 @@ import { getSettings } from '../settings/service.js';
 import * as store from './store.js';
 import * as stateStore from './state-store.js';
 import { CHALLENGE_MAX_WRONG, clearCodeFailures, confirmCodeFailure, ownerOf, returnCodeCheck, takeCodeCheck, throwIfLocked, type CodeCheck } from './lockout.js';
-import { checkSecondFactor, consumeTOTPMatch, findTOTPMatch, type SecondFactorInput } from './factor-check.js';
+import { checkSecondFactor, consumeTOTPMatch, findTOTPMatch, type CheckResult, type SecondFactorInput } from './factor-check.js';
 import { isRememberedDevice, rememberDevice } from './remembered-devices.js';
 import { authenticationOptions } from './webauthn.js';
 import { MINUTE } from '../clock.js';
@@ -107,21 +107,31 @@ export async function verifySecondStep(
   // The write that takes the check returns the account's MFA state: it also serves the
   // enrollment flag.
   const { attempt, check } = await takeTries(ctx, pending, account, 'sign_in');
-  let outcome: VerifyOutcome | null;
+  let outcome: VerifyOutcome | Refused;
   try {
     outcome = await judgeSecondStep(ctx, pending, account, input, meta, check);
   } catch (error) {
     await returnTries(ctx, pending, 'sign_in', attempt, check);
     throw error;
   }
-  if (outcome) return outcome;
-  const lock = await confirmCodeFailure(ctx, account, meta, input.method, check);
+  if (!('refused' in outcome)) return outcome;
+  const lock = await confirmCodeFailure(ctx, account, meta, outcome.refused, check);
   if (lock) throwIfLocked(ctx, lock);
   if (attempt >= CHALLENGE_MAX_WRONG) throw challengeLocked('sign_in');
   throw new AppError('invalid_code', `That code did not work; ${CHALLENGE_MAX_WRONG - attempt} tries left for this sign-in`, { attemptsLeft: CHALLENGE_MAX_WRONG - attempt });
 }
 
-/** Judges the code of a try already taken: the new session when it is right, null when wrong. */
+/** A refused code, with the check to audit it as (the method, or why a right key was refused). */
+interface Refused {
+  refused: string;
+}
+
+/** The audit `check` of a refused answer: a passkey whose counter did not go up is told apart. */
+function refusedAs(input: SecondFactorInput, result?: CheckResult): string {
+  return result && !result.ok && result.reason ? `${input.method}:${result.reason}` : input.method;
+}
+
+/** Judges the code of a try already taken: the new session when it is right, why not when wrong. */
 async function judgeSecondStep(
   ctx: Context,
   pending: SessionRow,
@@ -129,21 +139,22 @@ async function judgeSecondStep(
   input: SecondFactorInput & { rememberDevice?: boolean },
   meta: RequestMeta,
   check: CodeCheck,
-): Promise<VerifyOutcome | null> {
+): Promise<VerifyOutcome | Refused> {
+  const wrong: Refused = { refused: input.method };
   if (input.method === 'totp') {
     // The TOTP replay guard (a conditional UPDATE of the factor's last step) commits in the
     // same transaction as the session it lets through: one commit instead of two. A replayed
     // step still updates no row, which rolls the sign-in back and counts as a wrong code.
     const now = ctx.clock.now();
     const match = await findTOTPMatch(ctx, account, input.code, now);
-    if (!match) return null;
+    if (!match) return wrong;
     try {
       return await ctx.db.transaction().execute(async (trx) => {
         if (!(await consumeTOTPMatch(trx, match, now.toISOString()))) throw new TOTPReplay();
         return completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'totp', factorID: match.factorID }, check);
       });
     } catch (error) {
-      if (error instanceof TOTPReplay) return null;
+      if (error instanceof TOTPReplay) return wrong;
       throw error;
     }
   }
@@ -152,7 +163,7 @@ async function judgeSecondStep(
     // that session: only an enrollment there retires the factors of the code's issue. A wrong
     // code costs a read; a right one that a racing sign-in took first rolls this one back.
     const codeID = await findUsableTemporaryCode(ctx, account, input.code);
-    if (!codeID) return null;
+    if (!codeID) return wrong;
     try {
       return await ctx.db.transaction().execute(async (trx) => {
         const outcome = await completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'temporary_code', factorID: null }, check);
@@ -160,12 +171,12 @@ async function judgeSecondStep(
         return outcome;
       });
     } catch (error) {
-      if (error instanceof CodeTaken) return null;
+      if (error instanceof CodeTaken) return wrong;
       throw error;
     }
   }
   const result = await checkSecondFactor(ctx, account, input, { sessionHash: pending.idHash, purpose: 'sign_in' }, meta);
-  if (!result.ok) return null;
+  if (!result.ok) return { refused: refusedAs(input, result) };
   return ctx.db.transaction().execute((trx) => completeSecondStep(ctx, trx, pending, account, input, meta, result, check));
 }
 
@@ -275,11 +286,11 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
   if ((await store.countActiveFactors(ctx.db, ownerOf(account))) === 0) throw new AppError('conflict', 'Set up a second factor first');
   // As for a sign-in: the try and the check are taken before the code is judged.
   const { attempt, check } = await takeTries(ctx, session, account, 'step_up');
-  let passed: boolean;
+  let result: CheckResult;
   try {
-    const result = await checkSecondFactor(ctx, account, input, { sessionHash: session.idHash, purpose: 'step_up' }, meta);
-    passed = result.ok;
+    result = await checkSecondFactor(ctx, account, input, { sessionHash: session.idHash, purpose: 'step_up' }, meta);
     if (result.ok) {
+      const { method } = result;
       await ctx.db.transaction().execute(async (trx) => {
         await clearCodeFailures(ctx, trx, check.owner, check);
         await trx.deleteFrom('mfa_challenges').where('session_hash', '=', session.idHash).where('purpose', '=', 'step_up').execute();
@@ -289,7 +300,7 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
           action: 'mfa.step_up.succeeded',
           ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
           meta,
-          details: { method: result.method },
+          details: { method },
         });
       });
     }
@@ -297,8 +308,8 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
     await returnTries(ctx, session, 'step_up', attempt, check);
     throw error;
   }
-  if (passed) return;
-  const lock = await confirmCodeFailure(ctx, account, meta, `step_up:${input.method}`, check);
+  if (result.ok) return;
+  const lock = await confirmCodeFailure(ctx, account, meta, `step_up:${refusedAs(input, result)}`, check);
   if (lock) throwIfLocked(ctx, lock);
   throw new AppError('invalid_code', `That code did not work; ${Math.max(0, CHALLENGE_MAX_WRONG - attempt)} tries left`, { attemptsLeft: Math.max(0, CHALLENGE_MAX_WRONG - attempt) });
 }

@@ -106,24 +106,35 @@ export async function authenticationOptions(config: Config, factors: Factor[]): 
   });
 }
 
-/** Verifies an assertion by one of `factor`'s credential; returns the new counter or null. */
+/**
+ * Verifies an assertion by one of `factor`'s credential: the new counter, or null when it does
+ * not verify. A valid signature whose counter did not go up (when either counter is non-zero)
+ * is refused too, but told apart as `counterNotIncreased`: the key material answered, so the
+ * credential has most likely been cloned, which the audit log must show rather than a typo.
+ */
 export async function verifyAuthentication(
   config: Config,
   response: AuthenticationResponseJSON,
   expectedChallenge: string,
   factor: Factor,
-): Promise<{ newCounter: number } | null> {
+): Promise<{ newCounter: number; counterNotIncreased?: true } | null> {
   const rp = relyingParty(config);
+  const stored = factor.counter ?? 0;
   try {
+    // The library would throw on a regressed counter like on a bad signature; it is given a
+    // zero counter so that it judges the signature alone, and the counter is compared here.
     const r = await verifyAuthenticationResponse({
       response,
       expectedChallenge,
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
       requireUserVerification: false,
-      credential: { id: factor.credentialID!, publicKey: new Uint8Array(Buffer.from(factor.publicKey!, 'base64url')), counter: factor.counter ?? 0, transports: factor.transports as never },
+      credential: { id: factor.credentialID!, publicKey: new Uint8Array(Buffer.from(factor.publicKey!, 'base64url')), counter: 0, transports: factor.transports as never },
     });
-    return r.verified ? { newCounter: r.authenticationInfo.newCounter } : null;
+    if (!r.verified) return null;
+    const newCounter = r.authenticationInfo.newCounter;
+    if ((newCounter > 0 || stored > 0) && newCounter <= stored) return { newCounter, counterNotIncreased: true };
+    return { newCounter };
   } catch {
     return null;
   }
