@@ -7,6 +7,8 @@ import { seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
 import { cancelPendingActionsScheduledBy } from '../recovery/pending-actions.js';
+import { lockMFAOwner } from '../mfa/store.js';
+import { mustHaveMFA } from '../mfa/sign-in.js';
 import { issueEmailToken } from './email-tokens.js';
 import { endEverySession, link } from './service.js';
 import * as store from './store.js';
@@ -26,6 +28,12 @@ export async function listStaffPage(ctx: Context, page: { limit: number; cursor?
  * Changes a staff member's role or deactivates them. Deactivation ends their sessions and
  * revokes their API tokens in the same transaction. Nobody changes their own role or status,
  * and the last active admin cannot be demoted or deactivated.
+ *
+ * A promotion to a role that changes other people's MFA (supervisor, admin) of someone without
+ * a factor also ends their sessions (PRODUCT.md §1: such staff must use MFA themselves): an
+ * agent's session opened with the password alone, or one in which they removed their own last
+ * factor, would otherwise carry the new rights without MFA. Their next sign-in sends them to
+ * set one up. Their API tokens stay: a token never depends on its owner's second step.
  */
 export async function updateStaffMember(
   ctx: Context,
@@ -39,6 +47,11 @@ export async function updateStaffMember(
   return ctx.db.transaction().execute(async (trx) => {
     const target = await store.findAccountByID(trx, 'staff', id);
     if (!target) throw new AppError('not_found');
+    // A role that changes other people's MFA needs a factor (the policy concerns customers only:
+    // for staff, the role decides). Read under the person's MFA lock, taken before any other
+    // lock here, so a removal of their last factor cannot slip in between.
+    const needsMFA = change.role !== undefined && change.active !== false && target.active && mustHaveMFA({ ...target, role: change.role }, 'optional');
+    const withoutFactor = needsMFA && (await lockMFAOwner(trx, ctx.dialect, { kind: 'staff', id })).length === 0;
     const losesAdmin = target.role === 'admin' && target.active && ((change.role && change.role !== 'admin') || change.active === false);
     if (losesAdmin && (await store.countActiveAdmins(trx, { lock: ctx.dialect === 'postgres' })) <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
     await store.updateStaff(trx, id, { ...(change.role ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active ? 1 : 0 } : {}) }, ctx.clock.now().toISOString());
@@ -47,6 +60,8 @@ export async function updateStaffMember(
     if (change.active === false) {
       sessionsRevoked = await endEverySession(ctx, trx, 'staff', id);
       tokensRevoked = await revokeStaffTokens(ctx, trx, id);
+    } else if (withoutFactor) {
+      sessionsRevoked = await endEverySession(ctx, trx, 'staff', id);
     }
     // What they scheduled through the waiting period goes with the rights they lost.
     const pendingActionsCancelled = await cancelPendingActionsScheduledBy(ctx, trx, { id, active: change.active ?? target.active, role: change.role ?? target.role! }, meta);
