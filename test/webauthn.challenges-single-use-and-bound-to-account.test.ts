@@ -173,6 +173,21 @@ describe('passkey registration', () => {
   });
 });
 
+describe('one credential, one account', () => {
+  it('the same credential sent for several accounts at once is registered once; the others get 409, never 500', async () => {
+    const accounts = await Promise.all(Array.from({ length: 6 }, () => signUpContact(t)));
+    const key = new SoftKey(t.config.publicURL);
+    const options = await Promise.all(accounts.map(async (a) => (await a.client.post('/api/v1/me/mfa/webauthn/options')).json()));
+    const results = await Promise.all(accounts.map((a, i) => a.client.post('/api/v1/me/mfa/webauthn', { response: key.create(options[i]) })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const r of results.filter((x) => x.statusCode === 409)) expectProblem(r, 409, 'conflict');
+    const rows = await t.ctx.db.selectFrom('mfa_factors').select('owner_id').where('credential_id', '=', b64u(key.id)).execute();
+    expect(rows).toHaveLength(1);
+    // The losers have no factor, and no recovery codes either.
+    for (const a of accounts.filter((x) => x.id !== rows[0].owner_id)) expect((await a.client.get('/api/v1/me/mfa')).json()).toMatchObject({ enrolled: false, factors: [], recoveryCodesLeft: 0 });
+  });
+});
+
 describe('passkey second step', () => {
   it('passes with the account\'s own passkey, and the assertion cannot be replayed', async () => {
     const { email, key } = await customerWithPasskey();
