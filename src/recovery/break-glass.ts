@@ -12,7 +12,11 @@ import { resetMFA, type ResetResult } from './service.js';
  */
 export async function breakGlassReset(ctx: Context, kind: 'contact' | 'staff', email: string, reason: string): Promise<ResetResult> {
   const target = await findAccountByEmail(ctx, kind, email);
-  if (!target) throw new AppError('not_found', `no ${kind === 'staff' ? 'staff member' : 'contact'} has email ${email}`);
+  if (!target) {
+    // An operator letting a locked-out admin back in may well forget --staff: say so, in the one line.
+    const other = kind === 'contact' ? await findAccountByEmail(ctx, 'staff', email) : null;
+    throw new AppError('not_found', `no ${kind === 'staff' ? 'staff member' : 'contact'} has email ${email}${other ? ' (a staff member does: add --staff)' : ''}`);
+  }
   const meta = { ip: null, userAgent: 'portico-cli' };
   const result = await resetMFA(ctx, { actor: { type: 'cli', id: null }, actorLabel: 'an operator of this help center', target, reason, verification: { method: 'none' }, meta }, true);
   // The break-glass is exempt from the waiting period, so it never comes back scheduled.
