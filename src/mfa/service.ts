@@ -148,8 +148,7 @@ export async function confirmTOTPEnrollment(ctx: Context, session: SessionRow, a
   if (step === null) throw new AppError('invalid_code', 'That code does not match: check the time on your phone and enter the current code');
   const codes = await prepareRecoveryCodes(ctx, session, account);
   return ctx.db.transaction().execute(async (trx) => {
-    // The person's MFA lock first: an enrollment racing a reset or a removal ends in a serial order.
-    await store.lockMFAOwner(trx, ctx.dialect, owner);
+    await lockOwnerInLiveSession(ctx, trx, owner, session);
     const finalName = name?.trim() || 'Authenticator app';
     if (!(await store.activateFactor(trx, owner, factor.id, finalName, step, now.toISOString()))) {
       throw new AppError('conflict', 'This authenticator app was already confirmed');
@@ -183,8 +182,7 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
   const id = generateID('fa', now);
   const finalName = name?.trim() || authenticatorName(reg.aaguid) || 'Passkey';
   return ctx.db.transaction().execute(async (trx) => {
-    // The person's MFA lock first: an enrollment racing a reset or a removal ends in a serial order.
-    await store.lockMFAOwner(trx, ctx.dialect, owner);
+    await lockOwnerInLiveSession(ctx, trx, owner, session);
     await store.insertFactor(trx, {
       id,
       owner_kind: owner.kind,
@@ -210,6 +208,30 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
 }
 
 // ------------------------------------------------------------------ after an enrollment
+
+/**
+ * The first statements of an enrollment's transaction: the person's MFA lock, then the check
+ * that the session enrolling is still alive. A staff reset (or a sign-out everywhere) ends every
+ * session under that lock; an enrollment whose request was let in before the reset committed
+ * but whose transaction runs after it must fail as it would have in the serial order (its
+ * session gone), not add a factor and recovery codes to the account the reset just emptied.
+ * Without this, a passkey registration racing a reset left a passkey, ten recovery codes and no
+ * setup requirement on an account whose reset reported it had removed everything (a TOTP
+ * confirmation was saved only by the reset deleting its pending factor).
+ */
+async function lockOwnerInLiveSession(ctx: Context, trx: Executor, owner: store.Owner, session: SessionRow): Promise<void> {
+  await store.lockMFAOwner(trx, ctx.dialect, owner);
+  const live = await trx
+    .selectFrom('sessions')
+    .select('id_hash')
+    .where('id_hash', '=', session.idHash)
+    .where('kind', '=', owner.kind)
+    .where('subject_id', '=', owner.id)
+    .where('expires_at', '>', ctx.clock.now().toISOString())
+    .executeTakeFirst();
+  if (!live) throw new AppError('unauthenticated', 'This session has ended (signed out, or the account was reset): sign in again');
+}
+
 
 /** Hashes a fresh set of recovery codes before a transaction that may hand them out. */
 async function prepareRecoveryCodes(ctx: Context, session: SessionRow, account: Account): Promise<Array<{ code: string; hash: string; id: string }> | null> {
