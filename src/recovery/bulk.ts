@@ -154,17 +154,10 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const d = ctx.dialect;
   const contacts = await trx.selectFrom('contacts').select(['id', 'email']).where(inSet(d, 'id', ids)).execute();
   const factors = await removePerContact(trx, d, { table: 'mfa_factors', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`status = 'active'`, 'delete');
-  const codes = await removePerContact(trx, d, { table: 'recovery_codes', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`used_at is null`, 'delete');
-  // On SQLite, sessions and remembered devices are revoked by expiring them, not deleted: each
-  // is also indexed by its random token hash, and deleting a batch's rows would dirty a page of
-  // that index for nearly every row (~1,500 of a 500-contact batch's ~3,700 WAL pages).
-  // Expiring rewrites only the owner's own rows, which sit together; housekeeping deletes them.
-  const live = sql`expires_at > ${nowISO}`;
-  const devices = await removePerContact(trx, d, { table: 'remembered_devices', kind: 'owner_kind', owner: 'owner_id' }, ids, live, 'revoke');
-  const sessionsByContact = await removePerContact(trx, d, { table: 'sessions', kind: 'kind', owner: 'subject_id' }, ids, live, 'revoke');
-  await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
-  // Earlier setup links, and the email changes the revoked sessions asked for (accounts/service.ts, endEverySession).
-  await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', 'in', ['mfa_setup', 'email_change']).where('subject_kind', '=', 'contact').where(inSet(d, 'subject_id', ids)).where('used_at', 'is', null).execute();
+  // The MFA state rows right after the factors, before recovery codes and sessions: the order
+  // in which a passed second step writes them (factor, mfa_accounts, sessions). The other way
+  // round, a batch and a contact's sign-in deadlocked on PostgreSQL: the batch was rolled back
+  // and redone one contact at a time, or the sign-in failed with its recovery code spent.
   const requireEnrollment = job.require_enrollment === 1;
   const setup = requireEnrollment ? 1 : 0;
   if (d === 'postgres') {
@@ -182,6 +175,17 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
         .execute();
     }
   }
+  const codes = await removePerContact(trx, d, { table: 'recovery_codes', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`used_at is null`, 'delete');
+  // On SQLite, sessions and remembered devices are revoked by expiring them, not deleted: each
+  // is also indexed by its random token hash, and deleting a batch's rows would dirty a page of
+  // that index for nearly every row (~1,500 of a 500-contact batch's ~3,700 WAL pages).
+  // Expiring rewrites only the owner's own rows, which sit together; housekeeping deletes them.
+  const live = sql`expires_at > ${nowISO}`;
+  const devices = await removePerContact(trx, d, { table: 'remembered_devices', kind: 'owner_kind', owner: 'owner_id' }, ids, live, 'revoke');
+  const sessionsByContact = await removePerContact(trx, d, { table: 'sessions', kind: 'kind', owner: 'subject_id' }, ids, live, 'revoke');
+  await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where('owner_kind', '=', 'contact').where(inSet(d, 'owner_id', ids)).where('used_at', 'is', null).where('voided_at', 'is', null).execute();
+  // Earlier setup links, and the email changes the revoked sessions asked for (accounts/service.ts, endEverySession).
+  await trx.updateTable('email_tokens').set({ used_at: nowISO }).where('purpose', 'in', ['mfa_setup', 'email_change']).where('subject_kind', '=', 'contact').where(inSet(d, 'subject_id', ids)).where('used_at', 'is', null).execute();
   const emails: Array<Insertable<OutboxTable>> = [];
   const entries: AuditEntry[] = [];
   const actor: Actor = { type: job.actor_type, id: job.actor_id };

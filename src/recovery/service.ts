@@ -147,13 +147,17 @@ export async function applyReset(
   // Already held when a staff member resets; taken here for a scheduled reset falling due.
   await lockTarget(ctx, trx, a.target);
   const now = ctx.clock.now().toISOString();
+  // The MFA state row before the sessions, in the order a passed second step writes them
+  // (factor, mfa_accounts, sessions): the other way round, a reset and a sign-in of the same
+  // person deadlocked on PostgreSQL, and the sign-in that lost was answered 409 with its
+  // recovery code already spent.
+  await unlockSecondStep(ctx, trx, owner);
+  await stateStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
   const factorsRemoved = await mfaStore.deleteFactors(trx, owner);
   const recoveryCodesRemoved = await mfaStore.deleteRecoveryCodes(trx, owner);
   const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
   const sessionsRevoked = await endEverySession(ctx, trx, a.target.kind, a.target.id);
   await voidTemporaryCodes(ctx, trx, owner);
-  await unlockSecondStep(ctx, trx, owner);
-  await stateStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
   let setupURL: string | null = null;
   if (requireEnrollment) {
     const token = await issueEmailToken(ctx, trx, 'mfa_setup', a.target.kind, a.target.id, DAY);
