@@ -219,11 +219,15 @@ export async function replaceRecoveryCodes(db: Executor, owner: Owner, codes: Ar
   return removed;
 }
 
-/** Deletes every recovery code; returns how many unused ones went. */
+/**
+ * Deletes every recovery code; returns how many unused ones went, as the DELETE itself found
+ * them. Counted beforehand, a code a sign-in used between the count and the delete (PostgreSQL,
+ * READ COMMITTED) was reported voided as well: a regeneration's audit entry said 10 codes were
+ * voided while the sign-in it raced had just used one of them.
+ */
 export async function deleteRecoveryCodes(db: Executor, owner: Owner): Promise<number> {
-  const unused = await countUnusedRecoveryCodes(db, owner);
-  await db.deleteFrom('recovery_codes').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).execute();
-  return unused;
+  const rows = await db.deleteFrom('recovery_codes').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).returning('used_at').execute();
+  return rows.filter((r) => r.used_at === null).length;
 }
 
 export async function listUnusedRecoveryCodes(db: Executor, owner: Owner): Promise<StoredRecoveryCode[]> {
