@@ -1,9 +1,8 @@
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUpContact, type TestApp } from './helpers/app.js';
 import { codeFor, secretFromBase32, staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 import type { Client } from './helpers/client.js';
+import { SoftKey } from './helpers/soft-key.js';
 
 /**
  * PRODUCT.md §7: a staff MFA reset racing a customer's enrollment (an authenticator app's
@@ -17,40 +16,6 @@ import type { Client } from './helpers/client.js';
  */
 
 const ROUNDS = 15;
-
-const b64u = (b: Buffer | Uint8Array) => Buffer.from(b).toString('base64url');
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
-
-/** A software passkey (ES256, `none` attestation) that answers registration options. */
-class SoftKey {
-  readonly id = randomBytes(16);
-  readonly keys: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  constructor(readonly origin: string) {}
-
-  create(options: { challenge: string }): Record<string, unknown> {
-    const jwk = this.keys.publicKey.export({ format: 'jwk' });
-    const cose = new Map<number, number | Uint8Array>([
-      [1, 2],
-      [3, -7],
-      [-1, 1],
-      [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))],
-      [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
-    ]);
-    const idLen = Buffer.alloc(2);
-    idLen.writeUInt16BE(this.id.length);
-    const attested = Buffer.concat([Buffer.alloc(16), idLen, this.id, Buffer.from(isoCBOR.encode(cose))]);
-    const authData = Buffer.concat([sha256(new URL(this.origin).hostname), Buffer.from([0x01 | 0x04 | 0x40]), Buffer.alloc(4), attested]);
-    const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(authData)]]) as never);
-    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin: this.origin, crossOrigin: false }));
-    return {
-      id: b64u(this.id),
-      rawId: b64u(this.id),
-      type: 'public-key',
-      clientExtensionResults: {},
-      response: { clientDataJSON: b64u(clientDataJSON), attestationObject: b64u(attestationObject), transports: ['internal'] },
-    };
-  }
-}
 
 let t: TestApp;
 let sup: StaffWithMFA;
