@@ -11,7 +11,6 @@ import { matchTOTPStep } from './totp.js';
 import { matchRecoveryCode } from './recovery-codes.js';
 import { verifyAuthentication } from './webauthn.js';
 import { ownerOf } from './lockout.js';
-import { consumeTemporaryCode } from './temporary-codes.js';
 
 /** What a person offers as their second step. */
 export type SecondFactorInput =
@@ -107,9 +106,9 @@ export async function checkSecondFactor(
       const advanced = await store.advanceWebAuthnCounter(ctx.db, factor.id, factor.counter ?? 0, verified.newCounter, nowISO);
       return advanced ? { ok: true, method: 'webauthn', factorID: factor.id } : { ok: false };
     }
-    case 'temporary_code': {
-      const ok = await consumeTemporaryCode(ctx, account, input.code, meta);
-      return ok ? { ok: true, method: 'temporary_code', factorID: null } : { ok: false };
-    }
+    case 'temporary_code':
+      // A sign-in takes its code in the transaction that opens the code's session
+      // (sign-in.ts, judgeSecondStep), and a step-up refuses codes: none reaches here.
+      throw new Error('temporary codes are not checked here');
   }
 }

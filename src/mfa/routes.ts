@@ -36,14 +36,6 @@ const verifySchema = z.discriminatedUnion('method', [
 const nameSchema = z.string().trim().min(1).max(100);
 const factorParams = z.object({ id: z.string().max(100) });
 
-/** A unique-index violation on a factor's credential id (SQLite or PostgreSQL). */
-function isCredentialIDTaken(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown; constraint?: unknown; table?: unknown };
-  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE') return typeof e.message === 'string' && e.message.includes('mfa_factors.credential_id');
-  if (e?.code === '23505') return typeof e.constraint === 'string' && e.constraint.includes('credential_id');
-  return false;
-}
-
 function asInput(body: z.infer<typeof secondFactorSchema>): SecondFactorInput {
   return body.method === 'webauthn' ? { method: 'webauthn', response: body.response as unknown as AuthenticationResponseJSON } : body;
 }
@@ -128,15 +120,7 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
 
   app.post(`${me}/mfa/webauthn`, { schema: { tags, body: z.object({ response: webauthnResponse, name: nameSchema.optional() }) } }, async (req, reply) => {
     const { session, account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
-    const r = await mfa
-      .finishWebAuthnRegistration(ctx, session, account, req.body.response as unknown as RegistrationResponseJSON, req.body.name, requestMeta(req))
-      .catch((error: unknown) => {
-        // The registration's "already registered?" read and its insert are apart: the same
-        // credential id sent for two accounts at once meets the unique index in the second
-        // insert, whose transaction rolled back. That is the conflict the read would have seen.
-        if (isCredentialIDTaken(error)) throw new AppError('conflict', 'This passkey is already registered');
-        throw error;
-      });
+    const r = await mfa.finishWebAuthnRegistration(ctx, session, account, req.body.response as unknown as RegistrationResponseJSON, req.body.name, requestMeta(req));
     reply.code(201);
     return enrolled(reply, req, r);
   });

@@ -181,6 +181,13 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
   const owner = ownerOf(account);
   const id = generateID('fa', now);
   const finalName = name?.trim() || authenticatorName(reg.aaguid) || 'Passkey';
+  // The "already registered?" read above and the insert are apart: the same credential sent for
+  // two accounts at once meets the unique index in the later insert, which rolls back its
+  // transaction. That is the conflict the read would have seen.
+  const taken = (error: unknown): never => {
+    if (store.isCredentialIDTaken(error)) throw new AppError('conflict', 'This passkey is already registered');
+    throw error;
+  };
   return ctx.db.transaction().execute(async (trx) => {
     await lockOwnerInLiveSession(ctx, trx, owner, session);
     await store.insertFactor(trx, {
@@ -204,7 +211,7 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
     });
     const factor = (await store.findFactor(trx, owner, id))!;
     return afterFactorAdded(ctx, trx, session, account, factor, codes, meta);
-  });
+  }).catch(taken);
 }
 
 // ------------------------------------------------------------------ after an enrollment

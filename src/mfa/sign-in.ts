@@ -278,19 +278,9 @@ export async function openSecondStep(trx: Executor, pending: SessionRow): Promis
  * its expiry is that of its latest passkey challenge (5 minutes), so deleting it an hour later
  * gave a session whose step-up was locked 5 new tries. It goes once the session has ended.
  */
-export async function purgeExpiredChallenges(ctx: Context): Promise<number> {
+export function purgeExpiredChallenges(ctx: Context): Promise<number> {
   const now = ctx.clock.now();
-  const r = await ctx.db
-    .deleteFrom('mfa_challenges')
-    .where('expires_at', '<', new Date(now.getTime() - 60 * MINUTE).toISOString())
-    .where((eb) =>
-      eb.or([
-        eb('purpose', '!=', 'step_up'),
-        eb.not(eb.exists(eb.selectFrom('sessions').select('sessions.id_hash').whereRef('sessions.id_hash', '=', 'mfa_challenges.session_hash').where('sessions.expires_at', '>', now.toISOString()))),
-      ]),
-    )
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
+  return stateStore.purgeExpiredChallenges(ctx.db, new Date(now.getTime() - 60 * MINUTE).toISOString(), now.toISOString());
 }
 
 /**

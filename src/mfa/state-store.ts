@@ -42,8 +42,18 @@ export async function putChallenge(db: Executor, sessionHash: string, purpose: '
  * sign-in's row, whose WebAuthn challenge may expire before the sign-in does, until the
  * sign-in is long over. Returns how many went.
  */
-export async function purgeExpiredChallenges(db: Executor, before: string): Promise<number> {
-  const r = await db.deleteFrom('mfa_challenges').where('expires_at', '<', before).executeTakeFirst();
+export async function purgeExpiredChallenges(db: Executor, before: string, now: string): Promise<number> {
+  const r = await db
+    .deleteFrom('mfa_challenges')
+    .where('expires_at', '<', before)
+    // A step-up's row holds its session's tries: it goes only once the session has ended.
+    .where((eb) =>
+      eb.or([
+        eb('purpose', '!=', 'step_up'),
+        eb.not(eb.exists(eb.selectFrom('sessions').select('sessions.id_hash').whereRef('sessions.id_hash', '=', 'mfa_challenges.session_hash').where('sessions.expires_at', '>', now))),
+      ]),
+    )
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 

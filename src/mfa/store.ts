@@ -51,6 +51,14 @@ function toFactor(r: Selectable<MFAFactorsTable>): Factor {
   };
 }
 
+/** A unique-index violation on a factor's credential id, as SQLite or PostgreSQL reports it. */
+export function isCredentialIDTaken(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; constraint?: unknown };
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE') return typeof e.message === 'string' && e.message.includes('mfa_factors.credential_id');
+  if (e?.code === '23505') return typeof e.constraint === 'string' && e.constraint.includes('credential_id');
+  return false;
+}
+
 export async function insertFactor(db: Executor, f: MFAFactorsTable): Promise<void> {
   await db.insertInto('mfa_factors').values(f).execute();
 }

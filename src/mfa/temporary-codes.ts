@@ -102,7 +102,7 @@ function usableCodes(db: Executor, account: Account, nowISO: string) {
  * enrollment, the owner's own in an ordinary session, could act on. That session's end (sign
  * out, expiry, a staff sign-out everywhere) ends the list's reach with it.
  */
-export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Account, codeID: string, sessionHash: string | null, meta: RequestMeta): Promise<boolean> {
+export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Account, codeID: string, sessionHash: string, meta: RequestMeta): Promise<boolean> {
   const nowISO = ctx.clock.now().toISOString();
   const r = await trx
     .updateTable('temporary_codes')
@@ -132,16 +132,6 @@ export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Ac
     ),
   );
   return true;
-}
-
-/**
- * Uses a code up outside a sign-in (no session to open): the code is spent but retires
- * nothing. Sign-ins take their code with takeTemporaryCode, in their own transaction.
- */
-export async function consumeTemporaryCode(ctx: Context, account: Account, typed: string, meta: RequestMeta): Promise<boolean> {
-  const id = await findUsableTemporaryCode(ctx, account, typed);
-  if (!id) return false;
-  return ctx.db.transaction().execute((trx) => takeTemporaryCode(ctx, trx, account, id, null, meta));
 }
 
 /** The factors to retire when `sessionHash` enrolls: those of the code that opened it, if one did. */

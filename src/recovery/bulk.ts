@@ -274,7 +274,7 @@ export class BulkRunner {
       // Due waiting-period actions first (they are small), then bulk jobs.
       this.running = runDuePendingActions(this.ctx)
         .then(() => this.runOnce())
-        .catch((error) => this.ctx.log.error({ error: error instanceof Error ? error.message : String(error) }, 'bulk job pass failed'))
+        .catch((error) => this.ctx.log.error({ error: errorText(error) }, 'bulk job pass failed'))
         .finally(() => {
           this.running = null;
           this.schedule(this.pollMs);

@@ -178,6 +178,16 @@ export async function pendingActionOwner(ctx: Context, id: string): Promise<Acco
   return row ? findAccountByID(ctx.db, row.owner_kind, row.owner_id) : null;
 }
 
+/** Tells the person a scheduled change to their account is off (they were told it was coming). */
+async function tellOwnerItIsOff(ctx: Context, trx: Executor, row: Selectable<PendingActionsTable>, line: string, meta: RequestMeta): Promise<void> {
+  const owner = await findAccountByID(trx, row.owner_kind, row.owner_id);
+  if (!owner) return;
+  await ctx.mailer.enqueue(
+    trx,
+    templates.securityNotice(owner.email, 'A scheduled change to your two-step verification was cancelled', [line], { at: ctx.clock.now(), ip: meta.ip, userAgent: meta.userAgent, actor: 'our support team' }),
+  );
+}
+
 /** Cancels by staff (with a reason) or by the customer (the emailed token). One conditional write decides. */
 export async function cancelPendingAction(
   ctx: Context,
@@ -211,18 +221,7 @@ export async function cancelPendingAction(
     }
     if ('staff' in by) {
       // Every staff action emails the person it concerns (PRODUCT.md §4); they were told of the change when it was scheduled.
-      const owner = await findAccountByID(trx, row.owner_kind, row.owner_id);
-      if (owner) {
-        await ctx.mailer.enqueue(
-          trx,
-          templates.securityNotice(
-            owner.email,
-            'A scheduled change to your two-step verification was cancelled',
-            [`Our support team cancelled the change scheduled for ${whenText(row.effective_at)}: it will not ${KIND_TEXT[row.kind]}. Nothing changes on your account.`],
-            { at: ctx.clock.now(), ip: by.meta.ip, userAgent: by.meta.userAgent, actor: 'our support team' },
-          ),
-        );
-      }
+      await tellOwnerItIsOff(ctx, trx, row, `Our support team cancelled the change scheduled for ${whenText(row.effective_at)}: it will not ${KIND_TEXT[row.kind]}. Nothing changes on your account.`, by.meta);
     }
     if (!('staff' in by) && row.actor_type === 'staff' && row.actor_id) {
       const staff = await findAccountByID(trx, 'staff', row.actor_id);
@@ -283,18 +282,13 @@ export async function cancelPendingActionsScheduledBy(
     });
     // The customer was told the change was coming; they are told it is off, and why, like a
     // cancel by staff (PRODUCT.md §4: every action emails the person it concerns).
-    const owner = await findAccountByID(trx, row.owner_kind, row.owner_id);
-    if (owner) {
-      await ctx.mailer.enqueue(
-        trx,
-        templates.securityNotice(
-          owner.email,
-          'A scheduled change to your two-step verification was cancelled',
-          [`The change scheduled for ${whenText(row.effective_at)} was cancelled because the support team member who scheduled it can no longer make it: it will not ${KIND_TEXT[row.kind]}. Nothing changes on your account. If you still need help, contact support again.`],
-          { at: ctx.clock.now(), ip: meta.ip, userAgent: meta.userAgent, actor: 'our support team' },
-        ),
-      );
-    }
+    await tellOwnerItIsOff(
+      ctx,
+      trx,
+      row,
+      `The change scheduled for ${whenText(row.effective_at)} was cancelled because the support team member who scheduled it can no longer make it: it will not ${KIND_TEXT[row.kind]}. Nothing changes on your account. If you still need help, contact support again.`,
+      meta,
+    );
     const ticket = row.owner_kind === 'contact' ? await openRecoveryTicket(trx, row.owner_id) : null;
     if (ticket) await addSystemNote(ctx, trx, ticket, `The scheduled ${row.kind.replace('_', ' ')} was cancelled: the staff member who scheduled it no longer has the rights to make it.`);
     cancelled++;
