@@ -6,7 +6,7 @@ import { generateID } from '../crypto/random.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
-import type { Account } from '../accounts/store.js';
+import { findAccountByID, type Account } from '../accounts/store.js';
 import { voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionRow } from '../sessions/service.js';
@@ -321,6 +321,7 @@ export async function renameMyFactor(ctx: Context, account: Account, id: string,
  * required of this person; when it does go, the recovery codes and remembered devices go too.
  * "Is it the last one?" is answered under the person's MFA lock (store.lockMFAOwner), in the
  * transaction that removes it: two removals of the last two factors at once cannot both pass.
+ * So is "must this person keep MFA?": a staff promotion decides under the same lock.
  */
 export async function removeMyFactor(ctx: Context, session: SessionRow, account: Account, id: string, meta: RequestMeta): Promise<void> {
   await requireStepUpWhenEnrolled(ctx, session, account);
@@ -331,7 +332,13 @@ export async function removeMyFactor(ctx: Context, session: SessionRow, account:
     const factor = factors.find((f) => f.id === id);
     if (!factor) throw new AppError('not_found', 'No factor has this id');
     const count = factors.length;
-    if (count === 1 && mustHaveMFA(account, settings.policy)) {
+    // The role as it is now that the lock is held, not as this request read it before: a
+    // promotion to supervisor or admin decides under the same lock whether the person has a
+    // factor (accounts/staff.ts). Judged by the role read earlier, a promotion committing in
+    // between let an agent become a supervisor with no factor and a live session.
+    const current = await findAccountByID(trx, account.kind, account.id);
+    if (!current || !current.active) throw new AppError('unauthenticated');
+    if (count === 1 && mustHaveMFA(current, settings.policy)) {
       throw new AppError('conflict', 'Two-step verification is required: add another method before removing your last one');
     }
     await store.deleteFactor(trx, owner, id);
