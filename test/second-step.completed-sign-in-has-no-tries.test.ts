@@ -7,7 +7,8 @@ import { sessionCookieName } from '../src/http/cookies.js';
 import { findAccountByEmail } from '../src/accounts/store.js';
 import { findSession } from '../src/sessions/store.js';
 import { insertFactor } from '../src/mfa/store.js';
-import { purgeExpiredChallenges, verifySecondStep, webauthnChallengeFor } from '../src/mfa/sign-in.js';
+import { purgeExpiredChallenges, webauthnChallengeFor } from '../src/mfa/sign-in.js';
+import { verifySecondStep } from '../src/mfa/second-step.js';
 import { AppError } from '../src/http/errors.js';
 
 // PRODUCT.md §7: a pending sign-in's challenge allows 5 wrong codes, and once its second step

@@ -15,7 +15,8 @@ import type { NewSession } from '../sessions/service.js';
 import { getSettings, updateSettings, settingsSchema } from '../settings/service.js';
 import { listStaff as listStaffMembers } from '../accounts/store.js';
 import { templates } from '../notify/templates.js';
-import { stepUp, useSetupLink, verifySecondStep, webauthnChallengeFor } from './sign-in.js';
+import { useSetupLink, webauthnChallengeFor } from './sign-in.js';
+import { stepUp, verifySecondStep } from './second-step.js';
 import type { SecondFactorInput } from './factor-check.js';
 import * as mfa from './service.js';
 
