@@ -206,7 +206,7 @@ export function registerMFASettingsRoutes(app: App, ctx: Context): void {
           for (const a of admins) {
             await ctx.mailer.enqueue(
               trx,
-              templates.securityNotice(a.email, `MFA policy changed to "${r.after.policy}"`, [`${actor.account.name} changed the help center's MFA policy from "${r.before.policy}" to "${r.after.policy}". Reason given: ${reason}`], {
+              templates.adminAlert(a.email, `MFA policy changed to "${r.after.policy}"`, [`${actor.account.name} changed the help center's MFA policy from "${r.before.policy}" to "${r.after.policy}". Reason given: ${reason}`], {
                 at: ctx.clock.now(),
                 ...meta,
                 actor: actor.account.name,

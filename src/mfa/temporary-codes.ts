@@ -124,7 +124,7 @@ export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Ac
   });
   await ctx.mailer.enqueue(
     trx,
-    templates.securityNotice(
+    templates.securityNoticeFor(account.kind)(
       account.email,
       'A temporary access code was used on your account',
       ['The temporary access code from our support team was used to sign in to your account and set up a new sign-in method. Your earlier methods will be removed once the new one is set up.'],

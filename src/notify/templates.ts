@@ -1,5 +1,11 @@
 import type { Email } from './transport.js';
 
+/**
+ * Who reads an email. Customers are sent to the help center's support team; staff are the
+ * support team, so they are sent to their Portico administrator or security team instead.
+ */
+export type Audience = 'contact' | 'staff';
+
 /** Who did something, when and from where: every security email says so. */
 export interface Circumstances {
   at: Date;
@@ -58,6 +64,37 @@ ${m.notYou ? `<p style="margin:0 0 16px"><strong>${escapeHTML(m.notYou)}</strong
   return { to: m.to, subject: m.subject, text, html };
 }
 
+const STAFF_OWN_ACCOUNT_NOT_YOU = 'If you did not expect this change to your staff account, tell your Portico administrator or security team right away, and change your password.';
+const STAFF_OWN_ACCOUNT_NOT_YOU_SELF = 'If this was not you, change your password now and tell your Portico administrator or security team right away: someone may have access to your staff account.';
+
+/** The email of a change to someone's sign-in security; `action` is a button (a link) in it. */
+type SecurityNotice = (to: string, subject: string, lines: string[], c: Circumstances, action?: { label: string; url: string }) => Email;
+
+/**
+ * Every change to a customer's MFA (PRODUCT.md §3): what changed, when, by whom, from where,
+ * and what to do if it was not them. For customers only: staff get staffSecurityNotice.
+ */
+const securityNotice: SecurityNotice = (to, subject, lines, c, action) =>
+  render({
+    to,
+    subject,
+    lines,
+    circumstances: c,
+    action,
+    notYou:
+      c.actor && c.actor !== 'you'
+        ? 'If you did not ask our support team for this, reply to this email or contact support right away, and change your password.'
+        : 'If this was not you, change your password now and contact support: someone may have access to your account.',
+  });
+
+/**
+ * A change to a staff member's own staff account (its MFA, by an admin, the CLI or themselves):
+ * as securityNotice, but the support team cannot be "contacted" by itself, so it sends them to
+ * their Portico administrator or security team.
+ */
+const staffSecurityNotice: SecurityNotice = (to, subject, lines, c, action) =>
+  render({ to, subject, lines, circumstances: c, action, notYou: c.actor && c.actor !== 'you' ? STAFF_OWN_ACCOUNT_NOT_YOU : STAFF_OWN_ACCOUNT_NOT_YOU_SELF });
+
 export const templates = {
   verifyEmail: (to: string, url: string): Email =>
     render({
@@ -93,13 +130,13 @@ export const templates = {
       circumstances: c,
       notYou: 'If you did not ask for this, ignore this email: your password stays as it is.',
     }),
-  passwordChanged: (to: string, c: Circumstances): Email =>
+  passwordChanged: (to: string, c: Circumstances, audience: Audience = 'contact'): Email =>
     render({
       to,
       subject: 'Your password was changed',
       lines: ['The password of your account was changed and your other sessions were signed out.'],
       circumstances: c,
-      notYou: 'If this was not you, reset your password now and contact support.',
+      notYou: audience === 'staff' ? 'If this was not you, reset your password now and tell your Portico administrator or security team right away: someone may have access to your staff account.' : 'If this was not you, reset your password now and contact support.',
     }),
   emailChangeConfirm: (to: string, url: string): Email =>
     render({
@@ -108,13 +145,13 @@ export const templates = {
       lines: ['Confirm this address to make it the email of your help-center account. The link works once and expires in 24 hours.'],
       action: { label: 'Confirm new address', url },
     }),
-  emailChangeNotice: (to: string, newEmail: string, c: Circumstances): Email =>
+  emailChangeNotice: (to: string, newEmail: string, c: Circumstances, audience: Audience = 'contact'): Email =>
     render({
       to,
       subject: 'Your email address is being changed',
       lines: [`A change of this account's email address to ${newEmail} was requested. It takes effect once the new address is confirmed.`],
       circumstances: c,
-      notYou: 'If this was not you, change your password now and contact support.',
+      notYou: audience === 'staff' ? STAFF_OWN_ACCOUNT_NOT_YOU_SELF : 'If this was not you, change your password now and contact support.',
     }),
   ticketReply: (to: string, subject: string, url: string): Email =>
     render({
@@ -123,20 +160,37 @@ export const templates = {
       lines: [`Our support team replied to your request "${subject}".`],
       action: { label: 'Read the reply', url },
     }),
+  securityNotice,
+  staffSecurityNotice,
   /**
-   * Every change to a customer's MFA (PRODUCT.md §3): what changed, when, by whom, from where,
-   * and what to do if it was not them.
+   * The security notice for whoever owns the account: securityNotice for a contact,
+   * staffSecurityNotice for a staff member. For code that acts on either kind of account.
    */
-  securityNotice: (to: string, subject: string, lines: string[], c: Circumstances, action?: { label: string; url: string }): Email =>
+  securityNoticeFor: (audience: Audience): SecurityNotice => (audience === 'staff' ? staffSecurityNotice : securityNotice),
+  /**
+   * Tells an admin of a help-center-wide security event someone else caused (a break-glass
+   * reset, a bulk reset, a policy change, an API token): nothing changed on their own account,
+   * so the "was it you" question is whether anyone on the team expected it.
+   */
+  adminAlert: (to: string, subject: string, lines: string[], c: Circumstances): Email =>
     render({
       to,
       subject,
       lines,
       circumstances: c,
-      action,
+      notYou: 'If nobody on your team expected this, treat it as a security incident: tell your security team and the other admins right away, and check the audit log.',
+    }),
+  /**
+   * Tells a staff member that a customer said "it was not me" to something the staff member did
+   * for a caller (a temporary code, a scheduled change): the caller was likely an impostor.
+   */
+  customerCancelledStaffNotice: (to: string, subject: string, lines: string[], c: Circumstances): Email =>
+    render({
+      to,
+      subject,
+      lines,
+      circumstances: c,
       notYou:
-        c.actor && c.actor !== 'you'
-          ? 'If you did not ask our support team for this, reply to this email or contact support right away, and change your password.'
-          : 'If this was not you, change your password now and contact support: someone may have access to your account.',
+        "Treat this as possible social engineering: do not issue new codes or change this customer's sign-in methods again without re-verifying their identity (an emailed identity check to the address on file), and tell your security team.",
     }),
 };

@@ -33,7 +33,7 @@ export async function breakGlassReset(ctx: Context, kind: 'contact' | 'staff', e
       for (const a of admins) {
         await ctx.mailer.enqueue(
           trx,
-          templates.securityNotice(
+          templates.adminAlert(
             a.email,
             `Break-glass MFA reset of ${target.email}`,
             [`An operator on the server ran "portico mfa reset" for ${target.email} (${kind}). Reason given: ${reason}`, 'This path is exempt from the waiting period. If nobody on your team did this, treat the server as compromised.'],

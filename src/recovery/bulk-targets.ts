@@ -172,7 +172,7 @@ export async function createBulkJob(
       for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
         await ctx.mailer.enqueue(
           trx,
-          templates.securityNotice(
+          templates.adminAlert(
             admin.email,
             `Bulk MFA reset started for ${total} contacts`,
             [`A bulk MFA reset of ${total} contacts was started. Reason given: ${input.reason}`, 'Bulk resets are exempt from the waiting period. You can watch or cancel it in the console.'],

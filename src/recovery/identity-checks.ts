@@ -48,10 +48,10 @@ export async function startIdentityCheck(ctx: Context, actor: Actor, staffID: st
         subject: CHECK_EMAIL_SUBJECT,
         lines: [
           `Your verification code is ${code}.`,
-          'Read this code only to a support agent you are talking to about your account. Nobody from support will ever ask you for your password or your authenticator codes.',
+          target.kind === 'staff' ? 'Read this code only to the Portico admin you are talking to about your staff account. Nobody will ever ask you for your password or your authenticator codes.' : 'Read this code only to a support agent you are talking to about your account. Nobody from support will ever ask you for your password or your authenticator codes.',
           'The code expires in 10 minutes.',
         ],
-        notYou: 'If you are not talking to our support team right now, do not share this code with anyone, and let us know.',
+        notYou: target.kind === 'staff' ? 'If you are not talking to a Portico admin about your staff account right now, do not share this code with anyone, and tell your security team.' : 'If you are not talking to our support team right now, do not share this code with anyone, and let us know.',
       }),
     );
   });

@@ -228,7 +228,7 @@ export async function cancelPendingAction(
       if (staff) {
         await ctx.mailer.enqueue(
           trx,
-          templates.securityNotice(staff.email, 'A customer cancelled a scheduled MFA change', [`The owner of the account cancelled the ${row.kind.replace('_', ' ')} you scheduled (reason you gave: ${row.reason}). Someone may have impersonated them.`], {
+          templates.customerCancelledStaffNotice(staff.email, 'A customer cancelled a scheduled MFA change', [`The owner of the account cancelled the ${row.kind.replace('_', ' ')} you scheduled (reason you gave: ${row.reason}). Someone may have impersonated them.`], {
             at: ctx.clock.now(),
             ...by.meta,
             actor: 'the account owner',

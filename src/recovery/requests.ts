@@ -125,7 +125,7 @@ async function tellStaffWhoActed(ctx: Context, trx: Executor, actorIDs: string[]
     if (!staff?.active) continue;
     await ctx.mailer.enqueue(
       trx,
-      templates.securityNotice(
+      templates.customerCancelledStaffNotice(
         staff.email,
         'A customer said an MFA recovery request was not theirs',
         [

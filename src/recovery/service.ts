@@ -4,7 +4,7 @@ import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
-import { templates, type Circumstances } from '../notify/templates.js';
+import { templates, type Audience, type Circumstances } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
 import { endEverySession, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
@@ -82,14 +82,14 @@ async function audit(ctx: Context, trx: Executor, a: StaffAction, action: AuditA
 }
 
 function notice(ctx: Context, a: StaffAction, subject: string, lines: string[], action?: { label: string; url: string }) {
-  return templates.securityNotice(a.target.email, subject, lines, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, action);
+  return templates.securityNoticeFor(a.target.kind)(a.target.email, subject, lines, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, action);
 }
 
 export const RESET_NOTICE_SUBJECT = 'Your two-step verification was reset';
 
 /** The email of a reset, single or bulk: what went, and the setup link when one is needed. */
-export function resetNotice(to: string, c: Circumstances, factorsRemoved: number, setupURL: string | null, incident = false) {
-  return templates.securityNotice(
+export function resetNotice(to: string, c: Circumstances, factorsRemoved: number, setupURL: string | null, incident = false, audience: Audience = 'contact') {
+  return templates.securityNoticeFor(audience)(
     to,
     RESET_NOTICE_SUBJECT,
     [
@@ -167,7 +167,7 @@ export async function applyReset(
   }
   const result = { factorsRemoved, recoveryCodesRemoved, rememberedDevicesRemoved, sessionsRevoked, enrollmentRequired: requireEnrollment };
   await audit(ctx, trx, a, 'mfa.reset', verification, { ...result, ...extraDetails });
-  await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL));
+  await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL, false, a.target.kind));
   return result;
 }
 

@@ -60,7 +60,7 @@ export async function createAPIToken(
     for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
       await ctx.mailer.enqueue(
         trx,
-        templates.securityNotice(admin.email, `API token "${input.name}" created`, [`An API token "${input.name}" for ${owner.name} (${owner.email}) was created with scopes: ${input.scopes.join(', ')}. It expires ${expiresAt.slice(0, 10)}.`], {
+        templates.adminAlert(admin.email, `API token "${input.name}" created`, [`An API token "${input.name}" for ${owner.name} (${owner.email}) was created with scopes: ${input.scopes.join(', ')}. It expires ${expiresAt.slice(0, 10)}.`], {
           at: now,
           ...meta,
           actor: actor.type === 'cli' ? 'an operator on the server (CLI)' : 'an admin',
