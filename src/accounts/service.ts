@@ -256,8 +256,12 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
     const at = ctx.clock.now().toISOString();
     await store.updatePassword(trx, kind, account.id, passwordHash, at);
     if (kind === 'contact' && !account.emailVerifiedAt) await store.markEmailVerified(trx, account.id, at);
-    const revoked = await endEverySession(ctx, trx, kind, account.id);
+    // The MFA state row before the sessions, in the order a passed second step writes them
+    // (mfa_accounts, then its session): the other way round, a reset racing the second step
+    // whose right code was the check that set the hard lock deadlocked on PostgreSQL, and one
+    // of them was answered 409: the reset, or the sign-in with its recovery code spent.
     const unlocked = await liftHardLockAfterPasswordReset(ctx, trx, { kind, id: account.id });
+    const revoked = await endEverySession(ctx, trx, kind, account.id);
     const details = { sessionsRevoked: revoked, secondStepUnlocked: unlocked, ...(account.passwordHash ? {} : { firstPassword: true }) };
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details });
     await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
