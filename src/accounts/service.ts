@@ -11,7 +11,7 @@ import { templates } from '../notify/templates.js';
 import { getSettings } from '../settings/service.js';
 import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
-import { levelAfterPassword, openSecondStep, type SecondStepDecision } from '../mfa/sign-in.js';
+import { decideLevelInTransaction, openSecondStep, type SecondStepDecision } from '../mfa/sign-in.js';
 import { liftHardLockAfterPasswordReset } from '../mfa/lockout.js';
 import { consumeEmailToken, issueEmailToken, voidEmailTokens } from './email-tokens.js';
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
@@ -158,8 +158,10 @@ export async function signIn(
   }
   // A right password forgets earlier wrong ones (a write, and a commit, only when there were some).
   if (failures > 0) await clearLoginFailures(ctx, kind, email);
-  const decision = await levelAfterPassword(ctx, account, rememberedDeviceToken);
   return ctx.db.transaction().execute(async (trx) => {
+    // Decided in the session's transaction, holding the person's MFA state, so that a reset
+    // or a required setup racing this sign-in comes wholly before or after it (mfa/sign-in.ts).
+    const decision = await decideLevelInTransaction(ctx, trx, account, rememberedDeviceToken);
     if (previous) await sessions.endSession(trx, previous);
     const started = await sessions.startSession(ctx, trx, kind, account.id, decision.level, meta, { stepUp: false });
     if (decision.level === 'mfa') await openSecondStep(trx, started.session);

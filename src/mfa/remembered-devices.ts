@@ -36,14 +36,14 @@ export async function rememberDevice(ctx: Context, db: Executor, account: Accoun
  * Whether the cookie's token names a live remembered device of this account. A device also
  * stops counting when the admin shortens the remembered-device period below its age.
  */
-export async function isRememberedDevice(ctx: Context, account: Account, token: string | undefined, maxDays: number): Promise<boolean> {
+export async function isRememberedDevice(ctx: Context, db: Executor, account: Account, token: string | undefined, maxDays: number): Promise<boolean> {
   if (!token || token.length > 128 || maxDays <= 0) return false;
-  const d = await store.findRememberedDevice(ctx.db, hashDeviceToken(ctx, token));
+  const d = await store.findRememberedDevice(db, hashDeviceToken(ctx, token));
   const now = ctx.clock.now();
   if (!d || d.owner_kind !== account.kind || d.owner_id !== account.id) return false;
   if (d.expires_at <= now.toISOString()) return false;
   if (now.getTime() - new Date(d.created_at).getTime() > maxDays * DAY) return false;
-  await store.touchRememberedDevice(ctx.db, ownerOf(account), d.id, now.toISOString());
+  await store.touchRememberedDevice(db, ownerOf(account), d.id, now.toISOString());
   return true;
 }
 

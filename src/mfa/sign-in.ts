@@ -31,12 +31,12 @@ export function mustHaveMFA(account: Account, policy: 'off' | 'optional' | 'requ
 }
 
 /** The methods a person can pass the second step with, from their active factors. */
-async function availableMethods(ctx: Context, account: Account, factors: store.Factor[]): Promise<string[]> {
+async function availableMethods(db: Executor, account: Account, factors: store.Factor[]): Promise<string[]> {
   const owner = ownerOf(account);
   const methods: string[] = [];
   if (factors.some((f) => f.type === 'totp')) methods.push('totp');
   if (factors.some((f) => f.type === 'webauthn')) methods.push('webauthn');
-  if (factors.length && (await store.countUnusedRecoveryCodes(ctx.db, owner)) > 0) methods.push('recovery_code');
+  if (factors.length && (await store.countUnusedRecoveryCodes(db, owner)) > 0) methods.push('recovery_code');
   return methods;
 }
 
@@ -50,31 +50,43 @@ async function availableMethods(ctx: Context, account: Account, factors: store.F
  * - a person who must have MFA (policy `required`, or supervisor/admin staff) and has none
  *   enrolls first; everyone else is in.
  */
-export async function levelAfterPassword(ctx: Context, account: Account, rememberedDeviceToken?: string): Promise<SecondStepDecision> {
-  const settings = await getSettings(ctx);
+export async function levelAfterPassword(ctx: Context, account: Account, rememberedDeviceToken?: string, db: Executor = ctx.db): Promise<SecondStepDecision> {
+  const settings = await getSettings(ctx, db);
   // Under `off` no customer is asked for a second step and enrollment is hidden (PRODUCT.md
   // §3): not for their factors, and not for a setup staff required or a temporary code either,
   // which could only lead to an enrollment `off` refuses. What staff asked stands again once
   // the policy is back on. Staff always use their factors.
   if (account.kind === 'contact' && settings.policy === 'off') return { level: 'full' };
   const owner = ownerOf(account);
-  const state = await stateStore.findMFAAccount(ctx.db, owner);
+  const state = await stateStore.findMFAAccount(db, owner);
   // One read of the active factors serves the count and the methods offered.
-  const factors = await store.listFactors(ctx.db, owner);
+  const factors = await store.listFactors(db, owner);
   const factorCount = factors.length;
-  const temporary = await hasOutstandingTemporaryCode(ctx, account);
+  const temporary = await hasOutstandingTemporaryCode(ctx, account, db);
   if (factorCount > 0) {
     const enrollmentRequired = state?.enrollment_required === 1;
-    if (!enrollmentRequired && account.kind === 'contact' && (await isRememberedDevice(ctx, account, rememberedDeviceToken, settings.rememberDeviceDays))) {
+    if (!enrollmentRequired && account.kind === 'contact' && (await isRememberedDevice(ctx, db, account, rememberedDeviceToken, settings.rememberDeviceDays))) {
       return { level: 'full', skippedBy: 'remembered_device' };
     }
-    const methods = await availableMethods(ctx, account, factors);
+    const methods = await availableMethods(db, account, factors);
     return { level: 'mfa', methods: temporary ? [...methods, 'temporary_code'] : methods };
   }
   if (state?.setup_required === 1) return { level: 'mfa', methods: ['setup_link', 'temporary_code'] };
   if (temporary) return { level: 'mfa', methods: ['temporary_code'] };
   if (mustHaveMFA(account, settings.policy)) return { level: 'enrollment' };
   return { level: 'full' };
+}
+
+/**
+ * The password step's decision, made in the transaction that starts the session, holding the
+ * person's MFA state (stateStore.holdMFAStateForSignIn): a reset, a required setup, a removal
+ * by staff or by the person then comes wholly before or wholly after the decision and its
+ * session. Decided before the transaction, a reset committing in between was missed: a
+ * remembered device it had just forgotten still opened a full session.
+ */
+export async function decideLevelInTransaction(ctx: Context, trx: Executor, account: Account, rememberedDeviceToken?: string): Promise<SecondStepDecision> {
+  await stateStore.holdMFAStateForSignIn(trx, ctx.dialect, ownerOf(account), ctx.clock.now().toISOString());
+  return levelAfterPassword(ctx, account, rememberedDeviceToken, trx);
 }
 
 /** WebAuthn request options for a pending sign-in or a step-up; the challenge is stored single-use. */

@@ -1,8 +1,8 @@
 import { sql, type Selectable } from 'kysely';
-import type { Executor } from '../db/index.js';
+import type { Dialect, Executor } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import type { MFAAccountsTable } from '../db/types.js';
-import type { Owner, OwnerKind } from './store.js';
+import { takeMFAAdvisoryLock, type Owner, type OwnerKind } from './store.js';
 
 /**
  * Second-step challenges (their tries and WebAuthn challenges) and each person's MFA state row:
@@ -173,6 +173,19 @@ async function ensureMFAAccount(db: Executor, owner: Owner, at: string): Promise
     .values({ owner_kind: owner.kind, owner_id: owner.id, locked_until: null, retire_factor_ids: null, updated_at: at })
     .onConflict((oc) => oc.columns(['owner_kind', 'owner_id']).doNothing())
     .execute();
+}
+
+/**
+ * Holds a person's MFA state while a password step decides what comes next. On PostgreSQL: the
+ * person's MFA advisory lock, which every staff action and self-service change takes first
+ * (store.lockMFAOwner), then a share lock on their MFA state row (created first if missing),
+ * which a bulk reset batch writes. On SQLite a transaction holds the only connection already.
+ */
+export async function holdMFAStateForSignIn(db: Executor, dialect: Dialect, owner: Owner, at: string): Promise<void> {
+  if (dialect === 'sqlite') return;
+  await takeMFAAdvisoryLock(db, owner);
+  await ensureMFAAccount(db, owner, at);
+  await db.selectFrom('mfa_accounts').select('owner_id').where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).forShare().execute();
 }
 
 export async function updateMFAAccount(

@@ -119,7 +119,7 @@ export async function countActiveFactors(db: Executor, owner: Owner): Promise<nu
  */
 export async function lockMFAOwner(db: Executor, dialect: Dialect, owner: Owner): Promise<Factor[]> {
   if (dialect === 'sqlite') return listFactors(db, owner);
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`portico.mfa:${owner.kind}:${owner.id}`}, 0))`.execute(db);
+  await takeMFAAdvisoryLock(db, owner);
   const rows = await db
     .selectFrom('mfa_factors')
     .selectAll()
@@ -130,6 +130,11 @@ export async function lockMFAOwner(db: Executor, dialect: Dialect, owner: Owner)
     .forUpdate()
     .execute();
   return rows.map(toFactor);
+}
+
+/** PostgreSQL: the person's MFA advisory lock (see lockMFAOwner), held until the transaction ends. */
+export async function takeMFAAdvisoryLock(db: Executor, owner: Owner): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`portico.mfa:${owner.kind}:${owner.id}`}, 0))`.execute(db);
 }
 
 /** Activates a pending factor; the row count says whether this request did it. */

@@ -63,8 +63,8 @@ export async function voidTemporaryCodes(ctx: Context, db: Executor, owner: Owne
   return Number(r.numUpdatedRows);
 }
 
-export async function hasOutstandingTemporaryCode(ctx: Context, account: Account): Promise<boolean> {
-  return (await usableCodes(ctx.db, account, ctx.clock.now().toISOString()).select('id').executeTakeFirst()) !== undefined;
+export async function hasOutstandingTemporaryCode(ctx: Context, account: Account, db: Executor = ctx.db): Promise<boolean> {
+  return (await usableCodes(db, account, ctx.clock.now().toISOString()).select('id').executeTakeFirst()) !== undefined;
 }
 
 /**
