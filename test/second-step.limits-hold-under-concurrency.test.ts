@@ -5,11 +5,13 @@ import { codeFor, enrollTOTP, judgedWrongCodes, nextStep } from './helpers/mfa.j
 import type { Client } from './helpers/client.js';
 
 // PRODUCT.md §7: a second-step challenge allows 5 wrong codes, and 10 failures on the account
-// lock its second step for 15 minutes (the owner is emailed once). Each code check first takes
-// a try from the challenge and from the account, each by one conditional write, so that wrong
-// codes fired in parallel cannot get more codes judged than a patient attacker would: the
-// limits hold however many requests are in flight. A request refused before judging is never
-// counted and never reveals whether its code was right. Runs on SQLite and on PostgreSQL.
+// lock its second step for 15 minutes (the owner is emailed once). A recovery code (or passkey)
+// check first takes a try from the challenge and from the account, each by one conditional
+// write, so that wrong codes fired in parallel cannot get more codes judged than a patient
+// attacker would; an authenticator code is judged first and its answer decided by the write
+// that commits it (second-step.ts). Either way the limits hold however many requests are in
+// flight, and a request refused at a limit is never counted and never reveals whether its code
+// was right. Runs on SQLite and on PostgreSQL.
 
 let t: TestApp;
 beforeAll(async () => {
@@ -62,14 +64,14 @@ async function mailsAfterSettling(email: string, subject: string): Promise<numbe
 }
 
 describe('the second-step limits hold under concurrency', () => {
-  it.each(METHODS)('30 parallel wrong codes (%s) on one pending sign-in: 5 are judged and counted on the account, the rest are refused unjudged', async (method) => {
+  it.each(METHODS)('30 parallel wrong codes (%s) on one pending sign-in: 5 are counted on the account, the rest are refused at the limit', async (method) => {
     const { id, email, secret } = await customerWithTOTP();
     const c = await pendingSignIn(email);
     const results = await Promise.all(Array.from({ length: 30 }, () => c.post(VERIFY, WRONG_BY_METHOD[method])));
     const got = codes(results);
     for (const r of results) expect(r.headers['content-type']).toContain('application/problem+json');
     // As one after the other: 4 answers with tries left (4, 3, 2, 1), then the fifth wrong code
-    // uses the challenge up, and the other 25 never get judged.
+    // uses the challenge up, and the other 25 are refused at the limit.
     expect(count(got, 'invalid_code'), got.join(',')).toBe(4);
     expect(count(got, 'challenge_locked'), got.join(',')).toBe(26);
     const left = results.filter((r) => r.json().code === 'invalid_code').map((r) => r.json().attemptsLeft);
@@ -177,7 +179,7 @@ describe('the second-step limits hold under concurrency', () => {
         expect(got.every((x) => ['ok', 'invalid_code', 'challenge_locked', 'unauthenticated'].includes(x)), got.join(',')).toBe(true);
         expect(count(got, 'invalid_code') + count(got, 'challenge_locked'), got.join(',')).toBeGreaterThanOrEqual(judged);
       } else {
-        // Five wrong codes came first and used the challenge up: the right one was not judged.
+        // Five wrong codes came first and used the challenge up: the right one was refused.
         expect(got[at], got.join(',')).toBe('challenge_locked');
         expect(judged, got.join(',')).toBe(5);
         expect(count(got, 'invalid_code'), got.join(',')).toBe(4);

@@ -20,7 +20,23 @@ export type SecondFactorInput =
   | { method: 'webauthn'; response: AuthenticationResponseJSON };
 
 export type CheckResult =
-  | { ok: true; method: SecondFactorInput['method']; factorID: string | null }
+  | {
+      ok: true;
+      method: SecondFactorInput['method'];
+      factorID: string | null;
+      /**
+       * The single-use write that spends what was offered (a TOTP step, a recovery code, a
+       * passkey's counter), to run in the transaction the check lets through: it commits with
+       * the session or the step-up it grants, or not at all. False when a racing request spent
+       * it first; the caller then rolls back and counts a wrong code.
+       */
+      spend: (trx: Executor) => Promise<boolean>;
+      /**
+       * What the spend must tell (a recovery code's audit entry and email), to run after the
+       * transaction's other writes: the audit chain's head is every transaction's last write.
+       */
+      announce: (trx: Executor) => Promise<void>;
+    }
   /** `reason` names a refusal worth telling apart in the audit log from a wrong code. */
   | { ok: false; reason?: 'counter_not_increased'; factorID?: string };
 
@@ -49,9 +65,11 @@ export function consumeTOTPMatch(db: Executor, match: TOTPMatch, atISO: string):
 }
 
 /**
- * Checks one second-step answer against the account's factors and uses it up: a TOTP step, a
- * recovery code, a WebAuthn challenge and a temporary code each pass at most once, decided
- * by a conditional write. `challengeKey` names the stored WebAuthn challenge.
+ * Judges one second-step answer against the account's factors without spending it: a right
+ * answer comes back with its `spend`, the conditional write that uses it up (a TOTP step, a
+ * recovery code and a passkey counter each pass at most once, decided by that write's row
+ * count). Only a WebAuthn challenge is taken here, on its own: it is single-use whatever the
+ * answer. `webauthnChallenge` names the stored WebAuthn challenge.
  */
 export async function checkSecondFactor(
   ctx: Context,
@@ -66,34 +84,22 @@ export async function checkSecondFactor(
   switch (input.method) {
     case 'totp': {
       const match = await findTOTPMatch(ctx, account, input.code, now);
-      // A step at or below the last one accepted is a replay, even if the code is right.
-      if (match && (await consumeTOTPMatch(ctx.db, match, nowISO))) return { ok: true, method: 'totp', factorID: match.factorID };
-      return { ok: false };
+      // A step at or below the last one accepted is a replay, even if the code is right: the
+      // spend refuses it.
+      if (!match) return { ok: false };
+      return { ok: true, method: 'totp', factorID: match.factorID, spend: (trx) => consumeTOTPMatch(trx, match, nowISO), announce: nothingToAnnounce };
     }
     case 'recovery_code': {
       const codes = await store.listUnusedRecoveryCodes(ctx.db, owner);
       const i = await matchRecoveryCode(input.code, codes.map((c) => c.codeHash));
-      if (i < 0 || !(await store.consumeRecoveryCode(ctx.db, owner, codes[i].id, nowISO))) return { ok: false };
-      const left = await store.countUnusedRecoveryCodes(ctx.db, owner);
-      await ctx.db.transaction().execute(async (trx) => {
-        await appendAuditEvent(ctx, trx, {
-          actor: { type: account.kind, id: account.id },
-          action: 'mfa.recovery_code.used',
-          ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
-          meta,
-          details: { left },
-        });
-        await ctx.mailer.enqueue(
-          trx,
-          templates.securityNotice(
-            account.email,
-            'A recovery code was used on your account',
-            [`A recovery code was used to pass two-step verification. You have ${left} recovery code${left === 1 ? '' : 's'} left${left <= 3 ? ': generate a new set on your security page' : ''}.`],
-            { at: now, ...meta },
-          ),
-        );
-      });
-      return { ok: true, method: 'recovery_code', factorID: null };
+      if (i < 0) return { ok: false };
+      return {
+        ok: true,
+        method: 'recovery_code',
+        factorID: null,
+        spend: (trx) => store.consumeRecoveryCode(trx, owner, codes[i].id, nowISO),
+        announce: (trx) => announceRecoveryCodeUse(ctx, trx, account, meta, now),
+      };
     }
     case 'webauthn': {
       const challenge = await stateStore.takeChallenge(ctx.db, webauthnChallenge.sessionHash, webauthnChallenge.purpose, nowISO);
@@ -103,12 +109,35 @@ export async function checkSecondFactor(
       const verified = await verifyAuthentication(ctx.config, input.response, challenge, factor);
       if (!verified) return { ok: false };
       if (verified.counterNotIncreased) return { ok: false, reason: 'counter_not_increased', factorID: factor.id };
-      const advanced = await store.advanceWebAuthnCounter(ctx.db, factor.id, factor.counter ?? 0, verified.newCounter, nowISO);
-      return advanced ? { ok: true, method: 'webauthn', factorID: factor.id } : { ok: false };
+      return { ok: true, method: 'webauthn', factorID: factor.id, spend: (trx) => store.advanceWebAuthnCounter(trx, factor.id, factor.counter ?? 0, verified.newCounter, nowISO), announce: nothingToAnnounce };
     }
     case 'temporary_code':
       // A sign-in takes its code in the transaction that opens the code's session
-      // (sign-in.ts, judgeSecondStep), and a step-up refuses codes: none reaches here.
+      // (second-step.ts, judgeSecondStep), and a step-up refuses codes: none reaches here.
       throw new Error('temporary codes are not checked here');
   }
+}
+
+async function nothingToAnnounce(): Promise<void> {}
+
+/** The audit entry of a recovery code just spent, and the owner's email saying how many are left. */
+async function announceRecoveryCodeUse(ctx: Context, trx: Executor, account: Account, meta: RequestMeta, now: Date): Promise<void> {
+  const owner = ownerOf(account);
+  const left = await store.countUnusedRecoveryCodes(trx, owner);
+  await appendAuditEvent(ctx, trx, {
+    actor: { type: account.kind, id: account.id },
+    action: 'mfa.recovery_code.used',
+    ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
+    meta,
+    details: { left },
+  });
+  await ctx.mailer.enqueue(
+    trx,
+    templates.securityNoticeFor(account.kind)(
+      account.email,
+      'A recovery code was used on your account',
+      [`A recovery code was used to pass two-step verification. You have ${left} recovery code${left === 1 ? '' : 's'} left${left <= 3 ? ': generate a new set on your security page' : ''}.`],
+      { at: now, ...meta },
+    ),
+  );
 }

@@ -5,7 +5,6 @@ import { AppError } from '../http/errors.js';
 import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
-import * as store from './store.js';
 import * as stateStore from './state-store.js';
 import type { Owner } from './store.js';
 
@@ -37,7 +36,7 @@ export async function lockState(ctx: Context, owner: Owner, db: Executor = ctx.d
 }
 
 /** The lock state of an account's MFA state row already read (null: no row, not locked). */
-function lockStateOf(ctx: Context, row: stateStore.MFAAccount | null): LockState {
+export function lockStateOf(ctx: Context, row: stateStore.MFAAccount | null): LockState {
   if (!row) return { locked: false, hard: false, until: null, failures: 0 };
   const now = ctx.clock.now().toISOString();
   const hard = row.hard_locked === 1;
@@ -92,6 +91,23 @@ export async function takeCodeCheck(ctx: Context, account: Account): Promise<Cod
   throw new AppError('account_locked', 'Too many wrong codes: try again later');
 }
 
+/**
+ * Counts a code already judged wrong, in the caller's transaction (its own, never a sign-in's,
+ * so that nothing a sign-in rolls back takes a failure with it): the next consecutive failure,
+ * with the lock it reaches set by the same conditional write. Null when the account was locked
+ * already: the caller then rolls back and answers as after the lock, with nothing counted.
+ * The caller announces the failure (announceCodeFailure) once its other writes are done.
+ */
+export async function takeFailure(ctx: Context, trx: Executor, owner: Owner): Promise<{ failures: number; lock: LockState | null } | null> {
+  const now = ctx.clock.now();
+  const row = await stateStore.takeCodeCheck(trx, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
+  if (!row) return null;
+  const failures = Number(row.failures);
+  if (failures >= HARD_LOCK_AT) return { failures, lock: { locked: true, hard: true, until: null, failures } };
+  if (failures % LOCK_EVERY === 0) return { failures, lock: { locked: true, hard: false, until: row.locked_until, failures } };
+  return { failures, lock: null };
+}
+
 /** Ends a check whose code was never judged (the request failed first): it counts nowhere. */
 export async function returnCodeCheck(ctx: Context, check: CodeCheck): Promise<void> {
   await stateStore.returnCodeCheck(ctx.db, check.owner, check.failures, check.lock !== null, ctx.clock.now().toISOString());
@@ -117,7 +133,7 @@ export async function confirmCodeFailure(ctx: Context, account: Account, meta: R
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) lock = null;
     }
-    await auditCodeFailure(ctx, trx, account, meta, check, taken.failures, lock, now);
+    await announceCodeFailure(ctx, trx, account, meta, check, taken.failures, lock, now);
     return lock ? { locked: true, hard: lock === 'hard', until: taken.lockedUntil, failures: taken.failures } : null;
   });
 }
@@ -137,13 +153,16 @@ export async function recordCodeFailure(ctx: Context, account: Account, meta: Re
   await ctx.db.transaction().execute(async (trx) => {
     if (lock === 'hard') await stateStore.updateMFAAccount(trx, owner, { hard_locked: 1 }, now.toISOString());
     if (lock === 'temporary') await stateStore.updateMFAAccount(trx, owner, { locked_until: new Date(now.getTime() + LOCK_FOR).toISOString() }, now.toISOString());
-    await auditCodeFailure(ctx, trx, account, meta, check, failures, lock, now);
+    await announceCodeFailure(ctx, trx, account, meta, check, failures, lock, now);
   });
   return lock;
 }
 
-/** The audit entries of a failed code check, and the owner's email when it locked the account. */
-async function auditCodeFailure(ctx: Context, trx: Executor, account: Account, meta: RequestMeta, check: string, failures: number, lock: 'hard' | 'temporary' | null, now: Date): Promise<void> {
+/**
+ * The audit entries of a failed code check, and the owner's email when it locked the account.
+ * Appends to the audit chain, whose head row every transaction writes last.
+ */
+export async function announceCodeFailure(ctx: Context, trx: Executor, account: Account, meta: RequestMeta, check: string, failures: number, lock: 'hard' | 'temporary' | null, now: Date): Promise<void> {
   await appendAuditEvent(ctx, trx, {
     actor: { type: account.kind, id: account.id },
     action: 'mfa.challenge.failed',
@@ -161,7 +180,7 @@ async function auditCodeFailure(ctx: Context, trx: Executor, account: Account, m
   });
   await ctx.mailer.enqueue(
     trx,
-    templates.securityNotice(
+    templates.securityNoticeFor(account.kind)(
       account.email,
       'Two-step verification locked after wrong codes',
       [

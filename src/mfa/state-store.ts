@@ -150,6 +150,25 @@ export async function challengeAttempts(db: Executor, sessionHash: string, purpo
   return r ? Number(r.attempts) : 0;
 }
 
+/** The tries taken on a sign-in's challenge, or null when it is gone (the sign-in completed or ended). */
+export async function signInChallengeAttempts(db: Executor, sessionHash: string): Promise<number | null> {
+  const r = await attemptsQuery.first(db, { sessionHash, purpose: 'sign_in' });
+  return r ? Number(r.attempts) : null;
+}
+
+const takeSignInChallengeForPassQuery = prepared<{ sessionHash: string; max: number }, never>((db, p) =>
+  db.deleteFrom('mfa_challenges').where('session_hash', '=', p.sessionHash).where('purpose', '=', 'sign_in').where('attempts', '<', p.max),
+);
+
+/**
+ * Ends a sign-in's challenge as its second step passes, if it still has a try left: false when
+ * its tries were used up or a racing request completed or ended the sign-in. One conditional
+ * delete decides. (A pending sign-in has no other challenge row.)
+ */
+export async function takeSignInChallengeForPass(db: Executor, sessionHash: string, max: number): Promise<boolean> {
+  return (await takeSignInChallengeForPassQuery.affected(db, { sessionHash, max })) === 1;
+}
+
 const deleteChallengesQuery = prepared<{ sessionHash: string }, never>((db, p) => db.deleteFrom('mfa_challenges').where('session_hash', '=', p.sessionHash));
 
 export async function deleteChallenges(db: Executor, sessionHash: string): Promise<void> {
@@ -257,6 +276,36 @@ export async function returnCodeCheck(db: Executor, owner: Owner, failures: numb
     .where('owner_id', '=', owner.id)
     .where('failures', '=', failures)
     .execute();
+}
+
+/**
+ * Lets a right code through the account's limits, in the sign-in's transaction: ends the run
+ * of consecutive failures unless the second step is locked; false when it is locked. `read` is
+ * the row as this transaction read it. On SQLite a transaction holds the only connection, so
+ * that read still stands, and an account without failures needs no write. On PostgreSQL one
+ * conditional upsert decides: it waits for a racing failure's write and re-checks the lock
+ * that failure may have set.
+ */
+const passCodeCheckQuery = prepared<{ kind: OwnerKind; id: string; at: string }, { failures: number }>((db, p) =>
+  db
+    .insertInto('mfa_accounts')
+    .values({ owner_kind: p.kind, owner_id: p.id, failures: 0, locked_until: null, retire_factor_ids: null, updated_at: p.at })
+    .onConflict((oc) =>
+      oc
+        .columns(['owner_kind', 'owner_id'])
+        .doUpdateSet({ failures: 0, locked_until: null, updated_at: p.at })
+        .where('mfa_accounts.hard_locked', '=', 0)
+        .where((eb) => eb.or([eb('mfa_accounts.locked_until', 'is', null), eb('mfa_accounts.locked_until', '<=', p.at)])),
+    )
+    .returning(['failures']),
+);
+
+export async function passCodeCheck(db: Executor, dialect: Dialect, owner: Owner, read: MFAAccount | null, at: string): Promise<boolean> {
+  if (dialect === 'sqlite') {
+    if (read && Number(read.failures) > 0) await clearFailuresQuery.affected(db, { kind: owner.kind, id: owner.id, at });
+    return true;
+  }
+  return (await passCodeCheckQuery.first(db, { kind: owner.kind, id: owner.id, at })) !== undefined;
 }
 
 /**
