@@ -106,6 +106,27 @@ describe("emails to a staff member about their own staff account", () => {
   });
 });
 
+describe('emails to a staff member about their own changes', () => {
+  it('adding a sign-in method, a recovery code sign-in and a password change speak to staff', async () => {
+    const agent = await staffWithMFA(t, 'agent');
+    // staffWithMFA enrolled an authenticator app: its notice.
+    expectStaffWording(await t.mail.waitFor(agent.email, 'A sign-in method was added'), OWN_ACCOUNT_BY_SELF);
+    await agent.stepUp();
+    const regenerated = await agent.client.post('/api/v1/staff-me/mfa/recovery-codes');
+    expect(regenerated.statusCode, regenerated.body).toBe(201);
+    const c = t.client();
+    expect((await c.post('/api/v1/staff-auth/login', { email: agent.email, password: PASSWORD })).json().state).toBe('mfa_required');
+    const used = await c.post('/api/v1/staff-auth/mfa/verify', { method: 'recovery_code', code: regenerated.json().codes[0] });
+    expect(used.statusCode, used.body).toBe(200);
+    expectStaffWording(await t.mail.waitFor(agent.email, 'A recovery code was used'), OWN_ACCOUNT_BY_SELF);
+    c.headers['x-csrf-token'] = await c.csrfToken('/api/v1/staff-me/password');
+    const changed = await c.post('/api/v1/staff-me/password', { currentPassword: PASSWORD, newPassword: 'another long passphrase 7' });
+    expect(changed.statusCode, changed.body).toBeLessThan(300);
+    const notice = await t.mail.waitFor(agent.email, 'Your password was changed');
+    expectStaffWording(notice, 'If this was not you, reset your password now and tell your Portico administrator or security team right away: someone may have access to your staff account.');
+  });
+});
+
 describe('emails to the staff member whose action a customer disowned', () => {
   it('a cancelled recovery request tells the staff member who issued a code to treat it as social engineering', async () => {
     const { email, id } = await enrolledContact();

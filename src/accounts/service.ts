@@ -266,7 +266,7 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
     const revoked = await endEverySession(ctx, trx, kind, account.id);
     const details = { sessionsRevoked: revoked, secondStepUnlocked: unlocked, ...(account.passwordHash ? {} : { firstPassword: true }) };
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details });
-    await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
+    await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }, account.kind));
     return account;
   });
   await clearLoginFailures(ctx, kind, account.email);
@@ -292,7 +292,7 @@ export async function changePassword(
     const revoked = await endEverySession(ctx, trx, account.kind, account.id, session);
     const renewed = await sessions.rotateSession(ctx, trx, session, session.level, meta);
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.changed', ...targetOf(account), meta, details: { sessionsRevoked: revoked } });
-    await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }));
+    await ctx.mailer.enqueue(trx, templates.passwordChanged(account.email, { at: ctx.clock.now(), ...meta }, account.kind));
     return { sessionsRevoked: revoked, session: renewed };
   });
 }
@@ -324,7 +324,7 @@ export async function requestEmailChange(ctx: Context, account: Account, newEmai
     const token = await issueEmailToken(ctx, trx, 'email_change', account.kind, account.id, DAY, email);
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.email.change_requested', ...targetOf(account), meta });
     await ctx.mailer.enqueue(trx, templates.emailChangeConfirm(email, link(ctx, `${consolePath(account.kind)}/confirm-email?token=${token}`)));
-    await ctx.mailer.enqueue(trx, templates.emailChangeNotice(account.email, email, { at: ctx.clock.now(), ...meta }));
+    await ctx.mailer.enqueue(trx, templates.emailChangeNotice(account.email, email, { at: ctx.clock.now(), ...meta }, account.kind));
   });
 }
 

@@ -121,7 +121,7 @@ function target(account: Account): { contactID?: string; staffID?: string } {
 }
 
 function selfNotice(ctx: Context, account: Account, subject: string, line: string, meta: RequestMeta) {
-  return templates.securityNotice(account.email, subject, [line], { at: ctx.clock.now(), ...meta, actor: 'you' });
+  return templates.securityNoticeFor(account.kind)(account.email, subject, [line], { at: ctx.clock.now(), ...meta, actor: 'you' });
 }
 
 // ------------------------------------------------------------------ TOTP
