@@ -55,3 +55,15 @@ export function forgetRememberedDevices(ctx: Context, db: Executor, account: { k
 export function purgeExpiredRememberedDevices(ctx: Context): Promise<number> {
   return deleteExpiredInKeyOrder(ctx.db, 'remembered_devices', ['owner_kind', 'owner_id', 'id'], ctx.clock.now().toISOString());
 }
+
+/**
+ * Shortens every stored remembered device to a new, shorter period of `days` (0 included), in
+ * the caller's transaction: one already that old is revoked, the others end `days` after they
+ * were remembered if that is sooner. Sign-in alone ignoring such a device was not enough: its
+ * owner could no longer see or forget it, and a later longer period let it skip the second
+ * step again. Never extends a device. Returns how many live devices were revoked and shortened.
+ */
+export function capRememberedDevicesToPeriod(ctx: Context, db: Executor, days: number): Promise<{ revoked: number; shortened: number }> {
+  const now = ctx.clock.now();
+  return store.capRememberedDevices(db, ctx.dialect, days, now.toISOString(), new Date(now.getTime() - days * DAY).toISOString());
+}

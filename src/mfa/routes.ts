@@ -198,7 +198,7 @@ export function registerMFASettingsRoutes(app: App, ctx: Context): void {
         const r = await updateSettings(ctx, trx, change);
         const diff: Record<string, { from: unknown; to: unknown }> = {};
         for (const k of Object.keys(change) as Array<keyof typeof change>) if (r.before[k] !== r.after[k]) diff[k] = { from: r.before[k], to: r.after[k] };
-        await appendAuditEvent(ctx, trx, { actor: actor.actor, action: 'settings.mfa.changed', reason, meta, details: diff });
+        await appendAuditEvent(ctx, trx, { actor: actor.actor, action: 'settings.mfa.changed', reason, meta, details: { ...diff, ...r.effects } });
         if (diff.policy) {
           // Every admin hears of a policy change, so a single compromised admin cannot quietly weaken MFA.
           // Read through the transaction: on SQLite another connection would wait for it forever.

@@ -85,8 +85,8 @@ export async function getMFAOverview(ctx: Context, account: Account): Promise<MF
  * rules of isRememberedDevice (remembered-devices.ts), which this must follow. Only a customer's
  * device counts; none while the admin's period is 0 days; and one remembered for longer than
  * the period set since stops counting once it is that old, so its expiry is the earlier of the
- * two. A device remembered under a longer period counts again if the period grows back, so the
- * list follows the setting as sign-in does. The caller has already left out what sign-in never
+ * two (shortening the period also shortens the stored expiries, settings/service.ts, so a
+ * device cut short never counts again). The caller has already left out what sign-in never
  * reaches a device for (policy `off`, no factor, a new enrollment required by staff).
  */
 function devicesSignInHonours(account: Account, devices: store.RememberedDevice[], days: number, now: Date): MFAOverview['rememberedDevices'] {

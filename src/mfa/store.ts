@@ -320,3 +320,36 @@ export async function deleteRememberedDevices(db: Executor, owner: Owner, now: s
   await q.execute();
   return Number(live.n);
 }
+
+/**
+ * Caps every live remembered device at `days` after it was remembered, for an admin's shorter
+ * period: one remembered at or before `rememberedBy` (now less the period) is revoked, its
+ * expiry set to `now` (housekeeping deletes it, as it does expired ones); the others end at
+ * created_at + days when that is earlier than their own expiry. No expiry ever moves later.
+ * Dates are ISO-8601 text, so the new expiry is computed in each engine's own date functions
+ * and written in the same format (milliseconds, `Z`) that the text comparisons rely on.
+ * Returns how many live devices were revoked and how many shortened.
+ */
+export async function capRememberedDevices(db: Executor, dialect: Dialect, days: number, now: string, rememberedBy: string): Promise<{ revoked: number; shortened: number }> {
+  const revoked = await db
+    .updateTable('remembered_devices')
+    .set({ expires_at: now })
+    .where('expires_at', '>', now)
+    // With 0 days every live device goes, whatever its created_at says.
+    .$if(days > 0, (qb) => qb.where('created_at', '<=', rememberedBy))
+    .executeTakeFirst();
+  if (days <= 0) return { revoked: Number(revoked.numUpdatedRows), shortened: 0 };
+  // On PostgreSQL, in UTC without a time zone: a day added to a timestamptz follows the
+  // session's time zone, where a daylight-saving change makes it 23 or 25 hours.
+  const end =
+    dialect === 'postgres'
+      ? sql<string>`to_char((created_at::timestamptz at time zone 'UTC') + make_interval(days => ${days}), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+      : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', created_at, ${`+${days} days`})`;
+  const shortened = await db
+    .updateTable('remembered_devices')
+    .set({ expires_at: end })
+    .where('expires_at', '>', now)
+    .where(sql<boolean>`expires_at > ${end}`)
+    .executeTakeFirst();
+  return { revoked: Number(revoked.numUpdatedRows), shortened: Number(shortened.numUpdatedRows) };
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import type { Executor } from '../db/index.js';
+import { capRememberedDevicesToPeriod } from '../mfa/remembered-devices.js';
 
 /** Every admin setting with its default. Stored as one JSON row so a change is atomic. */
 export const settingsSchema = z.object({
@@ -29,8 +30,20 @@ export async function getSettings(ctx: Context, db: Executor = ctx.db): Promise<
   return { ...DEFAULT_SETTINGS, ...settingsSchema.partial().parse(JSON.parse(row.value)) };
 }
 
-/** Merges a partial change into the settings; returns the settings before and after. */
-export async function updateSettings(ctx: Context, trx: Executor, change: Partial<Settings>): Promise<{ before: Settings; after: Settings }> {
+/** What a settings change did beyond the setting itself, for its audit entry. */
+export interface SettingsEffects {
+  /** Live remembered devices revoked and shortened by a shorter remembered-device period. */
+  rememberedDevicesRevoked?: number;
+  rememberedDevicesShortened?: number;
+}
+
+/**
+ * Merges a partial change into the settings; returns the settings before and after, and what
+ * else the change did (`effects`, empty when nothing). Run it in the transaction that audits it:
+ * a shorter remembered-device period shortens every stored device there too, so that a device
+ * sign-in no longer honours is gone, not merely hidden until the period grows back.
+ */
+export async function updateSettings(ctx: Context, trx: Executor, change: Partial<Settings>): Promise<{ before: Settings; after: Settings; effects: SettingsEffects }> {
   const before = await getSettings(ctx, trx);
   const after = settingsSchema.parse({ ...before, ...change });
   const value = JSON.stringify(after);
@@ -39,5 +52,12 @@ export async function updateSettings(ctx: Context, trx: Executor, change: Partia
     .values({ key: 'app', value })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
     .execute();
-  return { before, after };
+  const effects: SettingsEffects = {};
+  // Whatever the policy: under `off` devices are only set aside, and count again once it is back on.
+  if (after.rememberDeviceDays < before.rememberDeviceDays) {
+    const r = await capRememberedDevicesToPeriod(ctx, trx, after.rememberDeviceDays);
+    effects.rememberedDevicesRevoked = r.revoked;
+    effects.rememberedDevicesShortened = r.shortened;
+  }
+  return { before, after, effects };
 }
