@@ -5,7 +5,7 @@ import { appendAuditEvent } from '../audit/service.js';
 import type { Account } from '../accounts/store.js';
 import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionRow } from '../sessions/service.js';
-import { getSettings } from '../settings/service.js';
+import { getSettingsHeld } from '../settings/service.js';
 import * as store from './store.js';
 import type { Owner } from './store.js';
 import * as stateStore from './state-store.js';
@@ -302,7 +302,8 @@ async function completeSecondStep(
   let rememberCookie: VerifyOutcome['rememberCookie'];
   // The settings matter only when this browser asks to be remembered.
   if (!enrollOnly && input.rememberDevice && account.kind === 'contact') {
-    const settings = await getSettings(ctx, trx);
+    // Held, so that a shorter period committed meanwhile cannot miss the device stored here.
+    const settings = await getSettingsHeld(ctx, trx);
     if (settings.rememberDeviceDays > 0 && settings.policy !== 'off') rememberCookie = await rememberDevice(ctx, trx, account, settings.rememberDeviceDays, meta);
   }
   await announce?.(trx);

@@ -30,6 +30,21 @@ export async function getSettings(ctx: Context, db: Executor = ctx.db): Promise<
   return { ...DEFAULT_SETTINGS, ...settingsSchema.partial().parse(JSON.parse(row.value)) };
 }
 
+/**
+ * The settings, read by a transaction that acts on them and must come wholly before or after
+ * any change of them (a remembered device stored for the period read here, which a shorter
+ * period would have to shorten). On PostgreSQL the row is held with a share lock (created with
+ * the defaults first if missing), which updateSettings' write waits for, or this read for it.
+ * On SQLite a transaction holds the only connection already.
+ */
+export async function getSettingsHeld(ctx: Context, trx: Executor): Promise<Settings> {
+  if (ctx.dialect === 'postgres') {
+    await trx.insertInto('settings').values({ key: 'app', value: '{}' }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await trx.selectFrom('settings').select('key').where('key', '=', 'app').forShare().execute();
+  }
+  return getSettings(ctx, trx);
+}
+
 /** What a settings change did beyond the setting itself, for its audit entry. */
 export interface SettingsEffects {
   /** Live remembered devices revoked and shortened by a shorter remembered-device period. */
