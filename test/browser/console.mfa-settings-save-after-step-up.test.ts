@@ -38,4 +38,36 @@ describe.skipIf(!hasChromium)('console: the MFA settings save through the inline
     expect(a.problems.filter((p) => !p.endsWith('status of 403 (Forbidden)'))).toEqual([]);
     await a.context.close();
   });
+
+  it('shortening the remembered-browser period says, before saving, which remembered browsers it ends', async () => {
+    const { t } = suite.web;
+    const admin = await staffWithMFA(t, 'admin');
+    const a = await openPage(suite.browser, suite.web.baseURL);
+    await signInToConsole(t, a, admin.email, admin.secret);
+    await a.page.goto('/admin/settings');
+    const settings = a.page.getByRole('form', { name: 'MFA settings' });
+    const days = settings.getByLabel('Remember a browser for (days, 0 turns it off)');
+    const before = Number(await days.inputValue());
+    expect(before).toBeGreaterThan(7);
+    const warning = settings.getByText(/^Saving forgets every browser remembered more than 7 days ago/);
+    await days.fill('7');
+    await warning.waitFor();
+    expect(await days.getAttribute('aria-describedby')).toBeTruthy();
+    await days.fill('0');
+    await settings.getByText('Saving forgets every remembered browser: customers will be asked for their second step at their next sign-in.').waitFor();
+    // Lengthening (or keeping) the period ends nothing, and says nothing.
+    await days.fill(String(before + 1));
+    await expect.poll(() => settings.getByText(/^Saving forgets/).count()).toBe(0);
+    // Saved, the shorter period is the new baseline: no warning left over.
+    await days.fill('7');
+    await settings.getByLabel('Reason for the change').fill('Shorter trust for shared computers');
+    await settings.getByRole('button', { name: 'Save MFA settings' }).click();
+    await settings.getByText('MFA settings saved.').waitFor();
+    await expect.poll(() => settings.getByText(/^Saving forgets/).count()).toBe(0);
+    expect((await admin.client.get('/api/v1/settings/mfa')).json().rememberDeviceDays).toBe(7);
+    await admin.stepUp();
+    expect((await admin.client.put('/api/v1/settings/mfa', { rememberDeviceDays: before, reason: 'restore' })).statusCode).toBe(200);
+    expect(a.problems).toEqual([]);
+    await a.context.close();
+  });
 });

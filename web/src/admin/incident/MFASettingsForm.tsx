@@ -27,6 +27,8 @@ export function MFASettingsForm(): ReactNode {
   }, [loaded.data, form]);
 
   if (!form) return loaded.error ? <FormError error={loaded.error} /> : null;
+  // A shorter period ends the remembered browsers older than it when saved (settings/service.ts).
+  const shortens = loaded.data !== undefined && loaded.data !== null && form.rememberDeviceDays < loaded.data.rememberDeviceDays;
   const set = (patch: Partial<MFASettings>) => {
     setSaved(false);
     setForm({ ...form, ...patch });
@@ -34,7 +36,10 @@ export function MFASettingsForm(): ReactNode {
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    if (await action.run(() => stepUp.guard(() => request<MFASettings>('PUT', '/api/v1/settings/mfa', { ...form, reason: reason.trim() })))) {
+    let stored: MFASettings | undefined;
+    if (await action.run(async () => (stored = await stepUp.guard(() => request<MFASettings>('PUT', '/api/v1/settings/mfa', { ...form, reason: reason.trim() }))))) {
+      // What is saved is the new baseline: a shorter period is no longer a pending change.
+      if (stored) loaded.setData(stored);
       setSaved(true);
       setReason('');
     }
@@ -56,7 +61,22 @@ export function MFASettingsForm(): ReactNode {
         </div>
         <div className="field">
           <label htmlFor={ids.days}>Remember a browser for (days, 0 turns it off)</label>
-          <input id={ids.days} type="number" min={0} max={90} value={form.rememberDeviceDays} onChange={(e) => set({ rememberDeviceDays: Number(e.target.value) })} />
+          <input
+            id={ids.days}
+            type="number"
+            min={0}
+            max={90}
+            value={form.rememberDeviceDays}
+            onChange={(e) => set({ rememberDeviceDays: Number(e.target.value) })}
+            aria-describedby={shortens ? `${ids.days}-hint` : undefined}
+          />
+          {shortens && (
+            <small id={`${ids.days}-hint`} className="hint" role="status">
+              {form.rememberDeviceDays === 0
+                ? 'Saving forgets every remembered browser: customers will be asked for their second step at their next sign-in.'
+                : `Saving forgets every browser remembered more than ${form.rememberDeviceDays} day${form.rememberDeviceDays === 1 ? '' : 's'} ago and shortens the others to ${form.rememberDeviceDays} day${form.rememberDeviceDays === 1 ? '' : 's'}; lengthening the period later does not bring them back.`}
+            </small>
+          )}
         </div>
         <div className="field">
           <label htmlFor={ids.hours}>Waiting period before resets and temporary codes (hours)</label>
