@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB, Database, Dialect } from './types.js';
+import { registerSQLiteConnection } from './prepared.js';
 
 export type { DB, Database, Dialect, Executor } from './types.js';
 
@@ -38,7 +39,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const checkpointer = path === ':memory:' ? null : walCheckpointer(sqlite, resolve(path));
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, checkpointer) }) });
+    const connection = withStatementCache(sqlite, checkpointer);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+    registerSQLiteConnection(db, connection);
     return {
       db,
       dialect: 'sqlite',

@@ -1,5 +1,17 @@
 import { createQueryId, type CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Executor } from './types.js';
+
+/** The SQLite connections behind Kysely instances, by their adapter (see registerSQLiteConnection). */
+const rawSQLite = new WeakMap<object, SQLite.Database>();
+
+/**
+ * Lets prepared queries run on this SQLite connection directly (openDatabase registers the one
+ * behind each SQLite Kysely instance; transactions share their instance's adapter).
+ */
+export function registerSQLiteConnection(db: Executor, connection: SQLite.Database): void {
+  rawSQLite.set(db.getExecutor().adapter, connection);
+}
 
 /**
  * A query built and compiled once, then run with new values.
@@ -38,6 +50,18 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
   async function run(db: Executor, params: P): Promise<QueryResult<R>> {
     const c = compiled(db);
     const parameters = c.slots.map((s) => (typeof s === 'object' && s !== null ? s.value : params[s as keyof P]));
+    const raw = rawSQLite.get(db.getExecutor().adapter);
+    // SQLite, run on the connection directly when that is what Kysely would do: inside this
+    // caller's own transaction (which holds the only connection), or when no transaction is
+    // open (a statement is synchronous, so nothing can interleave with it). Kysely's executor
+    // around each statement (its connection mutex, promises and result objects) cost about as
+    // much as the small statements of a sign-in themselves. When another request's transaction
+    // is open, the statement waits for it through Kysely, as before.
+    if (raw && (db.isTransaction || !raw.inTransaction)) {
+      const stmt = raw.prepare(c.sql);
+      if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
+      return { rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) };
+    }
     return db.executeQuery<R>({ sql: c.sql, query: c.query, parameters, queryId: createQueryId() });
   }
   return {
