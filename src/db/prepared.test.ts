@@ -5,6 +5,7 @@ import { prepared } from './prepared.js';
 // The same suite runs on SQLite and, when PORTICO_TEST_DATABASE_URL is set, on PostgreSQL.
 
 const byEmail = prepared<{ email: string }, { id: string; email: string }>((db, p) => db.selectFrom('contacts').select(['id', 'email']).where('email', '=', p.email));
+const byName = prepared<{ name: string }, { id: string }>((db, p) => db.selectFrom('contacts').select('id').where('name', '=', p.name));
 const rename = prepared<{ id: string; name: string; at: string }, never>((db, p) =>
   db.updateTable('contacts').set({ name: p.name, updated_at: p.at }).where('id', '=', p.id).where((eb) => eb.or([eb('name', '!=', p.name), eb('updated_at', '<', p.at)])),
 );
@@ -43,6 +44,39 @@ describe(`prepared queries (${TEST_PG_URL ? 'postgres' : 'sqlite'})`, () => {
     ).rejects.toThrow('roll back');
     const row = await db.d.db.selectFrom('contacts').select('name').where('id', '=', 'ct_2').executeTakeFirstOrThrow();
     expect(row.name).toBe('P2');
+  });
+
+  it('outside a transaction, never sees another request’s open transaction: it waits for its commit', async () => {
+    // On SQLite a prepared query may run on the connection directly (prepared.ts); it must not
+    // do so while another caller's transaction holds the connection, or it would read (and
+    // write) inside that transaction. Here a transaction renames a contact and waits; a query
+    // from outside meanwhile must answer only after the commit, with the committed name.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let renamedInside!: () => void;
+    const inside = new Promise<void>((r) => (renamedInside = r));
+    const tx = db.d.db.transaction().execute(async (trx) => {
+      expect(await rename.affected(trx, { id: 'ct_3', name: 'Uncommitted', at: '2026-05-01T00:00:00.000Z' })).toBe(1);
+      // Inside its own transaction a query sees its own write.
+      expect((await byName.first(trx, { name: 'Uncommitted' }))?.id).toBe('ct_3');
+      renamedInside();
+      await held;
+    });
+    await inside;
+    let answered = false;
+    const outside = byName.first(db.d.db, { name: 'Uncommitted' }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    if (!TEST_PG_URL) expect(answered).toBe(false);
+    release();
+    await tx;
+    const seen = await outside;
+    // SQLite waited for the commit and saw it; PostgreSQL (READ COMMITTED) answered at once
+    // with what was committed then: either way, never the uncommitted row by itself.
+    if (!TEST_PG_URL) expect(seen?.id).toBe('ct_3');
+    else expect(seen).toBeUndefined();
   });
 
   it('refuses a declared parameter that never reaches the SQL', async () => {
