@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import type { Client } from './helpers/client.js';
 import { MailSink } from './helpers/mail-sink.js';
+import { changeMFASettings, loginState, rememberedBrowser as rememberedDevice, signedOutCustomer } from './helpers/remembered-devices.js';
 import { codeFor, enrollTOTP, nextStep, staffWithMFA } from './helpers/mfa.js';
 
 /**
@@ -24,42 +25,10 @@ afterAll(async () => {
   await t.close();
 });
 
-async function settings(change: { rememberDeviceDays?: number; policy?: 'off' | 'optional' | 'required' }): Promise<void> {
-  // A new admin each time: the test's clock moves days on, past a staff session's life.
-  const admin = await staffWithMFA(t, 'admin');
-  await admin.stepUp();
-  const r = await admin.client.put('/api/v1/settings/mfa', { ...change, reason: 'test' });
-  expect(r.statusCode, r.body).toBe(200);
-}
-
-/** A customer with an authenticator app, signed out. */
-async function customer(): Promise<{ email: string; id: string; secret: Buffer }> {
-  const { client, email, id } = await signUpContact(t);
-  const { secret } = await enrollTOTP(t, client);
-  await client.post('/api/v1/auth/logout');
-  return { email, id, secret };
-}
-
-/** A new browser that passes the second step asking to be remembered, then signs out. */
-async function rememberedBrowser(c: { email: string; secret: Buffer }): Promise<Client> {
-  nextStep(t);
-  const b = t.client();
-  expect((await b.post('/api/v1/auth/login', { email: c.email, password: PASSWORD })).json().state).toBe('mfa_required');
-  const r = await b.post('/api/v1/auth/mfa/verify', { method: 'totp', code: codeFor(t, c.secret), rememberDevice: true });
-  expect(r.statusCode, r.body).toBe(200);
-  expect(b.cookies.get('portico_device')).toBeTruthy();
-  await b.post('/api/v1/auth/logout');
-  return b;
-}
-
-/** Whether this browser's sign-in skips the second step (signing out again if it does). */
-async function skipsSecondStep(b: Client, email: string): Promise<boolean> {
-  const r = await b.post('/api/v1/auth/login', { email, password: PASSWORD });
-  expect(r.statusCode, r.body).toBe(200);
-  const state = r.json().state as string;
-  if (state === 'authenticated') await b.post('/api/v1/auth/logout');
-  return state === 'authenticated';
-}
+const settings = (change: Parameters<typeof changeMFASettings>[1]): Promise<void> => changeMFASettings(t, change);
+const customer = (): ReturnType<typeof signedOutCustomer> => signedOutCustomer(t);
+const rememberedBrowser = async (c: { email: string; secret: Buffer }): Promise<Client> => (await rememberedDevice(t, c)).browser;
+const skipsSecondStep = async (b: Client, email: string): Promise<boolean> => (await loginState(b, email)) === 'authenticated';
 
 interface Overview {
   enrollmentRequired: boolean;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createStaff, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
-import type { Client } from './helpers/client.js';
-import { codeFor, enrollTOTP, nextStep, secretFromBase32, staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
+import { codeFor, nextStep, secretFromBase32, staffWithMFA } from './helpers/mfa.js';
+import { changeMFASettings, loginState, rememberedBrowser as rememberedDevice, signedOutCustomer } from './helpers/remembered-devices.js';
 
 const DAY = 86_400_000;
 let t: TestApp;
@@ -13,41 +13,9 @@ afterAll(async () => {
   await t.close();
 });
 
-async function setDays(rememberDeviceDays: number) {
-  // A new admin each time: the test's clock moves days on, past a staff session's life.
-  const admin: StaffWithMFA = await staffWithMFA(t, 'admin');
-  await admin.stepUp();
-  const r = await admin.client.put('/api/v1/settings/mfa', { rememberDeviceDays, reason: 'test' });
-  expect(r.statusCode, r.body).toBe(200);
-}
-
-/** A customer with an authenticator app, signed out. */
-async function customer() {
-  const { client, email, id } = await signUpContact(t);
-  const { secret } = await enrollTOTP(t, client);
-  await client.post('/api/v1/auth/logout');
-  return { email, id, secret };
-}
-
-/** A new browser that signs in with the second step and asks to be remembered. */
-async function rememberedBrowser(c: { email: string; secret: Buffer }) {
-  nextStep(t);
-  const b = t.client();
-  expect((await b.post('/api/v1/auth/login', { email: c.email, password: PASSWORD })).json().state).toBe('mfa_required');
-  const r = await b.post('/api/v1/auth/mfa/verify', { method: 'totp', code: codeFor(t, c.secret), rememberDevice: true });
-  expect(r.statusCode, r.body).toBe(200);
-  expect(b.cookies.get('portico_device')).toBeTruthy();
-  await b.post('/api/v1/auth/logout');
-  return { browser: b, response: r };
-}
-
-async function loginState(b: Client, email: string): Promise<string> {
-  const r = await b.post('/api/v1/auth/login', { email, password: PASSWORD });
-  expect(r.statusCode, r.body).toBe(200);
-  const state = r.json().state;
-  if (state === 'authenticated') await b.post('/api/v1/auth/logout');
-  return state;
-}
+const setDays = (rememberDeviceDays: number): Promise<void> => changeMFASettings(t, { rememberDeviceDays });
+const customer = (): ReturnType<typeof signedOutCustomer> => signedOutCustomer(t);
+const rememberedBrowser = (c: { email: string; secret: Buffer }): ReturnType<typeof rememberedDevice> => rememberedDevice(t, c);
 
 describe('remembered devices', () => {
   it('store only a keyed hash of the token, in an HttpOnly SameSite=Lax cookie that lasts the admin-set days', async () => {
