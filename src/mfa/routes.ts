@@ -19,6 +19,7 @@ import { useSetupLink, webauthnChallengeFor } from './sign-in.js';
 import { stepUp, verifySecondStep } from './second-step.js';
 import type { SecondFactorInput } from './factor-check.js';
 import * as mfa from './service.js';
+import { getMFAOverview } from './security-page.js';
 
 const codeSchema = z.string().trim().min(1).max(64);
 const webauthnResponse = z.record(z.string(), z.unknown());
@@ -94,7 +95,7 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
   // ---- self-service
   app.get(`${me}/mfa`, { schema: { tags } }, async (req) => {
     const { account } = await requireSessionOf(ctx, req, kind, ['full', 'enrollment']);
-    const o = await mfa.getMFAOverview(ctx, account);
+    const o = await getMFAOverview(ctx, account);
     return { enrolled: o.enrolled, enrollmentRequired: o.enrollmentRequired, factors: o.factors, recoveryCodesLeft: o.recoveryCodesLeft, rememberedDevices: o.rememberedDevices };
   });
 
