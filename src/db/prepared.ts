@@ -26,7 +26,7 @@ export function registerSQLiteConnection(db: Executor, connection: SQLite.Databa
  * Only for queries whose shape never depends on the values (no optional filters, no `in` lists).
  */
 export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>) => Compilable<R>): PreparedQuery<P, R> {
-  const byAdapter = new WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<keyof P | { value: unknown }> }>();
+  const byAdapter = new WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<keyof P | { value: unknown }>; raw: SQLite.Database | undefined }>();
   function compiled(db: Executor) {
     const adapter = db.getExecutor().adapter;
     let c = byAdapter.get(adapter);
@@ -42,7 +42,7 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
       const q = build(db, p).compile();
       const slots = q.parameters.map((v) => (v instanceof Marker ? markers.get(v)! : { value: v }));
       for (const name of markers.values()) if (!slots.includes(name)) throw new Error(`prepared query: parameter ${String(name)} did not reach the SQL`);
-      c = { sql: q.sql, query: q.query, slots };
+      c = { sql: q.sql, query: q.query, slots, raw: rawSQLite.get(adapter) };
       byAdapter.set(adapter, c);
     }
     return c;
@@ -50,7 +50,7 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
   async function run(db: Executor, params: P): Promise<QueryResult<R>> {
     const c = compiled(db);
     const parameters = c.slots.map((s) => (typeof s === 'object' && s !== null ? s.value : params[s as keyof P]));
-    const raw = rawSQLite.get(db.getExecutor().adapter);
+    const raw = c.raw;
     // SQLite, run on the connection directly when that is what Kysely would do: inside this
     // caller's own transaction (which holds the only connection), or when no transaction is
     // open (a statement is synchronous, so nothing can interleave with it). Kysely's executor

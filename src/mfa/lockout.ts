@@ -79,16 +79,26 @@ export async function takeCodeCheck(ctx: Context, account: Account): Promise<Cod
   const owner = ownerOf(account);
   // A lock read as ending between the write and the read that explains it: take again.
   for (let i = 0; i < 3; i++) {
-    const now = ctx.clock.now();
-    const row = await stateStore.takeCodeCheck(ctx.db, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
-    if (row) {
-      const failures = Number(row.failures);
-      const lock = failures >= HARD_LOCK_AT ? 'hard' : failures % LOCK_EVERY === 0 ? 'temporary' : null;
-      return { owner, failures, lock, lockedUntil: lock === 'temporary' ? row.locked_until : null, state: row };
-    }
+    const check = await takeCheckIn(ctx, ctx.db, owner);
+    if (check) return check;
     throwIfLocked(ctx, await lockState(ctx, owner));
   }
   throw new AppError('account_locked', 'Too many wrong codes: try again later');
+}
+
+/** The one conditional write that takes a check (stateStore.takeCodeCheck); null when locked. */
+async function takeCheckIn(ctx: Context, db: Executor, owner: Owner): Promise<CodeCheck | null> {
+  const now = ctx.clock.now();
+  const row = await stateStore.takeCodeCheck(db, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
+  if (!row) return null;
+  const failures = Number(row.failures);
+  const lock = failures >= HARD_LOCK_AT ? 'hard' : failures % LOCK_EVERY === 0 ? 'temporary' : null;
+  return { owner, failures, lock, lockedUntil: lock === 'temporary' ? row.locked_until : null, state: row };
+}
+
+/** The lock a check set, as the answer states it (throwIfLocked); null when it set none. */
+export function lockSetBy(check: Pick<CodeCheck, 'failures' | 'lock' | 'lockedUntil'>): LockState | null {
+  return check.lock ? { locked: true, hard: check.lock === 'hard', until: check.lockedUntil, failures: check.failures } : null;
 }
 
 /**
@@ -98,14 +108,8 @@ export async function takeCodeCheck(ctx: Context, account: Account): Promise<Cod
  * already: the caller then rolls back and answers as after the lock, with nothing counted.
  * The caller announces the failure (announceCodeFailure) once its other writes are done.
  */
-export async function takeFailure(ctx: Context, trx: Executor, owner: Owner): Promise<{ failures: number; lock: LockState | null } | null> {
-  const now = ctx.clock.now();
-  const row = await stateStore.takeCodeCheck(trx, owner, { at: now.toISOString(), lockUntil: new Date(now.getTime() + LOCK_FOR).toISOString(), lockEvery: LOCK_EVERY, hardLockAt: HARD_LOCK_AT });
-  if (!row) return null;
-  const failures = Number(row.failures);
-  if (failures >= HARD_LOCK_AT) return { failures, lock: { locked: true, hard: true, until: null, failures } };
-  if (failures % LOCK_EVERY === 0) return { failures, lock: { locked: true, hard: false, until: row.locked_until, failures } };
-  return { failures, lock: null };
+export function takeFailure(ctx: Context, trx: Executor, owner: Owner): Promise<CodeCheck | null> {
+  return takeCheckIn(ctx, trx, owner);
 }
 
 /** Ends a check whose code was never judged (the request failed first): it counts nowhere. */
@@ -134,7 +138,7 @@ export async function confirmCodeFailure(ctx: Context, account: Account, meta: R
       if (Number(r.numUpdatedRows) !== 1) lock = null;
     }
     await announceCodeFailure(ctx, trx, account, meta, check, taken.failures, lock, now);
-    return lock ? { locked: true, hard: lock === 'hard', until: taken.lockedUntil, failures: taken.failures } : null;
+    return lockSetBy({ ...taken, lock });
   });
 }
 

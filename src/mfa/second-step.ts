@@ -15,6 +15,7 @@ import {
   clearCodeFailures,
   confirmCodeFailure,
   lockState,
+  lockSetBy,
   lockStateOf,
   ownerOf,
   returnCodeCheck,
@@ -129,8 +130,8 @@ async function verifyTOTPAtCommit(ctx: Context, pending: SessionRow, account: Ac
       const attempt = await stateStore.takeChallengeAttempt(trx, pending.idHash, 'sign_in', CHALLENGE_MAX_WRONG, nowISO);
       if (attempt === null) throw new LimitReached();
       // The audit chain's head last: every transaction appends there as its final write.
-      await announceCodeFailure(ctx, trx, account, meta, 'totp', failure.failures, failure.lock?.hard ? 'hard' : failure.lock ? 'temporary' : null, now);
-      return { attempt, lock: failure.lock };
+      await announceCodeFailure(ctx, trx, account, meta, 'totp', failure.failures, failure.lock, now);
+      return { attempt, lock: lockSetBy(failure) };
     });
   } catch (error) {
     if (!(error instanceof LimitReached)) throw error;
@@ -152,7 +153,7 @@ class TOTPReplay extends Error {}
  * racing request completed or ended the sign-in), or whose account is locked (429).
  */
 async function refuseWhenLimitReached(ctx: Context, pending: SessionRow, owner: Owner): Promise<void> {
-  const attempts = await stateStore.signInChallengeAttempts(ctx.db, pending.idHash);
+  const attempts = await stateStore.challengeAttempts(ctx.db, pending.idHash, 'sign_in');
   if (attempts === null) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
   if (attempts >= CHALLENGE_MAX_WRONG) throw challengeLocked('sign_in');
   throwIfLocked(ctx, await lockState(ctx, owner));
@@ -258,7 +259,7 @@ function challengeLocked(purpose: 'sign_in' | 'step_up'): AppError {
 async function takeChallengeAttempt(ctx: Context, session: SessionRow, purpose: 'sign_in' | 'step_up'): Promise<number> {
   const attempt = await stateStore.takeChallengeAttempt(ctx.db, session.idHash, purpose, CHALLENGE_MAX_WRONG, ctx.clock.now().toISOString());
   if (attempt !== null) return attempt;
-  if ((await stateStore.challengeAttempts(ctx.db, session.idHash, purpose)) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
+  if (((await stateStore.challengeAttempts(ctx.db, session.idHash, purpose)) ?? 0) >= CHALLENGE_MAX_WRONG) throw challengeLocked(purpose);
   throw new AppError('unauthenticated', purpose === 'sign_in' ? 'This sign-in has already been completed or ended' : 'This session has ended');
 }
 

@@ -323,7 +323,7 @@ export async function regenerateMyRecoveryCodes(ctx: Context, session: SessionRo
   await ctx.db.transaction().execute(async (trx) => {
     // Checked again under the lock: a removal of the last factor racing this must not leave codes behind.
     if ((await store.lockMFAOwner(trx, ctx.dialect, owner)).length === 0) throw new AppError('conflict', 'Recovery codes come with a second factor: set one up first');
-    const voided = await store.replaceRecoveryCodes(trx, owner, codes.map((c, i) => ({ id: generateID('rc', now), hash: hashes[i] })), now.toISOString());
+    const voided = await store.replaceRecoveryCodes(trx, owner, hashes.map((hash) => ({ id: generateID('rc', now), hash })), now.toISOString());
     await appendAuditEvent(ctx, trx, { actor: { type: account.kind, id: account.id }, action: 'mfa.recovery_codes.generated', ...target(account), meta, details: { voided } });
     await ctx.mailer.enqueue(trx, selfNotice(ctx, account, 'New recovery codes were generated', 'A new set of recovery codes was generated for your account; the old ones no longer work.', meta));
   });

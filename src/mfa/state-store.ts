@@ -144,15 +144,9 @@ const attemptsQuery = prepared<{ sessionHash: string; purpose: 'sign_in' | 'step
   db.selectFrom('mfa_challenges').select('attempts').where('session_hash', '=', p.sessionHash).where('purpose', '=', p.purpose),
 );
 
-/** The tries taken on a challenge (0 when none): only to explain a refused try. */
-export async function challengeAttempts(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up'): Promise<number> {
+/** The tries taken on a challenge, or null when it is gone (the sign-in completed or ended). */
+export async function challengeAttempts(db: Executor, sessionHash: string, purpose: 'sign_in' | 'step_up'): Promise<number | null> {
   const r = await attemptsQuery.first(db, { sessionHash, purpose });
-  return r ? Number(r.attempts) : 0;
-}
-
-/** The tries taken on a sign-in's challenge, or null when it is gone (the sign-in completed or ended). */
-export async function signInChallengeAttempts(db: Executor, sessionHash: string): Promise<number | null> {
-  const r = await attemptsQuery.first(db, { sessionHash, purpose: 'sign_in' });
   return r ? Number(r.attempts) : null;
 }
 
