@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Context } from './context.js';
-import { pingDatabase } from './db/index.js';
+import { pingDatabase, untilCommitted } from './db/index.js';
 import { checkCSRF } from './http/csrf.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { handleError } from './http/errors-handler.js';
@@ -81,6 +81,10 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   });
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    // No answer leaves before what it read or wrote is committed (SQLite commits the
+    // transactions of one event-loop turn together: src/db/sqlite-group-commit.ts).
+    const pending = untilCommitted(ctx.db);
+    if (pending) await pending;
     return payload;
   });
 

@@ -4,11 +4,13 @@ import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { DB, Database, Dialect } from './types.js';
 import { registerSQLiteConnection } from './prepared.js';
+import { GroupCommitSqliteDialect, registerGroupCommit } from './sqlite-group-commit.js';
 
 export type { DB, Database, Dialect, Executor } from './types.js';
+export { untilCommitted } from './sqlite-group-commit.js';
 
 // PostgreSQL returns BIGINT (counts, bigserial) as strings; every such value here is far
 // below 2^53, so numbers are safe and keep the two engines' rows alike.
@@ -40,8 +42,10 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma('busy_timeout = 5000');
     const checkpointer = path === ':memory:' ? null : walCheckpointer(sqlite, resolve(path));
     const connection = withStatementCache(sqlite, checkpointer);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-    registerSQLiteConnection(db, connection);
+    const dialect = new GroupCommitSqliteDialect(connection);
+    const db = new Kysely<Database>({ dialect });
+    registerSQLiteConnection(db, connection, () => dialect.driver.free);
+    registerGroupCommit(db, dialect.driver);
     return {
       db,
       dialect: 'sqlite',

@@ -3,14 +3,15 @@ import type SQLite from 'better-sqlite3';
 import type { Executor } from './types.js';
 
 /** The SQLite connections behind Kysely instances, by their adapter (see registerSQLiteConnection). */
-const rawSQLite = new WeakMap<object, SQLite.Database>();
+const rawSQLite = new WeakMap<object, { connection: SQLite.Database; free: () => boolean }>();
 
 /**
- * Lets prepared queries run on this SQLite connection directly (openDatabase registers the one
- * behind each SQLite Kysely instance; transactions share their instance's adapter).
+ * Lets prepared queries run on this SQLite connection directly whenever `free` says that no
+ * transaction or statement holds it (openDatabase registers the one behind each SQLite Kysely
+ * instance; transactions share their instance's adapter).
  */
-export function registerSQLiteConnection(db: Executor, connection: SQLite.Database): void {
-  rawSQLite.set(db.getExecutor().adapter, connection);
+export function registerSQLiteConnection(db: Executor, connection: SQLite.Database, free: () => boolean): void {
+  rawSQLite.set(db.getExecutor().adapter, { connection, free });
 }
 
 /**
@@ -26,7 +27,7 @@ export function registerSQLiteConnection(db: Executor, connection: SQLite.Databa
  * Only for queries whose shape never depends on the values (no optional filters, no `in` lists).
  */
 export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>) => Compilable<R>): PreparedQuery<P, R> {
-  const byAdapter = new WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<keyof P | { value: unknown }>; raw: SQLite.Database | undefined }>();
+  const byAdapter = new WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<keyof P | { value: unknown }>; raw: { connection: SQLite.Database; free: () => boolean } | undefined }>();
   function compiled(db: Executor) {
     const adapter = db.getExecutor().adapter;
     let c = byAdapter.get(adapter);
@@ -52,13 +53,14 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
     const parameters = c.slots.map((s) => (typeof s === 'object' && s !== null ? s.value : params[s as keyof P]));
     const raw = c.raw;
     // SQLite, run on the connection directly when that is what Kysely would do: inside this
-    // caller's own transaction (which holds the only connection), or when no transaction is
-    // open (a statement is synchronous, so nothing can interleave with it). Kysely's executor
-    // around each statement (its connection mutex, promises and result objects) cost about as
-    // much as the small statements of a sign-in themselves. When another request's transaction
-    // is open, the statement waits for it through Kysely, as before.
-    if (raw && (db.isTransaction || !raw.inTransaction)) {
-      const stmt = raw.prepare(c.sql);
+    // caller's own transaction (which holds the only connection), or when nothing holds the
+    // connection (a statement is synchronous, so nothing can interleave with it; it may run
+    // inside a group of finished transactions not yet committed, see sqlite-group-commit.ts).
+    // Kysely's executor around each statement (its connection mutex, promises and result
+    // objects) cost about as much as the small statements of a sign-in themselves. While
+    // another request's transaction runs, the statement waits for it through Kysely.
+    if (raw && (db.isTransaction || raw.free())) {
+      const stmt = raw.connection.prepare(c.sql);
       if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
       return { rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) };
     }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { DB, Executor } from '../db/index.js';
+import { untilCommitted } from '../db/index.js';
 import { generateID } from '../crypto/random.js';
 import type { Email, Transport } from './transport.js';
 
@@ -71,6 +72,8 @@ export function createMailer(db: DB, transport: Transport, clock: Clock, log: Fa
     if (Number(claimed.numUpdatedRows) !== 1) return false;
     const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     try {
+      // Never send an email whose row is not yet committed (src/db/sqlite-group-commit.ts).
+      await untilCommitted(db);
       await transport.send(row.rendered_at_delivery ? await render(row.rendered_at_delivery, row.recipient) : { to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body }, row.id);
       // A sent email's bodies are not kept: they may hold a single-use link.
       await db
