@@ -40,6 +40,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // The pre-images a savepoint keeps (each transaction of a commit group is one, see
+    // sqlite-group-commit.ts) stay in memory instead of spilling to a temporary file past
+    // 64 KiB: a file costs system calls on every page a member changes. Temporary tables and
+    // sorts are in memory too; Portico's queries use indexes, so those stay small.
+    sqlite.pragma('temp_store = MEMORY');
     const checkpointer = path === ':memory:' ? null : walCheckpointer(sqlite, resolve(path));
     const connection = withStatementCache(sqlite, checkpointer);
     const dialect = new GroupCommitSqliteDialect(connection);

@@ -63,6 +63,23 @@ describe('SQLite group commit', () => {
     expect(committedNames()).toEqual(['a', 'c']);
   });
 
+  it('the first transaction of a turn, rolling back, takes nothing of those after it', async () => {
+    const results = await Promise.allSettled([
+      d.db.transaction().execute(async (trx) => {
+        await insert('first').execute(trx);
+        throw new Error('first changes its mind');
+      }),
+      d.db.transaction().execute((trx) => insert('second').execute(trx)),
+      d.db.transaction().execute(async (trx) => {
+        await insert('third').execute(trx);
+        throw new Error('third changes its mind');
+      }),
+      d.db.transaction().execute((trx) => insert('fourth').execute(trx)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(committedNames()).toEqual(['fourth', 'second']);
+  });
+
   it('a statement outside a transaction may read a finished one before its COMMIT, but untilCommitted holds what it would answer until then', async () => {
     const tx = d.db.transaction().execute((trx) => insert('x').execute(trx));
     // Let the transaction run to its end, without giving the event loop its turn's end.

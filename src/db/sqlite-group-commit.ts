@@ -9,8 +9,8 @@ import type { Executor } from './types.js';
  * changed to the WAL, two system calls a page, and the pages an append touches (the audit
  * log's last page, the tails of its indexes, the audit head) are the same for every request.
  * So the transactions that run in one turn of the event loop share one SQLite transaction:
- * the first opens it (BEGIN IMMEDIATE), each runs inside it as a savepoint, one after the
- * other on the one connection as before, and at the end of the turn (setImmediate, once no
+ * the first opens it (BEGIN IMMEDIATE) and runs in it, each later one runs in it as a
+ * savepoint, one after the other on the one connection as before, and at the end of the turn (setImmediate, once no
  * transaction is running) one COMMIT makes them durable together.
  *
  * - **Nothing is answered before it is committed.** A transaction's `commit` resolves only
@@ -20,8 +20,9 @@ import type { Executor } from './types.js';
  *   email (src/notify/mailer.ts). If the COMMIT fails, every transaction of the group fails
  *   as its own COMMIT would have, and the waiting answers become errors.
  * - **Isolation is unchanged.** One transaction at a time runs on the connection, seeing the
- *   writes of those before it, which commit with it or not at all. A transaction that rolls
- *   back rolls back to its savepoint and leaves the others alone: a wrong code's failure count
+ *   writes of those before it, which commit with it or not at all. A later transaction that
+ *   rolls back rolls back to its savepoint and leaves the others alone (the first, rolling
+ *   back, ends the group, which holds nothing else yet): a wrong code's failure count
  *   survives a sign-in that rolls back, as before.
  * - **Other processes** (the CLI, the checkpoint worker) see only committed data, and wait for
  *   the group's write lock at most one turn of the event loop longer than for one transaction.
@@ -73,8 +74,10 @@ function newGroup(): Group {
 
 /** One use of the connection, from acquire to release. */
 class Lease implements DatabaseConnection {
-  /** Inside its own transaction (a savepoint of the group). */
+  /** Inside its own transaction. */
   inTransaction = false;
+  /** That transaction is a savepoint inside the group (false: it opened the group). */
+  savepoint = false;
   /** Given back already (a transaction's commit gives the connection on before the COMMIT). */
   released = false;
   constructor(private readonly driver: GroupCommitDriver) {}
@@ -124,18 +127,25 @@ export class GroupCommitDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     this.#noticeLostGroup();
+    const lease = connection as Lease;
     if (!this.#group) {
+      // The first transaction of a group has nobody to spare when it rolls back: it runs as
+      // the SQLite transaction itself. A savepoint would make SQLite copy every page it
+      // changes (a bulk batch changes thousands).
       this.db.prepare('begin immediate').run();
       const group = (this.#group = newGroup());
       setImmediate(() => this.#endOfTurn(group));
+      lease.savepoint = false;
+    } else {
+      this.db.prepare('savepoint portico_transaction').run();
+      lease.savepoint = true;
     }
-    this.db.prepare('savepoint portico_transaction').run();
-    (connection as Lease).inTransaction = true;
+    lease.inTransaction = true;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    this.db.prepare('release portico_transaction').run();
+    if (lease.savepoint) this.db.prepare('release portico_transaction').run();
     lease.inTransaction = false;
     const committed = this.#group?.promise ?? Promise.reject(new Error('the database rolled back the transaction before it could commit'));
     this.#release(lease);
@@ -143,11 +153,20 @@ export class GroupCommitDriver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    (connection as Lease).inTransaction = false;
+    const lease = connection as Lease;
+    lease.inTransaction = false;
     // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back.
     if (!this.db.inTransaction) return;
-    this.db.prepare('rollback to portico_transaction').run();
-    this.db.prepare('release portico_transaction').run();
+    if (lease.savepoint) {
+      this.db.prepare('rollback to portico_transaction').run();
+      this.db.prepare('release portico_transaction').run();
+      return;
+    }
+    // The group's first transaction: nothing else has run in the group yet, so the group ends.
+    this.db.prepare('rollback').run();
+    const group = this.#group;
+    this.#group = null;
+    group?.resolve();
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
