@@ -6,7 +6,6 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { DB, Database, Dialect } from './types.js';
-import { registerSQLiteConnection } from './prepared.js';
 import { GroupCommitSqliteDialect, registerGroupCommit } from './sqlite-group-commit.js';
 
 export type { DB, Database, Dialect, Executor } from './types.js';
@@ -49,7 +48,6 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     const connection = withStatementCache(sqlite, checkpointer);
     const dialect = new GroupCommitSqliteDialect(connection);
     const db = new Kysely<Database>({ dialect });
-    registerSQLiteConnection(db, connection, () => dialect.driver.free);
     registerGroupCommit(db, dialect.driver);
     return {
       db,

@@ -1,18 +1,6 @@
 import { createQueryId, type CompiledQuery, type Compilable, type QueryResult } from 'kysely';
-import type SQLite from 'better-sqlite3';
 import type { Executor } from './types.js';
-
-/** The SQLite connections behind Kysely instances, by their adapter (see registerSQLiteConnection). */
-const rawSQLite = new WeakMap<object, { connection: SQLite.Database; free: () => boolean }>();
-
-/**
- * Lets prepared queries run on this SQLite connection directly whenever `free` says that no
- * transaction or statement holds it (openDatabase registers the one behind each SQLite Kysely
- * instance; transactions share their instance's adapter).
- */
-export function registerSQLiteConnection(db: Executor, connection: SQLite.Database, free: () => boolean): void {
-  rawSQLite.set(db.getExecutor().adapter, { connection, free });
-}
+import { groupCommitDriverOf, type GroupCommitDriver } from './sqlite-group-commit.js';
 
 /**
  * A query built and compiled once, then run with new values.
@@ -27,7 +15,7 @@ export function registerSQLiteConnection(db: Executor, connection: SQLite.Databa
  * Only for queries whose shape never depends on the values (no optional filters, no `in` lists).
  */
 export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>) => Compilable<R>): PreparedQuery<P, R> {
-  const byAdapter = new WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<keyof P | { value: unknown }>; raw: { connection: SQLite.Database; free: () => boolean } | undefined }>();
+  const byAdapter = new WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<keyof P | { value: unknown }>; raw: GroupCommitDriver | undefined }>();
   function compiled(db: Executor) {
     const adapter = db.getExecutor().adapter;
     let c = byAdapter.get(adapter);
@@ -43,7 +31,7 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
       const q = build(db, p).compile();
       const slots = q.parameters.map((v) => (v instanceof Marker ? markers.get(v)! : { value: v }));
       for (const name of markers.values()) if (!slots.includes(name)) throw new Error(`prepared query: parameter ${String(name)} did not reach the SQL`);
-      c = { sql: q.sql, query: q.query, slots, raw: rawSQLite.get(adapter) };
+      c = { sql: q.sql, query: q.query, slots, raw: groupCommitDriverOf(db) };
       byAdapter.set(adapter, c);
     }
     return c;
@@ -59,8 +47,8 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
     // Kysely's executor around each statement (its connection mutex, promises and result
     // objects) cost about as much as the small statements of a sign-in themselves. While
     // another request's transaction runs, the statement waits for it through Kysely.
-    if (raw && (db.isTransaction || raw.free())) {
-      const stmt = raw.connection.prepare(c.sql);
+    if (raw && (db.isTransaction || raw.free)) {
+      const stmt = raw.db.prepare(c.sql);
       if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
       return { rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) };
     }

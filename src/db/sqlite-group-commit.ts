@@ -10,8 +10,8 @@ import type { Executor } from './types.js';
  * log's last page, the tails of its indexes, the audit head) are the same for every request.
  * So the transactions that run in one turn of the event loop share one SQLite transaction:
  * the first opens it (BEGIN IMMEDIATE) and runs in it, each later one runs in it as a
- * savepoint, one after the other on the one connection as before, and at the end of the turn (setImmediate, once no
- * transaction is running) one COMMIT makes them durable together.
+ * savepoint, one after the other on the one connection as before, and at the end of the turn
+ * (setImmediate, once no transaction is running) one COMMIT makes them durable together.
  *
  * - **Nothing is answered before it is committed.** A transaction's `commit` resolves only
  *   after the COMMIT, so its caller goes on only then. A statement outside any transaction
@@ -40,9 +40,17 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
 
 const drivers = new WeakMap<object, GroupCommitDriver>();
 
-/** Lets untilCommitted find this Kysely instance's driver (openDatabase registers it). */
+/**
+ * Lets untilCommitted and prepared queries find this Kysely instance's driver (openDatabase
+ * registers it; transactions share their instance's adapter).
+ */
 export function registerGroupCommit(db: Executor, driver: GroupCommitDriver): void {
   drivers.set(db.getExecutor().adapter, driver);
+}
+
+/** The group-commit driver behind a SQLite Kysely instance, or undefined (PostgreSQL). */
+export function groupCommitDriverOf(db: Executor): GroupCommitDriver | undefined {
+  return drivers.get(db.getExecutor().adapter);
 }
 
 /**
@@ -51,8 +59,10 @@ export function registerGroupCommit(db: Executor, driver: GroupCommitDriver): vo
  * when the group it waits for could not commit.
  */
 export function untilCommitted(db: Executor): Promise<void> | null {
-  return drivers.get(db.getExecutor().adapter)?.untilCommitted() ?? null;
+  return groupCommitDriverOf(db)?.untilCommitted() ?? null;
 }
+
+const lostGroup = () => new Error('the database rolled back the transaction before it could commit');
 
 interface Group {
   promise: Promise<void>;
@@ -97,7 +107,8 @@ export class GroupCommitDriver implements Driver {
   /** The end of the turn came while a transaction was running: commit when it gives the connection back. */
   #commitOnRelease = false;
 
-  constructor(private readonly db: SQLite.Database) {}
+  /** The one connection (prepared queries run on it directly while it is free). */
+  constructor(readonly db: SQLite.Database) {}
 
   /** No transaction or statement holds the connection (a statement may run on it directly). */
   get free(): boolean {
@@ -147,7 +158,7 @@ export class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     if (lease.savepoint) this.db.prepare('release portico_transaction').run();
     lease.inTransaction = false;
-    const committed = this.#group?.promise ?? Promise.reject(new Error('the database rolled back the transaction before it could commit'));
+    const committed = this.#group?.promise ?? Promise.reject(lostGroup());
     this.#release(lease);
     return committed;
   }
@@ -216,6 +227,6 @@ export class GroupCommitDriver implements Driver {
     if (!this.#group || this.db.inTransaction) return;
     const group = this.#group;
     this.#group = null;
-    group.reject(new Error('the database rolled back the transaction before it could commit'));
+    group.reject(lostGroup());
   }
 }
