@@ -46,7 +46,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma('temp_store = MEMORY');
     const checkpointer = path === ':memory:' ? null : walCheckpointer(sqlite, resolve(path));
     const connection = withStatementCache(sqlite, checkpointer);
-    const dialect = new GroupCommitSqliteDialect(connection);
+    const dialect = new GroupCommitSqliteDialect(connection, sqlite);
     const db = new Kysely<Database>({ dialect });
     registerGroupCommit(db, dialect.driver);
     return {

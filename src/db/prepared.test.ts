@@ -25,6 +25,23 @@ describe(`prepared queries (${TEST_PG_URL ? 'postgres' : 'sqlite'})`, () => {
     expect(await byEmail.all(db.d.db, { email: 'p1@example.com' })).toHaveLength(1);
   });
 
+  it('returns rows equal to Kysely’s own: every column, aliases, nulls and numbers, and what RETURNING gives', async () => {
+    // On SQLite prepared queries read rows as arrays and build the objects themselves.
+    const all = prepared<{ id: string }, Record<string, unknown>>((db, p) => db.selectFrom('contacts').selectAll().where('id', '=', p.id));
+    expect(await all.first(db.d.db, { id: 'ct_3' })).toEqual(await db.d.db.selectFrom('contacts').selectAll().where('id', '=', 'ct_3').executeTakeFirstOrThrow());
+    const aliased = prepared<{ id: string }, { who: string; nothing: null; n: number }>((db, p) =>
+      db.selectFrom('contacts').select((eb) => ['email as who', 'password_hash as nothing', eb.fn.countAll<number>().as('n')]).where('id', '=', p.id).groupBy(['email', 'password_hash']),
+    );
+    const row = await aliased.first(db.d.db, { id: 'ct_3' });
+    expect(Object.keys(row!)).toEqual(['who', 'nothing', 'n']);
+    expect({ ...row, n: Number(row!.n) }).toEqual({ who: 'p3@example.com', nothing: null, n: 1 });
+    const returning = prepared<{ id: string; at: string }, { id: string; updated_at: string }>((db, p) =>
+      db.updateTable('contacts').set({ updated_at: p.at }).where('id', '=', p.id).returning(['id', 'updated_at']),
+    );
+    expect(await returning.all(db.d.db, { id: 'ct_3', at: '2026-01-02T00:00:00.000Z' })).toEqual([{ id: 'ct_3', updated_at: '2026-01-02T00:00:00.000Z' }]);
+    expect(await returning.all(db.d.db, { id: 'ct_missing', at: '2026-01-02T00:00:00.000Z' })).toEqual([]);
+  });
+
   it('binds a value used twice in both places, and reports the rows a write changed', async () => {
     expect(await rename.affected(db.d.db, { id: 'ct_1', name: 'Renamed', at: '2026-02-01T00:00:00.000Z' })).toBe(1);
     // Same name and not newer: the condition (which uses both values twice) matches nothing.

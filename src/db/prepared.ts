@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { createQueryId, type CompiledQuery, type Compilable, type QueryResult } from 'kysely';
 import type { Executor } from './types.js';
 import { groupCommitDriverOf, type GroupCommitDriver } from './sqlite-group-commit.js';
@@ -15,7 +16,7 @@ import { groupCommitDriverOf, type GroupCommitDriver } from './sqlite-group-comm
  * Only for queries whose shape never depends on the values (no optional filters, no `in` lists).
  */
 export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>) => Compilable<R>): PreparedQuery<P, R> {
-  const byAdapter = new WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<keyof P | { value: unknown }>; raw: GroupCommitDriver | undefined }>();
+  const byAdapter = new WeakMap<object, Compiled<P>>();
   function compiled(db: Executor) {
     const adapter = db.getExecutor().adapter;
     let c = byAdapter.get(adapter);
@@ -31,7 +32,7 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
       const q = build(db, p).compile();
       const slots = q.parameters.map((v) => (v instanceof Marker ? markers.get(v)! : { value: v }));
       for (const name of markers.values()) if (!slots.includes(name)) throw new Error(`prepared query: parameter ${String(name)} did not reach the SQL`);
-      c = { sql: q.sql, query: q.query, slots, raw: groupCommitDriverOf(db) };
+      c = { sql: q.sql, query: q.query, slots, raw: groupCommitDriverOf(db), direct: null };
       byAdapter.set(adapter, c);
     }
     return c;
@@ -48,9 +49,14 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
     // objects) cost about as much as the small statements of a sign-in themselves. While
     // another request's transaction runs, the statement waits for it through Kysely.
     if (raw && (db.isTransaction || raw.free)) {
-      const stmt = raw.db.prepare(c.sql);
-      if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
-      return { rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) };
+      const d = (c.direct ??= directStatement(raw, c.sql));
+      if (d.toRow) {
+        const arrays = d.stmt.all(parameters) as unknown[][];
+        const rows = new Array<R>(arrays.length);
+        for (let i = 0; i < arrays.length; i++) rows[i] = d.toRow(arrays[i]!) as R;
+        return { rows };
+      }
+      return { rows: [], numAffectedRows: BigInt(d.stmt.run(parameters).changes) };
     }
     return db.executeQuery<R>({ sql: c.sql, query: c.query, parameters, queryId: createQueryId() });
   }
@@ -65,6 +71,37 @@ export function prepared<P extends object, R>(build: (db: Executor, p: Params<P>
       return Number((await run(db, params)).numAffectedRows ?? 0n);
     },
   };
+}
+
+interface Compiled<P> {
+  sql: string;
+  query: CompiledQuery['query'];
+  slots: Array<keyof P | { value: unknown }>;
+  raw: GroupCommitDriver | undefined;
+  direct: Direct | null;
+}
+
+/** A prepared query's own SQLite statement, and for one that returns rows, their builder. */
+interface Direct {
+  stmt: Statement;
+  toRow: ((values: unknown[]) => object) | null;
+}
+
+/**
+ * The statement a prepared query runs directly on SQLite. One that returns rows reads them as
+ * arrays (better-sqlite3 would otherwise look up every column's name as the key of every
+ * row's object), and a constructor made once for its columns builds the objects, all of one
+ * shape. The statement is the query's own, not the one Kysely's cache shares, whose mode
+ * must stay as Kysely expects it.
+ */
+function directStatement(driver: GroupCommitDriver, sql: string): Direct {
+  const stmt = driver.direct.prepare(sql);
+  if (!stmt.reader) return { stmt, toRow: null };
+  stmt.raw(true);
+  const names = stmt.columns().map((col) => col.name);
+  // The names come from Portico's own SQL (columns and aliases), quoted as JSON string literals.
+  const body = `return { ${names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ')} };`;
+  return { stmt, toRow: new Function('v', body) as (values: unknown[]) => object };
 }
 
 export interface PreparedQuery<P, R> {

@@ -29,9 +29,10 @@ import type { Executor } from './types.js';
  */
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly driver: GroupCommitDriver;
-  constructor(database: SQLite.Database) {
+  /** `direct`: the connection itself, when `database` wraps it (statement cache): see GroupCommitDriver. */
+  constructor(database: SQLite.Database, direct: SQLite.Database = database) {
     super({ database });
-    this.driver = new GroupCommitDriver(database);
+    this.driver = new GroupCommitDriver(database, direct);
   }
   override createDriver(): Driver {
     return this.driver;
@@ -107,8 +108,15 @@ export class GroupCommitDriver implements Driver {
   /** The end of the turn came while a transaction was running: commit when it gives the connection back. */
   #commitOnRelease = false;
 
-  /** The one connection (prepared queries run on it directly while it is free). */
-  constructor(readonly db: SQLite.Database) {}
+  /**
+   * `db`: the one connection, as Kysely's statements use it (through the statement cache).
+   * `direct`: the same connection unwrapped, for prepared queries, which keep statements of
+   * their own (they run them on it directly while it is free: src/db/prepared.ts).
+   */
+  constructor(
+    readonly db: SQLite.Database,
+    readonly direct: SQLite.Database = db,
+  ) {}
 
   /** No transaction or statement holds the connection (a statement may run on it directly). */
   get free(): boolean {
