@@ -13,6 +13,7 @@ import { RESET_NOTICE_SUBJECT } from './service.js';
 import { bulkResetNotice } from './bulk-notice.js';
 import { runDuePendingActions } from './pending-actions.js';
 import { REVOKED } from '../sessions/store.js';
+import { holdSettings } from '../settings/service.js';
 
 export interface BulkJob {
   id: string;
@@ -152,6 +153,11 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const now = ctx.clock.now();
   const nowISO = now.toISOString();
   const d = ctx.dialect;
+  // Before any contact's rows: a settings change shortening the remembered-device period
+  // rewrites every stored device, and it and a batch removing its contacts' devices, each in
+  // its own row order, deadlocked on PostgreSQL. Now the change waits for the batch or the
+  // batch for the change.
+  await holdSettings(ctx, trx);
   const contacts = await trx.selectFrom('contacts').select(['id', 'email']).where(inSet(d, 'id', ids)).execute();
   const factors = await removePerContact(trx, d, { table: 'mfa_factors', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`status = 'active'`, 'delete');
   // The MFA state rows right after the factors, before recovery codes and sessions: the order

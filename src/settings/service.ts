@@ -38,11 +38,21 @@ export async function getSettings(ctx: Context, db: Executor = ctx.db): Promise<
  * On SQLite a transaction holds the only connection already.
  */
 export async function getSettingsHeld(ctx: Context, trx: Executor): Promise<Settings> {
-  if (ctx.dialect === 'postgres') {
-    await trx.insertInto('settings').values({ key: 'app', value: '{}' }).onConflict((oc) => oc.column('key').doNothing()).execute();
-    await trx.selectFrom('settings').select('key').where('key', '=', 'app').forShare().execute();
-  }
+  await holdSettings(ctx, trx);
   return getSettings(ctx, trx);
+}
+
+/**
+ * Holds the settings row (PostgreSQL: a share lock, the row created with the defaults first if
+ * missing) for the rest of `trx`, without reading it: a settings change waits for `trx`, or
+ * `trx` for it. A transaction that writes many people's remembered devices takes it before
+ * them, as a bulk reset batch does: a shorter period rewrites every stored device, and the two
+ * writing the same rows in different orders deadlocked.
+ */
+export async function holdSettings(ctx: Context, trx: Executor): Promise<void> {
+  if (ctx.dialect !== 'postgres') return;
+  await trx.insertInto('settings').values({ key: 'app', value: '{}' }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await trx.selectFrom('settings').select('key').where('key', '=', 'app').forShare().execute();
 }
 
 /** What a settings change did beyond the setting itself, for its audit entry. */
