@@ -1,8 +1,7 @@
-import pino from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
-import { codeFor, enrollTOTP, nextStep, secretFromBase32, staffWithMFA, type EnrolledTOTP, type StaffWithMFA } from './helpers/mfa.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
+import { codeFor, enrollTOTP, nextStep, secretFromBase32, type EnrolledTOTP, type StaffWithMFA } from './helpers/mfa.js';
+import { useRacingApp } from './helpers/racing-app.js';
 import type { Client } from './helpers/client.js';
 import { BulkRunner } from '../src/recovery/bulk.js';
 
@@ -21,17 +20,12 @@ const ROUNDS = 10;
 /** Contacts per round: a third sign in with their app, a third with a recovery code, a third enroll. */
 const PER_ROUND = 6;
 
+const race = useRacingApp();
+const { problems } = race;
 let t: TestApp;
 let admin: StaffWithMFA;
-/** Warnings and errors the server logged: a batch rolled back by a deadlock with a sign-in shows here. */
-const problems: string[] = [];
-beforeAll(async () => {
-  const log = pino({ level: 'warn' }, { write: (line: string) => void problems.push(line) }) as unknown as FastifyBaseLogger;
-  t = await createTestApp({ runJobs: false, log });
-  admin = await staffWithMFA(t, 'admin');
-});
-afterAll(async () => {
-  await t.close();
+beforeAll(() => {
+  ({ t, admin } = race);
 });
 
 interface Racer {

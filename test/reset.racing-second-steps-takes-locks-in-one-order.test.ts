@@ -1,8 +1,7 @@
-import pino from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, PASSWORD, type TestApp } from './helpers/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, type TestApp } from './helpers/app.js';
 import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
+import { useRacingApp } from './helpers/racing-app.js';
 import { seedEnrolledContacts } from './helpers/seed.js';
 import type { Client } from './helpers/client.js';
 import { generateID } from '../src/crypto/random.js';
@@ -24,16 +23,12 @@ import { BulkRunner } from '../src/recovery/bulk.js';
 const ROUNDS = 8;
 const CONTACTS = 30;
 
+const race = useRacingApp();
+const { problems } = race;
 let t: TestApp;
 let admin: StaffWithMFA;
-const problems: string[] = [];
-beforeAll(async () => {
-  const log = pino({ level: 'warn' }, { write: (line: string) => void problems.push(line) }) as unknown as FastifyBaseLogger;
-  t = await createTestApp({ runJobs: false, log });
-  admin = await staffWithMFA(t, 'admin');
-});
-afterAll(async () => {
-  await t.close();
+beforeAll(() => {
+  ({ t, admin } = race);
 });
 
 /** Contacts with an authenticator app and one known recovery code each, waiting for their second step. */

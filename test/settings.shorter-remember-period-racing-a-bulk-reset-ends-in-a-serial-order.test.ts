@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../src/clock.js';
 import { generateID } from '../src/crypto/random.js';
 import { BulkRunner } from '../src/recovery/bulk.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
+import type { TestApp } from './helpers/app.js';
+import type { StaffWithMFA } from './helpers/mfa.js';
+import { useRacingApp } from './helpers/racing-app.js';
 import { seedEnrolledContacts } from './helpers/seed.js';
 
 /**
@@ -30,16 +29,12 @@ const IN_JOB = 600;
 const OTHERS = 300;
 const DEVICES_EACH = 3;
 
+const race = useRacingApp();
+const { problems } = race;
 let t: TestApp;
 let admin: StaffWithMFA;
-const problems: string[] = [];
-beforeAll(async () => {
-  const log = pino({ level: 'warn' }, { write: (line: string) => void problems.push(line) }) as unknown as FastifyBaseLogger;
-  t = await createTestApp({ runJobs: false, log });
-  admin = await staffWithMFA(t, 'admin');
-});
-afterAll(async () => {
-  await t.close();
+beforeAll(() => {
+  ({ t, admin } = race);
 });
 
 /** Devices remembered `ageDays` ago, for everyone given, inserted in a shuffled order. */
