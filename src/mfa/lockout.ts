@@ -36,7 +36,7 @@ export async function lockState(ctx: Context, owner: Owner, db: Executor = ctx.d
 }
 
 /** The lock state of an account's MFA state row already read (null: no row, not locked). */
-export function lockStateOf(ctx: Context, row: stateStore.MFAAccount | null): LockState {
+export function lockStateOf(ctx: Context, row: Pick<stateStore.MFAAccount, 'failures' | 'locked_until' | 'hard_locked'> | null): LockState {
   if (!row) return { locked: false, hard: false, until: null, failures: 0 };
   const now = ctx.clock.now().toISOString();
   const hard = row.hard_locked === 1;

@@ -14,7 +14,6 @@ import {
   CHALLENGE_MAX_WRONG,
   clearCodeFailures,
   confirmCodeFailure,
-  lockState,
   lockSetBy,
   lockStateOf,
   ownerOf,
@@ -153,10 +152,10 @@ class TOTPReplay extends Error {}
  * racing request completed or ended the sign-in), or whose account is locked (429).
  */
 async function refuseWhenLimitReached(ctx: Context, pending: SessionRow, owner: Owner): Promise<void> {
-  const attempts = await stateStore.challengeAttempts(ctx.db, pending.idHash, 'sign_in');
-  if (attempts === null) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
-  if (attempts >= CHALLENGE_MAX_WRONG) throw challengeLocked('sign_in');
-  throwIfLocked(ctx, await lockState(ctx, owner));
+  const limits = await stateStore.signInLimits(ctx.db, pending.idHash, owner);
+  if (limits === null) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
+  if (limits.attempts >= CHALLENGE_MAX_WRONG) throw challengeLocked('sign_in');
+  throwIfLocked(ctx, lockStateOf(ctx, limits.state));
 }
 
 /** The answer to a request whose commit found a limit reached: the limit, as it stands now. */

@@ -150,6 +150,31 @@ export async function challengeAttempts(db: Executor, sessionHash: string, purpo
   return r ? Number(r.attempts) : null;
 }
 
+const signInLimitsQuery = prepared<{ sessionHash: string; kind: OwnerKind; id: string }, { attempts: number; failures: number | null; locked_until: string | null; hard_locked: number | null }>((db, p) =>
+  db
+    .selectFrom('mfa_challenges as c')
+    .leftJoin('mfa_accounts as a', (j) => j.on('a.owner_kind', '=', p.kind).on('a.owner_id', '=', p.id))
+    .select(['c.attempts', 'a.failures', 'a.locked_until', 'a.hard_locked'])
+    .where('c.session_hash', '=', p.sessionHash)
+    .where('c.purpose', '=', 'sign_in'),
+);
+
+/**
+ * What limits a pending sign-in's next try, in one read: the tries its challenge has taken and
+ * its owner's lock fields (`state` null when the owner has no MFA state row). Null when the
+ * challenge is gone (the sign-in was completed or ended).
+ */
+export async function signInLimits(
+  db: Executor,
+  sessionHash: string,
+  owner: Owner,
+): Promise<{ attempts: number; state: Pick<MFAAccount, 'failures' | 'locked_until' | 'hard_locked'> | null } | null> {
+  const r = await signInLimitsQuery.first(db, { sessionHash, kind: owner.kind, id: owner.id });
+  if (!r) return null;
+  const state = r.hard_locked === null ? null : { failures: Number(r.failures), locked_until: r.locked_until, hard_locked: Number(r.hard_locked) };
+  return { attempts: Number(r.attempts), state };
+}
+
 const takeSignInChallengeForPassQuery = prepared<{ sessionHash: string; max: number }, never>((db, p) =>
   db.deleteFrom('mfa_challenges').where('session_hash', '=', p.sessionHash).where('purpose', '=', 'sign_in').where('attempts', '<', p.max),
 );
