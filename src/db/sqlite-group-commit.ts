@@ -29,8 +29,8 @@ import type { Executor } from './types.js';
  */
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly driver: GroupCommitDriver;
-  /** `direct`: the connection itself, when `database` wraps it (statement cache): see GroupCommitDriver. */
-  constructor(database: SQLite.Database, direct: SQLite.Database = database) {
+  /** `direct`: the connection itself, which `database` wraps (statement cache): see GroupCommitDriver. */
+  constructor(database: SQLite.Database, direct: SQLite.Database) {
     super({ database });
     this.driver = new GroupCommitDriver(database, direct);
   }
@@ -114,8 +114,8 @@ export class GroupCommitDriver implements Driver {
    * their own (they run them on it directly while it is free: src/db/prepared.ts).
    */
   constructor(
-    readonly db: SQLite.Database,
-    readonly direct: SQLite.Database = db,
+    private readonly db: SQLite.Database,
+    readonly direct: SQLite.Database,
   ) {}
 
   /** No transaction or statement holds the connection (a statement may run on it directly). */
