@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { codeFor, enrollTOTP, judgedWrongCodes, nextStep } from './helpers/mfa.js';
-import { hashToken } from '../src/crypto/hash.js';
+import { sessionIDHash } from '../src/sessions/service.js';
 import { sessionCookieName } from '../src/http/cookies.js';
 import { findAccountByEmail } from '../src/accounts/store.js';
 import { findSession } from '../src/sessions/store.js';
@@ -51,7 +51,7 @@ describe('a completed sign-in has no tries left', () => {
     const c = t.client();
     expect((await c.post('/api/v1/auth/login', { email, password: PASSWORD })).json().state).toBe('mfa_required');
     // What an in-flight request holds: the pending session as it read it.
-    const stale = (await findSession(t.ctx.db, hashToken(c.cookies.get(sessionCookieName('contact'))!)))!;
+    const stale = (await findSession(t.ctx.db, sessionIDHash(c.cookies.get(sessionCookieName('contact'))!)))!;
     const account = (await findAccountByEmail(t.ctx.db, 'contact', email))!;
     expect(stale.level).toBe('mfa');
 
@@ -79,7 +79,7 @@ describe('a completed sign-in has no tries left', () => {
     await enrollTOTP(t, client);
     const c = t.client();
     expect((await c.post('/api/v1/auth/login', { email, password: PASSWORD })).json().state).toBe('mfa_required');
-    const idHash = hashToken(c.cookies.get(sessionCookieName('contact'))!);
+    const idHash = sessionIDHash(c.cookies.get(sessionCookieName('contact'))!);
     const row = await t.ctx.db.selectFrom('mfa_challenges').selectAll().where('session_hash', '=', idHash).executeTakeFirstOrThrow();
     expect(row.purpose).toBe('sign_in');
     expect(Number(row.attempts)).toBe(0);

@@ -51,9 +51,10 @@ describe('sessions: cookies, rotation and expiry', () => {
     const old = t.client();
     old.cookies.set(COOKIES.contact, first);
     expect((await old.get('/api/v1/auth/session')).json().state).toBe('anonymous');
-    // Only the hash of the token is stored.
+    // Only the hash of the token is stored: no stored key holds the token's random part.
     const rows = await t.ctx.db.selectFrom('sessions').select('id_hash').execute();
-    expect(rows.some((r) => r.id_hash === second)).toBe(false);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => r.id_hash.includes(second.slice(-43)) || r.id_hash.includes(first.slice(-43)))).toBe(false);
   });
 
   it('a customer session ends after a day idle, and after 14 days however active', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertFactor } from '../src/mfa/store.js';
-import { hashToken } from '../src/crypto/hash.js';
+import { sessionIDHash } from '../src/sessions/service.js';
 import { purgeExpiredChallenges } from '../src/mfa/sign-in.js';
 import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { codeFor, enrollTOTP, nextStep } from './helpers/mfa.js';
@@ -113,7 +113,7 @@ describe('step-up', () => {
     expect(r.json().code).toBe('challenge_locked');
     expect(await failures(id)).toBe(5);
     // Once the session has ended, housekeeping deletes the row.
-    const sessionHash = hashToken(c.cookies.get('portico_session')!);
+    const sessionHash = sessionIDHash(c.cookies.get('portico_session')!);
     const rows = () => t.ctx.db.selectFrom('mfa_challenges').select('attempts').where('session_hash', '=', sessionHash).where('purpose', '=', 'step_up').execute();
     expect(await rows()).toHaveLength(1);
     await c.post('/api/v1/auth/logout');

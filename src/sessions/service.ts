@@ -38,14 +38,33 @@ export interface NewSession {
   session: SessionRow;
 }
 
+/** Length of a session token: the creation time (12 hex digits of ms), then 256 random bits. */
+const TOKEN_LENGTH = 12 + 43;
+
+/**
+ * The stored key of a session token: the token's leading creation time, then the SHA-256 of the
+ * whole token. Only this is stored, and a cookie finds its session by it, exactly.
+ *
+ * The time first keeps the sessions' key index in creation order: a new session, and the
+ * pending one a sign-in replaces seconds later, sit at its right-hand end, in pages that the
+ * other sign-ins of the moment change too, so one commit writes them once for all (a key of
+ * hash alone put both at random pages, two more pages to write per sign-in). The time tells
+ * nothing the browser does not know; the 256 random bits are what cannot be guessed. Tokens of
+ * the older form (43 characters, random only) are keyed by their hash alone, as they were
+ * stored.
+ */
+export function sessionIDHash(token: string): string {
+  return token.length === TOKEN_LENGTH ? token.slice(0, 12) + hashToken(token) : hashToken(token);
+}
+
 function newSession(ctx: Context, kind: SessionKind, subjectID: string, level: SessionLevel, meta: RequestMeta, options: { stepUp?: boolean }): NewSession {
-  const token = generateToken();
   const now = ctx.clock.now();
+  const token = now.getTime().toString(16).padStart(12, '0') + generateToken();
   const at = now.toISOString();
   return {
     token,
     session: {
-      idHash: hashToken(token),
+      idHash: sessionIDHash(token),
       kind,
       subjectID,
       level,
@@ -96,7 +115,7 @@ export async function rotateSession(
 /** The live session for a cookie token, or null when unknown, expired or idle too long. */
 export async function resolveSession(ctx: Context, kind: SessionKind, token: string | undefined): Promise<SessionRow | null> {
   if (!token || token.length > 128) return null;
-  const s = await store.findSession(ctx.db, hashToken(token));
+  const s = await store.findSession(ctx.db, sessionIDHash(token));
   if (!s || s.kind !== kind) return null;
   const now = ctx.clock.now();
   const idleLimit = new Date(s.lastSeenAt).getTime() + LIFETIME[s.kind][s.level].idle;
