@@ -79,7 +79,7 @@ function toRow(entry: AuditEntry, seq: number, prevHash: string, now: Date): Omi
     at: now.toISOString(),
     actor_type: entry.actor.type,
     actor_id: entry.actor.id,
-    contact_id: entry.contactID ?? null,
+    contact_id: entry.actor.type === 'contact' ? ownAccount(entry) : (entry.contactID ?? null),
     staff_id: entry.staffID ?? null,
     action: entry.action,
     reason: entry.reason ?? null,
@@ -89,6 +89,16 @@ function toRow(entry: AuditEntry, seq: number, prevHash: string, now: Date): Omi
     details: entry.details ? JSON.stringify(entry.details) : null,
     prev_hash: prevHash,
   };
+}
+
+/**
+ * The contact_id of an event a contact did: the contact itself. A contact acts only on its own
+ * account, and the audit log finds a contact's own acts through the index by contact (the
+ * index by actor leaves them out: migration 010).
+ */
+function ownAccount(entry: AuditEntry): string | null {
+  if (entry.contactID != null && entry.contactID !== entry.actor.id) throw new Error(`audit: contact ${entry.actor.id} recorded as acting on ${entry.contactID}`);
+  return entry.actor.id;
 }
 
 // Every sign-in appends an entry: these three statements are built once (src/db/prepared.ts).

@@ -9,6 +9,7 @@ import * as m006 from './migrations/006-clustered-owner-tables.js';
 import * as m007 from './migrations/007-outbox-rendered-at-delivery.js';
 import * as m008 from './migrations/008-api-token-creator.js';
 import * as m009 from './migrations/009-temporary-code-session.js';
+import * as m010 from './migrations/010-fewer-random-pages-per-sign-in.js';
 
 // Migrations are listed here in order; each takes the dialect, since a few statements
 // (search indexes) differ between SQLite and PostgreSQL.
@@ -22,6 +23,7 @@ const MIGRATIONS: Array<[string, { up(db: DB, dialect: Dialect): Promise<void> }
   ['007-outbox-rendered-at-delivery', m007],
   ['008-api-token-creator', m008],
   ['009-temporary-code-session', m009],
+  ['010-fewer-random-pages-per-sign-in', m010],
 ];
 
 /** Applies pending migrations; returns the names applied. Throws with the failing name. */
