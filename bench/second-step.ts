@@ -208,8 +208,6 @@ function check(r: RunResult, what: string): RunResult {
   return r;
 }
 
-await main();
-
 /** µs per request by thread (user+system): the event loop's thread first, then the busiest others. */
 function describeThreads(byThread: Map<string, number>, n: number): string {
   const total = new Map<string, number>();
@@ -222,3 +220,5 @@ function describeThreads(byThread: Map<string, number>, n: number): string {
   const others = [...total.entries()].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
   return [`event loop (main) ${(main / n).toFixed(0)} µs`, ...others.map(([k, v]) => `${k} ${(v / n).toFixed(0)} µs`)].join(', ');
 }
+
+await main();
