@@ -5,7 +5,7 @@ import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
 import { COOKIES, clearCookie, readCookie, sessionCookieName, setCookie } from '../http/cookies.js';
 import { issueCSRFToken } from '../http/csrf.js';
-import { currentSession, requireSessionOf, stateOf } from '../http/guards.js';
+import { accountOf, currentSession, requireSessionOf, stateOf } from '../http/guards.js';
 import { enforceRateLimit } from '../http/rate-limit.js';
 import { requestMeta } from '../http/request-meta.js';
 import { emailSchema, nameSchema, passwordSchema, tokenSchema } from '../http/schemas.js';
@@ -44,7 +44,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
     const state = token === undefined ? stateOf(s) : undefined;
     const body: Record<string, unknown> = { state, csrfToken: issueCSRFToken(ctx, req, reply, kind, token) };
     if (s) {
-      const account = await accounts.getAccount(ctx, kind, s.subjectID);
+      const account = await accountOf(ctx, s);
       if (account) body[kind === 'contact' ? 'contact' : 'staff'] = presentAccount(account);
       if (account && s.level === 'mfa') body.methods = (await levelAfterPassword(ctx, account)).methods ?? [];
     }

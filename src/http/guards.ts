@@ -16,6 +16,9 @@ declare module 'fastify' {
   }
 }
 
+/** The person each resolved session was read with, in the same statement (a session a route puts in its place has none). */
+const readWith = new WeakMap<SessionRow, Account | null>();
+
 /** The browser's live session of a kind, resolved once per request. */
 export async function currentSession(ctx: Context, req: FastifyRequest, kind: SessionKind): Promise<SessionRow | null> {
   // A request with a bearer token skips the CSRF check (src/http/csrf.ts), so its cookies must
@@ -23,9 +26,16 @@ export async function currentSession(ctx: Context, req: FastifyRequest, kind: Se
   if (bearerToken(req) !== null) return null;
   req.resolvedSessions ??= {};
   if (!(kind in req.resolvedSessions)) {
-    req.resolvedSessions[kind] = await sessions.resolveSession(ctx, kind, readCookie(req, sessionCookieName(kind)));
+    const resolved = await sessions.resolveSession(ctx, kind, readCookie(req, sessionCookieName(kind)));
+    if (resolved) readWith.set(resolved.session, resolved.account);
+    req.resolvedSessions[kind] = resolved?.session ?? null;
   }
   return req.resolvedSessions[kind] ?? null;
+}
+
+/** The person of a session from currentSession: as read with it, else read now. */
+export async function accountOf(ctx: Context, session: SessionRow): Promise<Account | null> {
+  return readWith.has(session) ? readWith.get(session)! : getAccount(ctx, session.kind, session.subjectID);
 }
 
 /** The API.md sign-in state of a session. */
@@ -58,7 +68,7 @@ export async function requireContact(ctx: Context, req: FastifyRequest, allowed:
 export async function requireSessionOf(ctx: Context, req: FastifyRequest, kind: SessionKind, allowed: SessionLevel[] = ['full']): Promise<SessionAuth> {
   const session = await currentSession(ctx, req, kind);
   denyForLevel(session, allowed);
-  const account = await getAccount(ctx, kind, session!.subjectID);
+  const account = await accountOf(ctx, session!);
   if (!account || !account.active) throw new AppError('unauthenticated');
   return { session: session!, account };
 }

@@ -6,6 +6,7 @@ import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
 import { deleteExpiredInKeyOrder } from '../db/sets.js';
 import * as store from './store.js';
+import { toAccount, type Account } from '../accounts/store.js';
 import type { SessionKind, SessionLevel, SessionRow } from './store.js';
 
 export type { SessionKind, SessionLevel, SessionRow } from './store.js';
@@ -112,11 +113,21 @@ export async function rotateSession(
   return s;
 }
 
-/** The live session for a cookie token, or null when unknown, expired or idle too long. */
-export async function resolveSession(ctx: Context, kind: SessionKind, token: string | undefined): Promise<SessionRow | null> {
+/** A live session and its person (null when the person is gone). */
+export interface ResolvedSession {
+  session: SessionRow;
+  account: Account | null;
+}
+
+/**
+ * The live session of a kind for a cookie token, read with its person, or null when unknown,
+ * expired or idle too long.
+ */
+export async function resolveSession(ctx: Context, kind: SessionKind, token: string | undefined): Promise<ResolvedSession | null> {
   if (!token || token.length > 128) return null;
-  const s = await store.findSession(ctx.db, sessionIDHash(token));
-  if (!s || s.kind !== kind) return null;
+  const found = await store.findSessionWithSubject(ctx.db, kind, sessionIDHash(token));
+  if (!found) return null;
+  const s = found.session;
   const now = ctx.clock.now();
   const idleLimit = new Date(s.lastSeenAt).getTime() + LIFETIME[s.kind][s.level].idle;
   if (now.toISOString() >= s.expiresAt || now.getTime() >= idleLimit) {
@@ -126,7 +137,7 @@ export async function resolveSession(ctx: Context, kind: SessionKind, token: str
   if (now.getTime() - new Date(s.lastSeenAt).getTime() > TOUCH_EVERY) {
     await store.touchSession(ctx.db, s.idHash, now.toISOString());
   }
-  return s;
+  return { session: s, account: found.subject ? toAccount(kind, found.subject) : null };
 }
 
 export function hasFreshStepUp(ctx: Context, s: SessionRow): boolean {
