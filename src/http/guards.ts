@@ -16,7 +16,10 @@ declare module 'fastify' {
   }
 }
 
-/** The person each resolved session was read with, in the same statement (a session a route puts in its place has none). */
+/**
+ * The person each resolved session was read with, in the same statement. A session a route
+ * puts in a request's place (a rotated one) has none here, so its person is read anew.
+ */
 const readWith = new WeakMap<SessionRow, Account | null>();
 
 /** The browser's live session of a kind, resolved once per request. */

@@ -1,5 +1,6 @@
 import type { Executor } from '../db/index.js';
 import type { ContactsTable, SessionsTable, StaffTable } from '../db/types.js';
+import { sql } from 'kysely';
 import { prepared } from '../db/prepared.js';
 
 export type SessionKind = SessionsTable['kind'];
@@ -102,42 +103,33 @@ export async function findSession(db: Executor, idHash: string): Promise<Session
 /** The row of a session's person, as the accounts store reads it (src/accounts/store.ts). */
 export type SubjectRow = Omit<ContactsTable, 'seq'> | Omit<StaffTable, 'seq'>;
 
-type Prefixed<T> = { [K in keyof T as `p_${string & K}`]: T[K] | null };
 const SESSION_COLUMNS = ['id_hash', 'kind', 'subject_id', 'level', 'created_at', 'last_seen_at', 'expires_at', 'step_up_at', 'ip', 'user_agent'] as const;
-const PERSON_COLUMNS = {
-  contact: ['id', 'email', 'name', 'password_hash', 'email_verified_at', 'created_at', 'updated_at'],
-  staff: ['id', 'email', 'name', 'role', 'password_hash', 'active', 'created_at', 'updated_at'],
+const PERSON = {
+  contact: { table: 'contacts', columns: ['id', 'email', 'name', 'password_hash', 'email_verified_at', 'created_at', 'updated_at'] },
+  staff: { table: 'staff', columns: ['id', 'email', 'name', 'role', 'password_hash', 'active', 'created_at', 'updated_at'] },
 } as const;
 
 // Every signed-in request needs its session and its person: one statement reads both (one
-// round trip fewer on PostgreSQL).
-const findWithSubjectQuery = {
-  contact: prepared<{ idHash: string }, SessionsTable & Prefixed<Omit<ContactsTable, 'seq'>>>((db, p) =>
+// round trip fewer on PostgreSQL). The person's columns come back as p_<column>.
+const sessionWithPerson = (kind: SessionKind) =>
+  prepared<{ idHash: string }, SessionsTable & Record<string, unknown>>((db, p) =>
     db
       .selectFrom('sessions')
-      .leftJoin('contacts as p', 'p.id', 'sessions.subject_id')
-      .select([...SESSION_COLUMNS.map((c) => `sessions.${c}` as const), ...PERSON_COLUMNS.contact.map((c) => `p.${c} as p_${c}` as const)])
+      .leftJoin(`${PERSON[kind].table} as p` as 'contacts as p', 'p.id', 'sessions.subject_id')
+      .select([...SESSION_COLUMNS.map((c) => `sessions.${c}` as const), ...PERSON[kind].columns.map((c) => sql.ref(`p.${c}`).as(`p_${c}`))])
       .where('sessions.id_hash', '=', p.idHash)
-      .where('sessions.kind', '=', 'contact'),
-  ),
-  staff: prepared<{ idHash: string }, SessionsTable & Prefixed<Omit<StaffTable, 'seq'>>>((db, p) =>
-    db
-      .selectFrom('sessions')
-      .leftJoin('staff as p', 'p.id', 'sessions.subject_id')
-      .select([...SESSION_COLUMNS.map((c) => `sessions.${c}` as const), ...PERSON_COLUMNS.staff.map((c) => `p.${c} as p_${c}` as const)])
-      .where('sessions.id_hash', '=', p.idHash)
-      .where('sessions.kind', '=', 'staff'),
-  ),
-};
+      .where('sessions.kind', '=', kind),
+  );
+const findWithSubjectQuery = { contact: sessionWithPerson('contact'), staff: sessionWithPerson('staff') };
 
 /** A session of a kind with its person's row (null when the person is gone), or null. */
 export async function findSessionWithSubject(db: Executor, kind: SessionKind, idHash: string): Promise<{ session: SessionRow; subject: SubjectRow | null } | null> {
-  const r = (await findWithSubjectQuery[kind].first(db, { idHash })) as (SessionsTable & Record<string, unknown>) | undefined;
+  const r = await findWithSubjectQuery[kind].first(db, { idHash });
   if (!r) return null;
   let subject: Record<string, unknown> | null = null;
   if (r.p_id !== null) {
     subject = {};
-    for (const c of PERSON_COLUMNS[kind]) subject[c] = r[`p_${c}`];
+    for (const c of PERSON[kind].columns) subject[c] = r[`p_${c}`];
   }
   return { session: toRow(r), subject: subject as SubjectRow | null };
 }
