@@ -5,7 +5,7 @@ import { codeFor, enrollTOTP, judgedWrongCodes, nextStep } from './helpers/mfa.j
 import { sessionIDHash } from '../src/sessions/service.js';
 import { sessionCookieName } from '../src/http/cookies.js';
 import { findAccountByEmail } from '../src/accounts/store.js';
-import { findSession } from '../src/sessions/store.js';
+import { findSessionWithSubject } from '../src/sessions/store.js';
 import { insertFactor } from '../src/mfa/store.js';
 import { purgeExpiredChallenges, webauthnChallengeFor } from '../src/mfa/sign-in.js';
 import { verifySecondStep } from '../src/mfa/second-step.js';
@@ -51,7 +51,7 @@ describe('a completed sign-in has no tries left', () => {
     const c = t.client();
     expect((await c.post('/api/v1/auth/login', { email, password: PASSWORD })).json().state).toBe('mfa_required');
     // What an in-flight request holds: the pending session as it read it.
-    const stale = (await findSession(t.ctx.db, sessionIDHash(c.cookies.get(sessionCookieName('contact'))!)))!;
+    const stale = (await findSessionWithSubject(t.ctx.db, 'contact', sessionIDHash(c.cookies.get(sessionCookieName('contact'))!)))!.session;
     const account = (await findAccountByEmail(t.ctx.db, 'contact', email))!;
     expect(stale.level).toBe('mfa');
 

@@ -93,13 +93,6 @@ export async function replaceSession(db: Executor, oldIdHash: string, s: Session
   return (await replaceQuery.affected(db, { ...toColumns(s), old: oldIdHash })) === 1;
 }
 
-const findQuery = prepared<{ idHash: string }, SessionsTable>((db, p) => db.selectFrom('sessions').selectAll().where('id_hash', '=', p.idHash));
-
-export async function findSession(db: Executor, idHash: string): Promise<SessionRow | null> {
-  const r = await findQuery.first(db, { idHash });
-  return r ? toRow(r) : null;
-}
-
 /** The row of a session's person, as the accounts store reads it (src/accounts/store.ts). */
 export type SubjectRow = Omit<ContactsTable, 'seq'> | Omit<StaffTable, 'seq'>;
 
