@@ -9,6 +9,7 @@ import type { Context } from './context.js';
 import { pingDatabase, untilCommitted } from './db/index.js';
 import { checkCSRF } from './http/csrf.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { handleError } from './http/errors-handler.js';
 import { problemFor } from './http/errors.js';
 import type { App } from './http/types.js';
@@ -42,6 +43,7 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     // The router's own refusals (an over-long id, a malformed URL) leave as problem+json too.
     frameworkErrors: (error, req, reply) => void handleError(error, req, reply),
     ajv: { customOptions: { removeAdditional: false } },
+    childLoggerFactory: lazyChildLoggerFactory,
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
