@@ -101,7 +101,7 @@ function ownAccount(entry: AuditEntry): string | null {
   return entry.actor.id;
 }
 
-// Every sign-in appends an entry: these three statements are built once (src/db/prepared.ts).
+// Every sign-in appends an entry: these statements are built once (src/db/prepared.ts).
 const reserveQuery = prepared<{ n: number }, { seq: number; hash: string }>((db, p) =>
   db
     .updateTable('audit_head')
@@ -110,6 +110,9 @@ const reserveQuery = prepared<{ n: number }, { seq: number; hash: string }>((db,
     .returning(['seq', 'hash']),
 );
 const setHeadQuery = prepared<{ hash: string }, never>((db, p) => db.updateTable('audit_head').set({ hash: p.hash }).where('id', '=', 1));
+const advanceHeadQuery = prepared<{ seq: number; hash: string; fromSeq: number; fromHash: string }, never>((db, p) =>
+  db.updateTable('audit_head').set({ seq: p.seq, hash: p.hash }).where('id', '=', 1).where('seq', '=', p.fromSeq).where('hash', '=', p.fromHash),
+);
 const insertOneQuery = prepared<AuditEventsTable, never>((db, p) =>
   db.insertInto('audit_events').values({
     seq: p.seq, id: p.id, at: p.at, actor_type: p.actor_type, actor_id: p.actor_id, contact_id: p.contact_id, staff_id: p.staff_id, action: p.action,
@@ -117,27 +120,66 @@ const insertOneQuery = prepared<AuditEventsTable, never>((db, p) =>
   }),
 );
 
+interface Head {
+  seq: number;
+  hash: string;
+}
+
 /**
- * Appends entries in order (one, or a bulk job's batch): one head update reserves their
- * sequence numbers, the chain is computed here, and the rows go in with multi-row inserts.
- * Must run inside the transaction of the change they record. Returns the new entries' ids.
+ * The head as this runtime last wrote it, by context: only a guess. It lets an append write
+ * the head once, seq and hash together and only if the head is still exactly that, instead of
+ * reserving its seq and then setting the hash (two writes, the first with RETURNING). Whenever
+ * the guess is stale (another process appended, or the transaction that wrote it rolled back),
+ * that write changes nothing and the append reserves as before: the chain never forks
+ * (test/audit.chain-never-forks-when-appends-race-or-roll-back.test.ts).
  */
-export async function appendAuditEvents(ctx: Context, trx: Executor, entries: AuditEntry[]): Promise<string[]> {
-  if (!entries.length) return [];
-  if (!trx.isTransaction) throw new Error('appendAuditEvents must run inside a transaction');
-  const head = await reserveQuery.first(trx, { n: entries.length });
-  if (!head) throw new Error('the audit head row is missing');
-  const now = ctx.clock.now();
-  let prev = head.hash;
-  let seq = Number(head.seq) - entries.length;
-  const rows: AuditEventsTable[] = entries.map((entry) => {
+const lastHeads = new WeakMap<Context, Head>();
+
+/** The rows of entries appended after `from`, each linked to the one before. */
+function chained(ctx: Context, entries: AuditEntry[], from: Head, now: Date): AuditEventsTable[] {
+  let prev = from.hash;
+  let seq = from.seq;
+  return entries.map((entry) => {
     const row = toRow(entry, ++seq, prev, now);
     prev = chainHash(ctx.keys.audit, row);
     return { ...row, hash: prev };
   });
+}
+
+/** The head moved past the entries in one write, when this runtime's guess of it is right. */
+async function moveHeadFromGuess(ctx: Context, trx: Executor, entries: AuditEntry[], now: Date): Promise<AuditEventsTable[] | null> {
+  const guess = lastHeads.get(ctx);
+  if (!guess) return null;
+  const rows = chained(ctx, entries, guess, now);
+  const end = rows[rows.length - 1];
+  const moved = await advanceHeadQuery.affected(trx, { seq: end.seq, hash: end.hash, fromSeq: guess.seq, fromHash: guess.hash });
+  return moved === 1 ? rows : null;
+}
+
+/** The head moved past the entries by reserving their seqs (a row lock on PostgreSQL), then setting the hash. */
+async function moveHeadByReserving(ctx: Context, trx: Executor, entries: AuditEntry[], now: Date): Promise<AuditEventsTable[]> {
+  const head = await reserveQuery.first(trx, { n: entries.length });
+  if (!head) throw new Error('the audit head row is missing');
+  const rows = chained(ctx, entries, { seq: Number(head.seq) - entries.length, hash: head.hash }, now);
+  await setHeadQuery.affected(trx, { hash: rows[rows.length - 1].hash });
+  return rows;
+}
+
+/**
+ * Appends entries in order (one, or a bulk job's batch): the head moves past them first (its
+ * row lock on PostgreSQL, or SQLite's one writer, queues concurrent appends, so the chain never
+ * forks), the chain is computed here, and the rows go in with multi-row inserts. Must run
+ * inside the transaction of the change they record. Returns the new entries' ids.
+ */
+export async function appendAuditEvents(ctx: Context, trx: Executor, entries: AuditEntry[]): Promise<string[]> {
+  if (!entries.length) return [];
+  if (!trx.isTransaction) throw new Error('appendAuditEvents must run inside a transaction');
+  const now = ctx.clock.now();
+  const rows = (await moveHeadFromGuess(ctx, trx, entries, now)) ?? (await moveHeadByReserving(ctx, trx, entries, now));
   if (rows.length === 1) await insertOneQuery.affected(trx, rows[0]);
   else await insertSet(trx, ctx.dialect, 'audit_events', rows, { seq: 'bigint' });
-  await setHeadQuery.affected(trx, { hash: prev });
+  const end = rows[rows.length - 1];
+  lastHeads.set(ctx, { seq: end.seq, hash: end.hash });
   return rows.map((r) => r.id);
 }
 
