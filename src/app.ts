@@ -78,16 +78,23 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     transform: jsonSchemaTransform,
   });
 
-  app.addHook('onRequest', async (req) => {
-    checkCSRF(ctx, req);
+  // Both hooks run for every request, so they take Fastify's callback form: no promise of
+  // their own when there is nothing to wait for.
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      checkCSRF(ctx, req);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     // No answer leaves before what it read or wrote is committed (SQLite commits the
     // transactions of one event-loop turn together: src/db/sqlite-group-commit.ts).
     const pending = untilCommitted(ctx.db);
-    if (pending) await pending;
-    return payload;
+    if (!pending) return done(null, payload);
+    pending.then(() => done(null, payload), (error: unknown) => done(error as Error));
   });
 
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: 200 {status:"ok"} once the database answers, else 503' } }, async (_req, reply) => {
