@@ -49,6 +49,11 @@ export interface TOTPMatch {
 /** Which of the account's TOTP factors a code matches, and at which step (no write). */
 export async function findTOTPMatch(ctx: Context, account: Account, code: string, now: Date): Promise<TOTPMatch | null> {
   const factors = (await store.listFactors(ctx.db, ownerOf(account))).filter((f) => f.type === 'totp');
+  return matchTOTPFactors(ctx, factors, code, now);
+}
+
+/** Which of these TOTP factors (oldest first) a code matches, and at which step (no write). */
+export function matchTOTPFactors(ctx: Context, factors: Array<Pick<store.Factor, 'id' | 'secretSealed'>>, code: string, now: Date): TOTPMatch | null {
   for (const f of factors) {
     const step = matchTOTPStep(ctx.secretBox.open(f.secretSealed!, f.id), code, now);
     if (step !== null) return { factorID: f.id, step };

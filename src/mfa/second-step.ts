@@ -24,7 +24,7 @@ import {
   type CodeCheck,
   type LockState,
 } from './lockout.js';
-import { checkSecondFactor, consumeTOTPMatch, findTOTPMatch, type CheckResult, type SecondFactorInput } from './factor-check.js';
+import { checkSecondFactor, consumeTOTPMatch, matchTOTPFactors, type CheckResult, type SecondFactorInput } from './factor-check.js';
 import { rememberDevice } from './remembered-devices.js';
 import { findUsableTemporaryCode, takeTemporaryCode } from './temporary-codes.js';
 
@@ -98,10 +98,12 @@ function wrongCode(attempt: number): AppError {
  */
 async function verifyTOTPAtCommit(ctx: Context, pending: SessionRow, account: Account, input: { code: string; rememberDevice?: boolean }, meta: RequestMeta): Promise<VerifyOutcome> {
   const owner = ownerOf(account);
-  await refuseWhenLimitReached(ctx, pending, owner);
+  // The limits and the authenticator apps in one read.
+  const read = await stateStore.signInLimitsWithTOTPFactors(ctx.db, pending.idHash, owner);
+  refuseAtLimit(ctx, read);
   const now = ctx.clock.now();
   const nowISO = now.toISOString();
-  const match = await findTOTPMatch(ctx, account, input.code, now);
+  const match = matchTOTPFactors(ctx, read.factors, input.code, now);
   if (match) {
     try {
       return await ctx.db.transaction().execute(async (trx) => {
@@ -147,12 +149,16 @@ class LimitReached extends Error {}
 /** A right code of a TOTP step already used: a replay, counted as a wrong code. */
 class TOTPReplay extends Error {}
 
+/** Refuses a try at the sign-in's limits as they stand now: see refuseAtLimit. */
+async function refuseWhenLimitReached(ctx: Context, pending: SessionRow, owner: Owner): Promise<void> {
+  refuseAtLimit(ctx, await stateStore.signInLimits(ctx.db, pending.idHash, owner));
+}
+
 /**
  * Refuses, before its code is judged, a try whose challenge is used up (429) or gone (401: a
  * racing request completed or ended the sign-in), or whose account is locked (429).
  */
-async function refuseWhenLimitReached(ctx: Context, pending: SessionRow, owner: Owner): Promise<void> {
-  const limits = await stateStore.signInLimits(ctx.db, pending.idHash, owner);
+function refuseAtLimit<L extends NonNullable<Awaited<ReturnType<typeof stateStore.signInLimits>>>>(ctx: Context, limits: L | null): asserts limits is L {
   if (limits === null) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
   if (limits.attempts >= CHALLENGE_MAX_WRONG) throw challengeLocked('sign_in');
   throwIfLocked(ctx, lockStateOf(ctx, limits.state));

@@ -175,6 +175,38 @@ export async function signInLimits(
   return { attempts: Number(r.attempts), state };
 }
 
+const signInLimitsWithTOTPQuery = prepared<
+  { sessionHash: string; kind: OwnerKind; id: string },
+  { attempts: number; failures: number | null; locked_until: string | null; hard_locked: number | null; factor_id: string | null; secret_sealed: string | null }
+>((db, p) =>
+  db
+    .selectFrom('mfa_challenges as c')
+    .leftJoin('mfa_accounts as a', (j) => j.on('a.owner_kind', '=', p.kind).on('a.owner_id', '=', p.id))
+    .leftJoin('mfa_factors as f', (j) => j.on('f.owner_kind', '=', p.kind).on('f.owner_id', '=', p.id).on('f.status', '=', 'active').on('f.type', '=', 'totp'))
+    .select(['c.attempts', 'a.failures', 'a.locked_until', 'a.hard_locked', 'f.id as factor_id', 'f.secret_sealed'])
+    .where('c.session_hash', '=', p.sessionHash)
+    .where('c.purpose', '=', 'sign_in')
+    .orderBy('f.created_at'),
+);
+
+/**
+ * signInLimits and the owner's active authenticator apps (oldest first, id and sealed seed), in
+ * one read: what an authenticator-code second step reads before judging its code. Null when
+ * the challenge is gone.
+ */
+export async function signInLimitsWithTOTPFactors(
+  db: Executor,
+  sessionHash: string,
+  owner: Owner,
+): Promise<{ attempts: number; state: Pick<MFAAccount, 'failures' | 'locked_until' | 'hard_locked'> | null; factors: Array<{ id: string; secretSealed: string | null }> } | null> {
+  const rows = await signInLimitsWithTOTPQuery.all(db, { sessionHash, kind: owner.kind, id: owner.id });
+  if (!rows.length) return null;
+  const r = rows[0];
+  const state = r.hard_locked === null ? null : { failures: Number(r.failures), locked_until: r.locked_until, hard_locked: Number(r.hard_locked) };
+  const factors = rows.flatMap((f) => (f.factor_id === null ? [] : [{ id: f.factor_id, secretSealed: f.secret_sealed }]));
+  return { attempts: Number(r.attempts), state, factors };
+}
+
 const takeSignInChallengeForPassQuery = prepared<{ sessionHash: string; max: number }, never>((db, p) =>
   db.deleteFrom('mfa_challenges').where('session_hash', '=', p.sessionHash).where('purpose', '=', 'sign_in').where('attempts', '<', p.max),
 );
