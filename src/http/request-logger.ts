@@ -11,8 +11,8 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
  * child bound to the request id only when the request first logs at an enabled level.
  *
  * Fastify's own factory calls pino's `child()` for every request. At the production level
- * (`warn`) a request that succeeds never logs, yet the child cost about 20 µs of the event loop
- * per request on the benchmark host: a fifth of what a cheap route costs. A request that does
+ * (`warn`) a request that succeeds never logs, yet the child cost about 15–20 µs of the event
+ * loop per request on the benchmark host: a sixth of what a cheap route costs. A request that does
  * log (an error, or every request at `info`) logs exactly what the eager child would have,
  * with the same `reqId` binding (request-logger.test.ts).
  */
