@@ -158,7 +158,7 @@ async function refuseWhenLimitReached(ctx: Context, pending: SessionRow, owner: 
  * Refuses, before its code is judged, a try whose challenge is used up (429) or gone (401: a
  * racing request completed or ended the sign-in), or whose account is locked (429).
  */
-function refuseAtLimit<L extends NonNullable<Awaited<ReturnType<typeof stateStore.signInLimits>>>>(ctx: Context, limits: L | null): asserts limits is L {
+function refuseAtLimit<L extends stateStore.SignInLimits>(ctx: Context, limits: L | null): asserts limits is L {
   if (limits === null) throw new AppError('unauthenticated', 'This sign-in has already been completed or ended');
   if (limits.attempts >= CHALLENGE_MAX_WRONG) throw challengeLocked('sign_in');
   throwIfLocked(ctx, lockStateOf(ctx, limits.state));

@@ -164,13 +164,18 @@ const signInLimitsQuery = prepared<{ sessionHash: string; kind: OwnerKind; id: s
  * its owner's lock fields (`state` null when the owner has no MFA state row). Null when the
  * challenge is gone (the sign-in was completed or ended).
  */
-export async function signInLimits(
-  db: Executor,
-  sessionHash: string,
-  owner: Owner,
-): Promise<{ attempts: number; state: Pick<MFAAccount, 'failures' | 'locked_until' | 'hard_locked'> | null } | null> {
+export async function signInLimits(db: Executor, sessionHash: string, owner: Owner): Promise<SignInLimits | null> {
   const r = await signInLimitsQuery.first(db, { sessionHash, kind: owner.kind, id: owner.id });
-  if (!r) return null;
+  return r ? limitsOf(r) : null;
+}
+
+export interface SignInLimits {
+  attempts: number;
+  state: Pick<MFAAccount, 'failures' | 'locked_until' | 'hard_locked'> | null;
+}
+
+/** The limits in a row of the challenge left-joined with its owner's MFA state. */
+function limitsOf(r: { attempts: number; failures: number | null; locked_until: string | null; hard_locked: number | null }): SignInLimits {
   const state = r.hard_locked === null ? null : { failures: Number(r.failures), locked_until: r.locked_until, hard_locked: Number(r.hard_locked) };
   return { attempts: Number(r.attempts), state };
 }
@@ -198,13 +203,11 @@ export async function signInLimitsWithTOTPFactors(
   db: Executor,
   sessionHash: string,
   owner: Owner,
-): Promise<{ attempts: number; state: Pick<MFAAccount, 'failures' | 'locked_until' | 'hard_locked'> | null; factors: Array<{ id: string; secretSealed: string | null }> } | null> {
+): Promise<(SignInLimits & { factors: Array<{ id: string; secretSealed: string | null }> }) | null> {
   const rows = await signInLimitsWithTOTPQuery.all(db, { sessionHash, kind: owner.kind, id: owner.id });
   if (!rows.length) return null;
-  const r = rows[0];
-  const state = r.hard_locked === null ? null : { failures: Number(r.failures), locked_until: r.locked_until, hard_locked: Number(r.hard_locked) };
   const factors = rows.flatMap((f) => (f.factor_id === null ? [] : [{ id: f.factor_id, secretSealed: f.secret_sealed }]));
-  return { attempts: Number(r.attempts), state, factors };
+  return { ...limitsOf(rows[0]), factors };
 }
 
 const takeSignInChallengeForPassQuery = prepared<{ sessionHash: string; max: number }, never>((db, p) =>
