@@ -94,7 +94,9 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     // transactions of one event-loop turn together: src/db/sqlite-group-commit.ts).
     const pending = untilCommitted(ctx.db);
     if (!pending) return done(null, payload);
-    pending.then(() => done(null, payload), (error: unknown) => done(error as Error));
+    // Returned, not chained to `done`: Fastify's hook runner then sends the answer (or the
+    // COMMIT's error) as for an async hook, and catches what writing the answer throws.
+    return pending.then(() => payload);
   });
 
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: 200 {status:"ok"} once the database answers, else 503' } }, async (_req, reply) => {
