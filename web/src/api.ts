@@ -182,6 +182,11 @@ export function fetchSession(audience: Audience): Promise<Session> {
  * Calls the API and returns the parsed JSON (undefined for 204). Unsafe requests carry the
  * audience's CSRF token; a `csrf_failed` answer (the session changed under us) refreshes the
  * token once and retries.
+ *
+ * A request that left with the cookie of a session renewed meanwhile (a step-up or a password
+ * change renews the session id; a progress poll may be on its way at that moment) finds no
+ * session and answers 401 `unauthenticated`, having changed nothing. When the browser now holds
+ * a signed-in session, the request is sent once more under it; otherwise the 401 stands.
  */
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const unsafe = !['GET', 'HEAD'].includes(method);
@@ -194,6 +199,11 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       await fetchSession(audience);
       res = await send(method, path, body, csrfTokens[audience]);
     }
+  }
+  if (res.status === 401 && path !== SESSION_PATH[audience]) {
+    const err = await toApiError(res.clone());
+    const now = err.code === 'unauthenticated' ? await fetchSession(audience).catch(() => null) : null;
+    if (now?.state === 'authenticated') res = await send(method, path, body, unsafe ? csrfTokens[audience] : undefined);
   }
   if (!res.ok) throw await toApiError(res);
   if (res.status === 204) return undefined as T;
