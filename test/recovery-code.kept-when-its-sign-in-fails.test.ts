@@ -83,7 +83,9 @@ describe('a recovery code is kept when its sign-in fails', () => {
     const ok = await client.post('/api/v1/auth/step-up', { method: 'recovery_code', code });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(await unusedCodes(id)).toBe(9);
-    // An authenticator code works as before.
+    // The step-up renewed the session id: the next request goes with the new session's CSRF
+    // token, which its answer carries. An authenticator code works as before.
+    client.headers['x-csrf-token'] = ok.json().csrfToken;
     expect((await client.post('/api/v1/auth/step-up', { method: 'totp', code: codeFor(t, secret) })).statusCode).toBe(200);
   });
 });

@@ -10,8 +10,7 @@ import { requireSessionOf, requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
 import { listQuery, reasonSchema, seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, toAuditEvent } from '../audit/service.js';
-import type { SessionKind } from '../sessions/service.js';
-import type { NewSession } from '../sessions/service.js';
+import { STEP_UP_WINDOW, type NewSession, type SessionKind } from '../sessions/service.js';
 import { getSettings, updateSettings, settingsSchema } from '../settings/service.js';
 import { listStaff as listStaffMembers } from '../accounts/store.js';
 import { templates } from '../notify/templates.js';
@@ -81,10 +80,11 @@ export function registerMFARoutes(app: App, ctx: Context, kind: SessionKind): vo
   });
 
   // ---- step-up
-  app.post(`${auth}/step-up`, { schema: { tags, summary: 'Confirm the second factor again (valid 5 minutes)', body: secondFactorSchema } }, async (req) => {
+  // Passing it renews the session id: the answer sets the new cookie and carries its CSRF token.
+  app.post(`${auth}/step-up`, { schema: { tags, summary: 'Confirm the second factor again (valid 5 minutes; renews the session id)', body: secondFactorSchema } }, async (req, reply) => {
     const { session, account } = await requireSessionOf(ctx, req, kind);
-    await stepUp(ctx, session, account, asInput(req.body), requestMeta(req));
-    return { stepUp: true, validUntil: new Date(ctx.clock.now().getTime() + 5 * 60_000).toISOString() };
+    const s = await stepUp(ctx, session, account, asInput(req.body), requestMeta(req));
+    return { stepUp: true, validUntil: new Date(new Date(s.session.stepUpAt!).getTime() + STEP_UP_WINDOW).toISOString(), csrfToken: renewed(reply, req, s) };
   });
 
   app.post(`${auth}/step-up/webauthn/options`, { schema: { tags } }, async (req) => {

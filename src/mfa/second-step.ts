@@ -326,8 +326,9 @@ async function completeSecondStep(
 /**
  * A step-up: the second step again on a full session, so that the next 5 minutes can change
  * MFA (or, for staff, act on others). Remembered devices and temporary codes never count.
+ * Passing it renews the session id (see sessions.renewForStepUp): the answer is the new session.
  */
-export async function stepUp(ctx: Context, session: SessionRow, account: Account, input: SecondFactorInput, meta: RequestMeta): Promise<void> {
+export async function stepUp(ctx: Context, session: SessionRow, account: Account, input: SecondFactorInput, meta: RequestMeta): Promise<NewSession> {
   if (input.method === 'temporary_code') throw new AppError('invalid_input', 'A temporary access code cannot be used for a step-up');
   if ((await store.countActiveFactors(ctx.db, ownerOf(account))) === 0) throw new AppError('conflict', 'Set up a second factor first');
   // As for a sign-in: the try and the check are taken before the code is judged.
@@ -337,12 +338,13 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
     result = await checkSecondFactor(ctx, account, input, { sessionHash: session.idHash, purpose: 'step_up' }, meta);
     if (result.ok) {
       const passed = result;
-      await ctx.db.transaction().execute(async (trx) => {
+      return await ctx.db.transaction().execute(async (trx) => {
         await spendInOrder(trx, passed, async () => {
           await clearCodeFailures(ctx, trx, check.owner, check);
           await trx.deleteFrom('mfa_challenges').where('session_hash', '=', session.idHash).where('purpose', '=', 'step_up').execute();
         });
-        await sessions.recordStepUp(ctx, trx, session);
+        const renewed = await sessions.renewForStepUp(ctx, trx, session, meta);
+        await stateStore.moveChallenges(trx, session.idHash, renewed.session.idHash);
         await passed.announce(trx);
         await appendAuditEvent(ctx, trx, {
           actor: { type: account.kind, id: account.id },
@@ -351,6 +353,7 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
           meta,
           details: { method: passed.method },
         });
+        return renewed;
       });
     }
   } catch (error) {
@@ -361,7 +364,6 @@ export async function stepUp(ctx: Context, session: SessionRow, account: Account
       throw error;
     }
   }
-  if (result.ok) return;
   const lock = await confirmCodeFailure(ctx, account, meta, `step_up:${refusedAs(input, result)}`, check);
   if (lock) throwIfLocked(ctx, lock);
   throw new AppError('invalid_code', `That code did not work; ${Math.max(0, CHALLENGE_MAX_WRONG - attempt)} tries left`, { attemptsLeft: Math.max(0, CHALLENGE_MAX_WRONG - attempt) });

@@ -229,6 +229,11 @@ export async function deleteChallenges(db: Executor, sessionHash: string): Promi
   await deleteChallengesQuery.affected(db, { sessionHash });
 }
 
+/** A session renewed under a new id keeps its open challenges (a passkey registration's, say). */
+export async function moveChallenges(db: Executor, fromSessionHash: string, toSessionHash: string): Promise<void> {
+  await db.updateTable('mfa_challenges').set({ session_hash: toSessionHash }).where('session_hash', '=', fromSessionHash).execute();
+}
+
 // ------------------------------------------------------------------ account MFA state
 
 export type MFAAccount = Selectable<MFAAccountsTable>;

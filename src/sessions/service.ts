@@ -144,8 +144,21 @@ export function hasFreshStepUp(ctx: Context, s: SessionRow): boolean {
   return s.stepUpAt !== null && ctx.clock.now().getTime() - new Date(s.stepUpAt).getTime() <= STEP_UP_WINDOW;
 }
 
-export async function recordStepUp(ctx: Context, db: Executor, s: SessionRow): Promise<void> {
-  await store.setStepUp(db, s.idHash, ctx.clock.now().toISOString());
+/**
+ * A passed step-up, inside its transaction: the session carries on under a new id, as at every
+ * change of authentication level (PRODUCT.md §7), so a copy of the cookie taken before (a
+ * stolen one, say) can never use the step-up; it signs nobody in from this commit on. The
+ * session keeps its level, its start and its absolute expiry: a step-up proves the second
+ * factor again, not the password, so it never lengthens the session's life. One conditional
+ * write moves the row; if a racing request renewed or ended the session first, this one
+ * fails (401) and its transaction rolls back, as the same request sent after the other would.
+ */
+export async function renewForStepUp(ctx: Context, trx: Executor, old: SessionRow, meta: RequestMeta): Promise<NewSession> {
+  const s = newSession(ctx, old.kind, old.subjectID, old.level, meta, { stepUp: true });
+  s.session.createdAt = old.createdAt;
+  s.session.expiresAt = old.expiresAt;
+  if (!(await store.replaceSession(trx, old.idHash, s.session))) throw new AppError('unauthenticated', 'This session was renewed or ended by another request: reload the page');
+  return s;
 }
 
 export async function endSession(db: Executor, s: SessionRow): Promise<void> {

@@ -133,10 +133,6 @@ export async function touchSession(db: Executor, idHash: string, at: string): Pr
   await touchQuery.affected(db, { idHash, at });
 }
 
-export async function setStepUp(db: Executor, idHash: string, at: string): Promise<void> {
-  await db.updateTable('sessions').set({ step_up_at: at }).where('id_hash', '=', idHash).execute();
-}
-
 /** Deletes one session; returns whether it existed (so a rotation can tell it won a race). */
 const deleteQuery = prepared<{ idHash: string }, never>((db, p) => db.deleteFrom('sessions').where('id_hash', '=', p.idHash));
 

@@ -71,6 +71,9 @@ export async function staffWithMFA(t: TestApp, role: 'agent' | 'supervisor' | 'a
       nextStep(t);
       const r = await client.post('/api/v1/staff-auth/step-up', { method: 'totp', code: codeFor(t, secret) });
       expect(r.statusCode, r.body).toBe(200);
+      // The step-up renewed the session id; a CSRF token a test pinned was the old session's.
+      // Like the console, keep the one the answer carries.
+      if ('x-csrf-token' in client.headers) client.headers['x-csrf-token'] = r.json().csrfToken;
     },
   };
 }
