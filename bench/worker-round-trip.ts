@@ -7,9 +7,9 @@
  *
  *   npx tsx bench/worker-round-trip.ts [--calls 50000]
  */
-import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describeMachine } from './machine.js';
+import { threadCPUMicros } from './server-process.js';
 
 const CALLS = Number(process.argv[process.argv.indexOf('--calls') + 1]) || 50_000;
 const IN_FLIGHT = 50;
@@ -36,10 +36,9 @@ const call = (sql: string, params: unknown[]) =>
     worker.postMessage({ id, sql, params });
   });
 
-const ticksPerSecond = 100; // USER_HZ on Linux
 function mainThreadCPUMicros(): number {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  const t = threadCPUMicros('self');
+  return (t.get('main user') ?? 0) + (t.get('main sys') ?? 0);
 }
 
 const sql = 'select "sessions"."id_hash", "sessions"."kind", "sessions"."subject_id", "sessions"."level" from "sessions" where "sessions"."id_hash" = ? and "sessions"."kind" = ?';
