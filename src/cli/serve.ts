@@ -8,9 +8,11 @@ import { purgeExpiredChallenges } from '../mfa/sign-in.js';
 import { purgeRateLimits } from '../http/rate-limit.js';
 import { discardAbandonedJobs } from '../recovery/bulk-targets.js';
 import { DAY } from '../clock.js';
+import { boundHeapGrowth } from './heap.js';
 
 /** `portico serve`: migrate, serve, print the first admin's setup link while there is none. */
 export async function startServer(config: Config): Promise<void> {
+  boundHeapGrowth();
   const rt = await createRuntime(config);
   const { ctx } = rt;
   const app = await buildApp(ctx);
