@@ -4,10 +4,11 @@ import { setFlagsFromString } from 'node:v8';
  * How far the server's heap may grow past what the last full garbage collection left alive.
  * Left to itself, V8 picks a factor between 1.1 and 4 from how fast collection runs against
  * the program; under a steady sign-in load (bench/second-step.ts, 50 connections) that let the
- * old generation hold tens of MB of dead objects, and `portico serve` peaked at 197-207 MB.
- * At 50 % it peaks at 175-180 MB: full collections come more often (five against two in a run
- * of 25,000 verifications, about 1 µs each of mostly concurrent marking), with no measurable
- * change in the event loop's time per request (bench/README.md, session 15).
+ * old generation hold tens of MB of dead objects, and `portico serve` peaked at 183-207 MB
+ * (over 200 MB in 4 of 14 runs). At 50 % it peaks at 174-181 MB: full collections come more
+ * often (five against two in a run of 25,000 verifications, about 1 µs each of mostly
+ * concurrent marking), with no measurable change in the event loop's time per request
+ * (bench/README.md, session 15).
  */
 export const HEAP_GROWING_PERCENT = 50;
 
