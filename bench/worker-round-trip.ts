@@ -7,11 +7,13 @@
  *
  *   npx tsx bench/worker-round-trip.ts [--calls 50000]
  */
+import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { describeMachine } from './machine.js';
 import { threadCPUMicros } from './server-process.js';
 
-const CALLS = Number(process.argv[process.argv.indexOf('--calls') + 1]) || 50_000;
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '50000' } } });
+const CALLS = Number(values.calls);
 const IN_FLIGHT = 50;
 
 const worker = new Worker(
