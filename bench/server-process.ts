@@ -5,7 +5,7 @@
  * prepared requests) never counts against the server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -46,9 +46,12 @@ function status(pid: number, field: string): number {
  * Starts the server with `env` (DATABASE_URL, PORTICO_SECRET_KEY, …) and waits for /healthz.
  * BENCH_SERVER_NODE_ARGS (space-separated) go to the server's node, to profile it:
  * BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npx tsx bench/second-step.ts
+ * The server's stdout is dropped unless BENCH_SERVER_STDOUT names a file for it, which the
+ * flags that print are read from: BENCH_SERVER_STDOUT=/tmp/gc.txt BENCH_SERVER_NODE_ARGS=--trace-gc-nvp
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
+  const stdout = process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'w') : null;
   const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(root, 'bin', 'portico.js'), 'serve'], {
     cwd: root,
     env: {
@@ -59,8 +62,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       PORT: String(port),
       HOST: '127.0.0.1',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout ?? 'ignore', 'inherit'],
   });
+  // The child has its own copy of the file's descriptor.
+  if (stdout !== null) closeSync(stdout);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
   for (;;) {
