@@ -7,6 +7,7 @@ import { requireSessionOf, requireStaff, type StaffAuth } from '../http/guards.j
 import { requestMeta } from '../http/request-meta.js';
 import { listQuery, reasonSchema } from '../http/schemas.js';
 import { getAccount, type Account } from '../accounts/service.js';
+import { sameMailbox } from '../accounts/mailbox.js';
 import * as toolkit from './service.js';
 import { confirmIdentityCheck, startIdentityCheck } from './identity-checks.js';
 import { cancelPendingAction, listPendingActions, pendingActionOwner } from './pending-actions.js';
@@ -159,16 +160,17 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
 
 /**
  * No staff member runs MFA actions on their own account (PRODUCT.md §4): their staff account,
- * their own customer account (same address), nor through a token made for someone else, whose
- * creator counts as the one acting too. 403 `forbidden`.
+ * their own customer account (the same mailbox, case and +tags aside: see sameMailbox), nor
+ * through a token made for someone else, whose creator counts as the one acting too. 403
+ * `forbidden`.
  */
 async function refuseOwnAccount(ctx: Context, auth: StaffAuth, t: Account): Promise<void> {
   if (t.kind === 'staff' && t.id === auth.account.id) throw new AppError('forbidden', 'You cannot run MFA actions on your own account; ask another admin');
-  if (t.kind === 'contact' && t.email === auth.account.email) throw new AppError('forbidden', 'You cannot run MFA actions on your own customer account; ask a colleague');
+  if (t.kind === 'contact' && sameMailbox(t.email, auth.account.email)) throw new AppError('forbidden', 'You cannot run MFA actions on your own customer account; ask a colleague');
   const creatorID = auth.token?.createdBy;
   if (creatorID && creatorID !== auth.account.id) {
     const creator = await getAccount(ctx, 'staff', creatorID);
-    if ((t.kind === 'staff' && t.id === creatorID) || (t.kind === 'contact' && creator && t.email === creator.email)) {
+    if ((t.kind === 'staff' && t.id === creatorID) || (t.kind === 'contact' && creator && sameMailbox(t.email, creator.email))) {
       throw new AppError('forbidden', 'This token was created by the owner of this account, who cannot run MFA actions on it');
     }
   }
