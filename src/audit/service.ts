@@ -220,6 +220,8 @@ async function appendOneOnPostgres(ctx: Context, trx: Executor, entry: AuditEntr
   if (!head) throw new Error('the audit head row is missing');
   const [row] = chained(ctx, [entry], { seq: Number(head.seq) - 1, hash: head.hash }, now);
   await insertOneSettingHeadQuery.affected(trx, row);
+  // A bulk job's batches still start from the guess (appendAuditEvents).
+  lastHeads.set(ctx, { seq: row.seq, hash: row.hash });
   return row.id;
 }
 
