@@ -4,7 +4,7 @@ import type { Executor } from '../db/index.js';
 import type { AuditEventsTable } from '../db/types.js';
 import { generateID } from '../crypto/random.js';
 import { constantTimeEqual } from '../crypto/hash.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, type Params } from '../db/prepared.js';
 import { insertSet } from '../db/sets.js';
 import { GENESIS_HASH, chainHash } from './chain.js';
 
@@ -113,12 +113,12 @@ const setHeadQuery = prepared<{ hash: string }, never>((db, p) => db.updateTable
 const advanceHeadQuery = prepared<{ seq: number; hash: string; fromSeq: number; fromHash: string }, never>((db, p) =>
   db.updateTable('audit_head').set({ seq: p.seq, hash: p.hash }).where('id', '=', 1).where('seq', '=', p.fromSeq).where('hash', '=', p.fromHash),
 );
-const insertOneQuery = prepared<AuditEventsTable, never>((db, p) =>
-  db.insertInto('audit_events').values({
-    seq: p.seq, id: p.id, at: p.at, actor_type: p.actor_type, actor_id: p.actor_id, contact_id: p.contact_id, staff_id: p.staff_id, action: p.action,
-    reason: p.reason, verification: p.verification, ip: p.ip, user_agent: p.user_agent, details: p.details, prev_hash: p.prev_hash, hash: p.hash,
-  }),
-);
+/** Every column of an entry, each its own parameter. */
+const entryValues = (p: Params<AuditEventsTable>): AuditEventsTable => ({
+  seq: p.seq, id: p.id, at: p.at, actor_type: p.actor_type, actor_id: p.actor_id, contact_id: p.contact_id, staff_id: p.staff_id, action: p.action,
+  reason: p.reason, verification: p.verification, ip: p.ip, user_agent: p.user_agent, details: p.details, prev_hash: p.prev_hash, hash: p.hash,
+});
+const insertOneQuery = prepared<AuditEventsTable, never>((db, p) => db.insertInto('audit_events').values(entryValues(p)));
 
 /**
  * PostgreSQL: the entry's insert and the head's new hash in one statement (a data-modifying
@@ -126,15 +126,7 @@ const insertOneQuery = prepared<AuditEventsTable, never>((db, p) =>
  */
 const insertOneSettingHeadQuery = prepared<AuditEventsTable, never>((db, p) =>
   db
-    .with('appended', (w) =>
-      w
-        .insertInto('audit_events')
-        .values({
-          seq: p.seq, id: p.id, at: p.at, actor_type: p.actor_type, actor_id: p.actor_id, contact_id: p.contact_id, staff_id: p.staff_id, action: p.action,
-          reason: p.reason, verification: p.verification, ip: p.ip, user_agent: p.user_agent, details: p.details, prev_hash: p.prev_hash, hash: p.hash,
-        })
-        .returning('seq'),
-    )
+    .with('appended', (w) => w.insertInto('audit_events').values(entryValues(p)).returning('seq'))
     .updateTable('audit_head')
     .set({ hash: p.hash })
     .where('id', '=', 1),
