@@ -200,12 +200,12 @@ export async function appendAuditEvents(ctx: Context, trx: Executor, entries: Au
  * One entry on PostgreSQL, with the head's row lock held for two statements: the reservation
  * (which takes the lock and returns the head), then the entry's insert and the head's new hash
  * in one statement. Every append of every connection queues on that lock until its transaction
- * commits, so the statements run while holding it bound how many sign-ins a second commit
- * (each is a round trip through a busy event loop). The guess that saves a write on SQLite
- * (moveHeadFromGuess) costs here when appends overlap: a stale guess waits for the lock, finds
- * the head moved, and queues again to reserve. In bench/second-step.ts on PostgreSQL, alternated
- * with the code before: 311–378 against 254–321 verified sign-ins a second, and 1.4–1.7 against
- * 1.6–2.1 ms of event loop each (bench/README.md, session 16).
+ * commits, so the time each holds it bounds how many sign-ins a second can commit (each
+ * statement there is a round trip through a busy event loop). The guess that saves a write on
+ * SQLite (moveHeadFromGuess) costs here when appends overlap: a stale guess waits for the lock,
+ * finds the head moved, and queues again to reserve. In bench/second-step.ts on PostgreSQL,
+ * alternated with the code before: 311–378 against 254–321 verified sign-ins a second, and
+ * 1.4–1.7 against 1.6–2.1 ms of event loop each (bench/README.md, session 16).
  */
 async function appendOneOnPostgres(ctx: Context, trx: Executor, entry: AuditEntry, now: Date): Promise<string> {
   const head = await reserveQuery.first(trx, { n: 1 });
