@@ -56,11 +56,25 @@ describe('TOTP (RFC 6238 / RFC 4226)', () => {
       const seed = randomBytes(20);
       const at = new Date(Date.UTC(2020, 0, 1) + Math.floor(Math.random() * 20 * 365 * 86_400_000));
       const code = totpCode(seed, at);
-      expect(matchTOTPStep(seed, code, at)).toBe(Math.floor(at.getTime() / 30_000));
+      // The step the code was made for, unless the step before has the same code: about one
+      // seed in a million does, and then the earlier step is the match (the earliest in the
+      // window wins, so a code is never taken as a later step than it may have been used at).
+      const step = Math.floor(at.getTime() / 30_000);
+      const expected = totpCode(seed, new Date(at.getTime() - 30_000)) === code ? step - 1 : step;
+      expect(matchTOTPStep(seed, code, at)).toBe(expected);
       const other = randomBytes(20);
       const window = [-1, 0, 1].map((d) => totpCode(other, new Date(at.getTime() + d * 30_000)));
       if (!window.includes(code)) expect(matchTOTPStep(other, code, at)).toBeNull();
     }
+  });
+
+  it('matches a code that two steps share as the earlier of them', () => {
+    // Found by search: this seed's codes for steps 52,632,482 and 52,632,483 are both 192143.
+    const seed = Buffer.from('f344b30a6b8f227ffa8ecb40764fefe46436d171', 'hex');
+    const at = new Date(52_632_483 * 30_000 + 1_000);
+    expect(totpCode(seed, at)).toBe('192143');
+    expect(totpCode(seed, new Date(at.getTime() - 30_000))).toBe('192143');
+    expect(matchTOTPStep(seed, '192143', at)).toBe(52_632_482);
   });
 
   it('rejects anything but six digits', () => {
