@@ -16,7 +16,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const local = () => sup.email.split('@') as [string, string];
+const addressParts = () => sup.email.split('@') as [string, string];
 
 async function customer(email: string) {
   const c = await signUpContact(t, email);
@@ -26,7 +26,7 @@ async function customer(email: string) {
 
 describe('a supervisor and their own customer account', () => {
   it('is refused on a +tagged, differently cased address of their own mailbox, and changes nothing', async () => {
-    const [l, d] = local();
+    const [l, d] = addressParts();
     const mine = await customer(`${l}+support@${d}`.toUpperCase());
     await sup.stepUp();
     const r = await sup.client.post(`/api/v1/contacts/${mine.id}/mfa/unlock`, { reason: 'it is me, let me in' });
@@ -43,7 +43,7 @@ describe('a supervisor and their own customer account', () => {
   });
 
   it('still acts on a customer whose address only looks alike', async () => {
-    const [l, d] = local();
+    const [l, d] = addressParts();
     const other = await customer(`${l}-other@${d}`);
     await sup.stepUp();
     const r = await sup.client.post(`/api/v1/contacts/${other.id}/mfa/unlock`, { reason: 'verified by phone' });
