@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -25,4 +25,51 @@ export function runPortico(args: string[], env: Record<string, string>, stdin = 
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+/** A `portico serve` child process whose exit is never missed and whose output is kept. */
+export interface ServeProcess {
+  child: ChildProcess;
+  /** Settles when the process has exited, however and whenever that happened. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True once the process has exited. */
+  hasExited(): boolean;
+  /** What the process printed so far (stdout and stderr, interleaved), for failure messages. */
+  output(): string;
+  /** SIGKILL, then wait for the exit (at once if it had already exited). */
+  kill9(): Promise<void>;
+}
+
+/** Starts `portico serve` as a real child process with only the given environment. */
+export function servePortico(env: Record<string, string>, cwd = ROOT): ServeProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/portico.js'), 'serve'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let done = false;
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      res({ code, signal });
+    });
+    child.once('error', (error) => {
+      done = true;
+      out += `\n(spawn failed: ${error.message})`;
+      res({ code: null, signal: null });
+    });
+  });
+  return {
+    child,
+    exited,
+    hasExited: () => done,
+    output: () => out,
+    async kill9() {
+      if (!done) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
