@@ -14,7 +14,7 @@ import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { decideLevelInTransaction, openSecondStep, type SecondStepDecision } from '../mfa/sign-in.js';
 import { liftHardLockAfterPasswordReset } from '../mfa/lockout.js';
 import { consumeEmailToken, issueEmailToken, voidEmailTokens } from './email-tokens.js';
-import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from './login-backoff.js';
+import { clearLoginFailures, takePasswordTry } from './login-backoff.js';
 import * as store from './store.js';
 import type { Account, AccountKind } from './store.js';
 
@@ -142,11 +142,11 @@ export async function signIn(
   rememberedDeviceToken?: string,
 ): Promise<SignInResult> {
   const email = store.normalizeEmail(input.email);
-  const failures = await checkLoginBackoff(ctx, kind, email);
+  await takePasswordTry(ctx, kind, email);
   const account = await store.findAccountByEmail(ctx.db, kind, email);
   const ok = account?.passwordHash ? await verifyPassword(account.passwordHash, input.password) : await verifyDummyPassword(input.password);
   if (!account || !ok || !account.active) {
-    await recordLoginFailure(ctx, kind, email);
+    // The try was counted as a failure when it was taken.
     await appendAuditEvent(ctx, ctx.db, {
       actor: account ? actorOf(account) : { type: kind, id: null },
       action: 'auth.login.failed',
@@ -156,8 +156,8 @@ export async function signIn(
     });
     throw new AppError('invalid_credentials');
   }
-  // A right password forgets earlier wrong ones (a write, and a commit, only when there were some).
-  if (failures > 0) await clearLoginFailures(ctx, kind, email);
+  // A right password forgets earlier wrong ones, and the try it took.
+  await clearLoginFailures(ctx, kind, email);
   return ctx.db.transaction().execute(async (trx) => {
     // Decided in the session's transaction, holding the person's MFA state, so that a reset
     // or a required setup racing this sign-in comes wholly before or after it (mfa/sign-in.ts).
@@ -303,12 +303,11 @@ export async function changePassword(
  * account without MFA could guess the password here as fast as it liked, then change it.
  */
 async function checkOwnPassword(ctx: Context, account: Account, password: string, wrong: string): Promise<void> {
-  const failures = await checkLoginBackoff(ctx, account.kind, account.email);
+  await takePasswordTry(ctx, account.kind, account.email);
   if (account.passwordHash && (await verifyPassword(account.passwordHash, password))) {
-    if (failures > 0) await clearLoginFailures(ctx, account.kind, account.email);
+    await clearLoginFailures(ctx, account.kind, account.email);
     return;
   }
-  await recordLoginFailure(ctx, account.kind, account.email);
   throw new AppError('invalid_credentials', wrong);
 }
 
