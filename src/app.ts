@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Context } from './context.js';
 import { pingDatabase, untilCommitted } from './db/index.js';
-import { checkCSRF } from './http/csrf.js';
+import { csrfOnAPIRoutes } from './http/csrf.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { handleError } from './http/errors-handler.js';
@@ -78,18 +78,12 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     transform: jsonSchemaTransform,
   });
 
-  // Both hooks run for every request, so they take Fastify's callback form: no promise of
+  // The hooks run for every request, so they take Fastify's callback form: no promise of
   // their own when there is nothing to wait for.
-  app.addHook('onRequest', (req, _reply, done) => {
-    try {
-      checkCSRF(ctx, req);
-    } catch (error) {
-      return done(error as Error);
-    }
-    done();
-  });
+  csrfOnAPIRoutes(app, ctx);
   app.addHook('onSend', (req, reply, payload, done) => {
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    // By the route reached, too: `/%61pi/…` reaches an API route (the router decodes it).
+    if (req.url.startsWith('/api/') || req.routeOptions.url?.startsWith('/api/')) reply.header('cache-control', 'no-store');
     // No answer leaves before what it read or wrote is committed (SQLite commits the
     // transactions of one event-loop turn together: src/db/sqlite-group-commit.ts).
     const pending = untilCommitted(ctx.db);

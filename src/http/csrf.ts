@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Context } from '../context.js';
 import { generateToken } from '../crypto/random.js';
 import { constantTimeEqual, hashToken, hmacHex } from '../crypto/hash.js';
@@ -17,9 +17,9 @@ export function csrfTokenFor(ctx: Context, kind: SessionKind, cookieValue: strin
   return hmacHex(ctx.keys.csrf, `${kind}:${hashToken(cookieValue)}`);
 }
 
-/** Which session a path belongs to: the help center's or the console's. */
-export function audienceOf(url: string): SessionKind {
-  return /^\/api\/v1\/(auth|me)(\/|$|\?)/.test(url) ? 'contact' : 'staff';
+/** Which session a route belongs to: the help center's or the console's. */
+export function audienceOf(route: string): SessionKind {
+  return /^\/api\/v1\/(auth|me)(\/|$)/.test(route) ? 'contact' : 'staff';
 }
 
 /** The CSRF token for this browser, creating the anonymous seed cookie if needed. */
@@ -38,13 +38,16 @@ export function issueCSRFToken(ctx: Context, req: FastifyRequest, reply: Fastify
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Rejects an unsafe, cookie-authenticated request without the right header. */
-export function checkCSRF(ctx: Context, req: FastifyRequest): void {
+/**
+ * Rejects an unsafe, cookie-authenticated request without the right header, on a route of the
+ * API whose session is `kind`. The caller decides from the route a request reached, never from
+ * its raw URL: the router decodes percent-escapes before it matches, so `/%61pi/v1/…` reaches
+ * an `/api/v1/…` route while its raw URL does not start with `/api/` (see csrfOnAPIRoutes).
+ */
+export function checkCSRF(ctx: Context, req: FastifyRequest, kind: SessionKind): void {
   if (SAFE.has(req.method)) return;
-  if (!req.url.startsWith('/api/')) return;
   // API clients authenticate with a bearer token, which a cross-site page cannot attach.
   if (bearerToken(req) !== null) return;
-  const kind = audienceOf(req.url);
   const sent = req.headers['x-csrf-token'];
   const bound = readCookie(req, sessionCookieName(kind)) ?? readCookie(req, COOKIES.seed);
   if (typeof sent !== 'string' || !bound || !constantTimeEqual(sent, csrfTokenFor(ctx, kind, bound))) {
@@ -60,4 +63,25 @@ export function checkCSRF(ctx: Context, req: FastifyRequest): void {
 export function bearerToken(req: FastifyRequest): string | null {
   const authz = req.headers.authorization;
   return typeof authz === 'string' && /^Bearer\s/i.test(authz) ? authz.replace(/^Bearer\s+/i, '').trim() : null;
+}
+
+/**
+ * Gives every API route, as it is added, the CSRF check of its audience (decided once from the
+ * route's path). Added before the routes; a request that reaches no route changes nothing.
+ */
+export function csrfOnAPIRoutes(app: FastifyInstance, ctx: Context): void {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    const kind = audienceOf(route.url);
+    const check: onRequestHookHandler = (req, _reply, done) => {
+      try {
+        checkCSRF(ctx, req, kind);
+      } catch (error) {
+        return done(error as Error);
+      }
+      done();
+    };
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [check, ...own];
+  });
 }
