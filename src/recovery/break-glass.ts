@@ -22,7 +22,7 @@ export async function breakGlassReset(ctx: Context, kind: 'contact' | 'staff', e
     throw new AppError('not_found', `no ${kind === 'staff' ? 'staff member' : 'contact'} has email ${email}${other ? ' (a staff member does: add --staff)' : ''}`);
   }
   const meta = { ip: null, userAgent: 'portico-cli' };
-  const action = { actor: { type: 'cli' as const, id: null }, actorLabel: 'an operator of this help center', target, reason, verification: { method: 'none' as const }, meta };
+  const action = { actor: { type: 'cli' as const, id: null }, staffID: null, actorLabel: 'an operator of this help center', target, reason, verification: { method: 'none' as const }, meta };
   return ctx.db.transaction().execute(async (trx) => {
     // Applied, never scheduled: the CLI is exempt from the waiting period. Its identity check
     // is recorded as 'none', as resetMFA records it for the CLI.

@@ -66,14 +66,16 @@ export async function startIdentityCheck(ctx: Context, actor: Actor, staffID: st
  * §7); a try refused before judging (no tries left, expired) counts nowhere, and answers the
  * same whether or not the code was right.
  */
-export async function confirmIdentityCheck(ctx: Context, actor: Actor, target: Account, checkID: string, code: string, meta: RequestMeta): Promise<void> {
+export async function confirmIdentityCheck(ctx: Context, actor: Actor, staffID: string, target: Account, checkID: string, code: string, meta: RequestMeta): Promise<void> {
   const nowISO = ctx.clock.now().toISOString();
+  // Only the staff member who sent the code enters it: the customer reads it to them.
   const check = await ctx.db
     .selectFrom('identity_checks')
     .select(['id', 'code_hash'])
     .where('id', '=', checkID)
     .where('owner_kind', '=', target.kind)
     .where('owner_id', '=', target.id)
+    .where('staff_id', '=', staffID)
     .executeTakeFirst();
   if (!check) throw new AppError('not_found', 'No identity check has this id');
   const ok = /^\d{6}$/.test(code) && constantTimeEqual(hashCheckCode(ctx, check.id, code), check.code_hash);
@@ -109,10 +111,13 @@ async function refusal(db: Executor, checkID: string): Promise<AppError> {
 
 /**
  * Uses a confirmed check up for one action, inside that action's transaction. Conditional: a
- * check that was used, is not confirmed, is older than 30 minutes or belongs to someone else
- * does not pass.
+ * check that was used, is not confirmed, is older than 30 minutes, is of someone else, or was
+ * run by another staff member (`staffID`, the one acting; null matches none) does not pass.
+ * Check ids show in the audit log, which every staff role reads: without the last condition,
+ * a colleague could act on the strength of a conversation they never had.
  */
-export async function consumeIdentityCheck(ctx: Context, trx: Executor, target: Account, checkID: string): Promise<boolean> {
+export async function consumeIdentityCheck(ctx: Context, trx: Executor, target: Account, checkID: string, staffID: string | null): Promise<boolean> {
+  if (staffID === null) return false;
   const now = ctx.clock.now();
   const r = await trx
     .updateTable('identity_checks')
@@ -120,6 +125,7 @@ export async function consumeIdentityCheck(ctx: Context, trx: Executor, target: 
     .where('id', '=', checkID)
     .where('owner_kind', '=', target.kind)
     .where('owner_id', '=', target.id)
+    .where('staff_id', '=', staffID)
     .where('verified_at', 'is not', null)
     .where('verified_at', '>', new Date(now.getTime() - CHECK_VALID_FOR).toISOString())
     .where('used_at', 'is', null)

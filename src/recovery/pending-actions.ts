@@ -333,6 +333,8 @@ export async function runDuePendingActions(ctx: Context): Promise<number> {
       const params = JSON.parse(row.params) as Record<string, unknown>;
       const action: StaffAction = {
         actor: { type: row.actor_type as Actor['type'], id: row.actor_id },
+        // Its identity check, if any, was used when it was scheduled.
+        staffID: null,
         actorLabel: 'our support team',
         target,
         reason: row.reason,

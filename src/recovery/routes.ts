@@ -67,6 +67,7 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
       auth,
       action: {
         actor: auth.actor,
+        staffID: auth.account.id,
         actorLabel: 'our support team',
         target: t,
         reason: body.reason,
@@ -152,7 +153,7 @@ function registerFor(app: App, ctx: Context, kind: TargetKind): void {
     { schema: { tags, params: z.object({ id: z.string().max(100), checkId: z.string().max(100) }), body: z.object({ code: z.string().trim().max(20) }) } },
     async (req) => {
       const { auth, target: t } = await authorize(req, req.params.id);
-      await confirmIdentityCheck(ctx, auth.actor, t, req.params.checkId, req.body.code, requestMeta(req));
+      await confirmIdentityCheck(ctx, auth.actor, auth.account.id, t, req.params.checkId, req.body.code, requestMeta(req));
       return { verified: true };
     },
   );

@@ -29,6 +29,11 @@ export interface Verification {
 /** Who acts, on whom, why, and how they checked: every toolkit action carries all four. */
 export interface StaffAction {
   actor: Actor;
+  /**
+   * The staff member acting (the owner of the API token that acts), or null (the CLI, the
+   * system): an identity check is used only by the staff member who ran it.
+   */
+  staffID: string | null;
   /** Shown to the customer in emails: "our support team", or "an operator" for the CLI. */
   actorLabel: string;
   target: Account;
@@ -61,8 +66,8 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
     }
   }
   if (v.method === 'email_code') {
-    if (!v.checkId || !(await consumeIdentityCheck(ctx, trx, a.target, v.checkId))) {
-      throw new AppError('invalid_input', 'verification.checkId must name a confirmed, unused identity check of this person from the last 30 minutes');
+    if (!v.checkId || !(await consumeIdentityCheck(ctx, trx, a.target, v.checkId, a.staffID))) {
+      throw new AppError('invalid_input', 'verification.checkId must name an identity check you confirmed for this person in the last 30 minutes, not used yet');
     }
   }
   return { method: v.method, ...(v.checkId ? { checkId: v.checkId } : {}), ...(v.note ? { note: v.note.slice(0, 500) } : {}) };
