@@ -103,15 +103,26 @@ export async function revokeAPIToken(ctx: Context, actor: Actor, id: string, met
   });
 }
 
-/** Revokes every token of a staff member (deactivation); returns how many. */
+/**
+ * Revokes every token of a staff member (deactivation), and every token they made for someone
+ * else: a deactivated admin must not keep acting through a token in a colleague's name.
+ * Returns how many.
+ */
 export async function revokeStaffTokens(ctx: Context, trx: Executor, staffID: string): Promise<number> {
-  const r = await trx.updateTable('api_tokens').set({ revoked_at: ctx.clock.now().toISOString() }).where('staff_id', '=', staffID).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await trx
+    .updateTable('api_tokens')
+    .set({ revoked_at: ctx.clock.now().toISOString() })
+    .where((eb) => eb.or([eb('staff_id', '=', staffID), eb('created_by', '=', staffID)]))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
 /**
  * Resolves a bearer token: found by its hash (so the token itself is never compared), live,
- * its owner active; the scopes it holds are those its owner's current role still allows.
+ * its owner active; the scopes it holds are those its owner's current role still allows. A
+ * token an admin made for someone else also holds only what its creator's current role allows,
+ * and dies with the creator's deactivation: it must not outlive the authority that made it.
  */
 export async function resolveAPIToken(ctx: Context, token: string): Promise<{ account: Account; id: string; scopes: string[]; createdBy: string | null } | null> {
   if (!token.startsWith('pt_') || token.length > 100) return null;
@@ -123,6 +134,13 @@ export async function resolveAPIToken(ctx: Context, token: string): Promise<{ ac
   if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
     await ctx.db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
   }
-  const scopes = (JSON.parse(row.scopes) as string[]).filter((s) => ROLE_SCOPES[account.role!].includes(s as Scope));
+  let allowed = ROLE_SCOPES[account.role!];
+  if (row.created_by !== null && row.created_by !== row.staff_id) {
+    const creator = await findAccountByID(ctx.db, 'staff', row.created_by);
+    if (!creator || !creator.active) return null;
+    const creatorScopes = ROLE_SCOPES[creator.role!];
+    allowed = allowed.filter((s) => creatorScopes.includes(s));
+  }
+  const scopes = (JSON.parse(row.scopes) as string[]).filter((s) => allowed.includes(s as Scope));
   return { account, id: row.id, scopes, createdBy: row.created_by };
 }
