@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, signUpContact, type TestApp } from './helpers/app.js';
+import { createTestApp, dialectUnderTest, signUpContact, type TestApp } from './helpers/app.js';
 import { appendAuditEvent, verifyAuditChain } from '../src/audit/service.js';
 
 let t: TestApp;
@@ -41,6 +41,24 @@ describe('the audit chain detects tampering', () => {
     const victim = rows[2];
     await t.ctx.db.updateTable('audit_events').set({ ip: '203.0.113.9', hash: 'f'.repeat(64) }).where('id', '=', victim.id).execute();
     expect(await verifyAuditChain(t.ctx)).toMatchObject({ ok: false, firstBrokenId: victim.id });
+  });
+
+  it('detects an entry slipped in below the chain (seq 0, negative, or NULL where the database allows it), which the lists would show', async () => {
+    const rows = await entries();
+    const forged = { ...rows[2], reason: 'forged: reset approved by the security team' };
+    for (const [i, seq] of [0, -1, null].entries()) {
+      const id = `${forged.id}x${i}`;
+      try {
+        await t.ctx.db.insertInto('audit_events').values({ ...forged, id, seq: seq as number }).execute();
+      } catch (error) {
+        // PostgreSQL refuses NULL in a primary key (SQLite takes it): nothing was slipped in.
+        expect({ seq, dialectUnderTest, error: String(error) }).toMatchObject({ seq: null, dialectUnderTest: 'postgres' });
+        continue;
+      }
+      expect(await verifyAuditChain(t.ctx)).toMatchObject({ ok: false, firstBrokenId: id });
+      await t.ctx.db.deleteFrom('audit_events').where('id', '=', id).execute();
+    }
+    expect((await verifyAuditChain(t.ctx)).ok).toBe(true);
   });
 
   it('detects a deleted entry in the middle', async () => {

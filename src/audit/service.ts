@@ -231,6 +231,15 @@ export interface VerifyResult {
  * remembers. A truncation that also rewrote the head needs the head hash recorded elsewhere.
  */
 export async function verifyAuditChain(ctx: Context): Promise<VerifyResult> {
+  // The chain runs from seq 1; the pages below read from there. An entry slipped in below it
+  // (0, negative, or NULL, which SQLite allows in this key) would still show in the lists.
+  const outside = await ctx.db
+    .selectFrom('audit_events')
+    .select('id')
+    .where((eb) => eb.or([eb('seq', '<', 1), eb('seq', 'is', null)]))
+    .limit(1)
+    .executeTakeFirst();
+  if (outside) return { ok: false, checked: 0, headHash: GENESIS_HASH, firstBrokenId: outside.id, problem: `entry ${outside.id} is outside the chain (its seq is below 1)` };
   const PAGE = 2000;
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
