@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Context } from './context.js';
 import { pingDatabase, untilCommitted } from './db/index.js';
-import { csrfOnAPIRoutes } from './http/csrf.js';
+import { checkAPIRequests } from './http/api-requests.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { handleError } from './http/errors-handler.js';
@@ -80,7 +80,7 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
 
   // The hooks run for every request, so they take Fastify's callback form: no promise of
   // their own when there is nothing to wait for.
-  csrfOnAPIRoutes(app, ctx);
+  checkAPIRequests(app, ctx);
   app.addHook('onSend', (req, reply, payload, done) => {
     // By the route reached, too: `/%61pi/…` reaches an API route (the router decodes it).
     if (req.url.startsWith('/api/') || req.routeOptions.url?.startsWith('/api/')) reply.header('cache-control', 'no-store');

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../context.js';
 import { generateToken } from '../crypto/random.js';
 import { constantTimeEqual, hashToken, hmacHex } from '../crypto/hash.js';
@@ -42,7 +42,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Rejects an unsafe, cookie-authenticated request without the right header, on a route of the
  * API whose session is `kind`. The caller decides from the route a request reached, never from
  * its raw URL: the router decodes percent-escapes before it matches, so `/%61pi/v1/…` reaches
- * an `/api/v1/…` route while its raw URL does not start with `/api/` (see csrfOnAPIRoutes).
+ * an `/api/v1/…` route while its raw URL does not start with `/api/` (see api-requests.ts).
  */
 export function checkCSRF(ctx: Context, req: FastifyRequest, kind: SessionKind): void {
   if (SAFE.has(req.method)) return;
@@ -63,25 +63,4 @@ export function checkCSRF(ctx: Context, req: FastifyRequest, kind: SessionKind):
 export function bearerToken(req: FastifyRequest): string | null {
   const authz = req.headers.authorization;
   return typeof authz === 'string' && /^Bearer\s/i.test(authz) ? authz.replace(/^Bearer\s+/i, '').trim() : null;
-}
-
-/**
- * Gives every API route, as it is added, the CSRF check of its audience (decided once from the
- * route's path). Added before the routes; a request that reaches no route changes nothing.
- */
-export function csrfOnAPIRoutes(app: FastifyInstance, ctx: Context): void {
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/')) return;
-    const kind = audienceOf(route.url);
-    const check: onRequestHookHandler = (req, _reply, done) => {
-      try {
-        checkCSRF(ctx, req, kind);
-      } catch (error) {
-        return done(error as Error);
-      }
-      done();
-    };
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [check, ...own];
-  });
 }

@@ -45,6 +45,9 @@ export function handleError(error: FastifyError | AppError | Error, req: Fastify
   // serialization failure): nothing of this request was written, so it may simply try again.
   const pgCode = (error as { code?: unknown }).code;
   if (pgCode === '40P01' || pgCode === '40001') return send(reply, 'conflict', 'This raced with another change to the same account; nothing was changed, try again');
+  // Text PostgreSQL cannot hold (a NUL character): the requests' own checks refuse it first
+  // (src/http/api-requests.ts); this is the net for any path they do not cover.
+  if (pgCode === '22021' || pgCode === '22P05') return send(reply, 'invalid_input', 'The request holds a character that cannot be stored (NUL)');
   if (error instanceof SyntaxError || fe.statusCode === 400) return send(reply, 'invalid_input', 'The body is not valid JSON');
   if (fe.statusCode === 413) return send(reply, 'payload_too_large');
   if (fe.statusCode === 415) return send(reply, 'invalid_input', NOT_JSON);
