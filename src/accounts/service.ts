@@ -1,6 +1,6 @@
 import { DAY, HOUR } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
-import type { Executor } from '../db/index.js';
+import { isUniqueViolation, type Executor } from '../db/index.js';
 import { generateID } from '../crypto/random.js';
 import { hashPassword, verifyDummyPassword, verifyPassword } from '../crypto/password.js';
 import { AppError } from '../http/errors.js';
@@ -75,6 +75,18 @@ export async function signUp(ctx: Context, input: { email: string; password: str
   if (!settings.allowSignup) throw new AppError('forbidden', 'Sign-up is turned off; ask the support team for an invitation');
   const email = store.normalizeEmail(input.email);
   const passwordHash = await hashPassword(input.password);
+  try {
+    await signUpOnce(ctx, email, passwordHash, input.name, meta);
+  } catch (error) {
+    // On PostgreSQL two sign-ups for one new address can both find it free; the second's
+    // insert then fails on the unique address. Taken again, it finds the account and answers
+    // as a sign-up for an existing address does, as one after the other would.
+    if (!isUniqueViolation(error)) throw error;
+    await signUpOnce(ctx, email, passwordHash, input.name, meta);
+  }
+}
+
+async function signUpOnce(ctx: Context, email: string, passwordHash: string, name: string, meta: RequestMeta): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     const existing = await store.findAccountByEmail(trx, 'contact', email);
@@ -89,7 +101,7 @@ export async function signUp(ctx: Context, input: { email: string; password: str
     await store.insertContact(trx, {
       id,
       email,
-      name: input.name.trim(),
+      name: name.trim(),
       password_hash: passwordHash,
       email_verified_at: null,
       created_at: now.toISOString(),

@@ -11,6 +11,15 @@ import { GroupCommitSqliteDialect, registerGroupCommit } from './sqlite-group-co
 export type { DB, Database, Dialect, Executor } from './types.js';
 export { untilCommitted } from './sqlite-group-commit.js';
 
+/**
+ * Whether a statement failed on a unique index or key: on PostgreSQL, two transactions that
+ * both found a value free (READ COMMITTED) and both wrote it; the second one fails so.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 // PostgreSQL returns BIGINT (counts, bigserial) as strings; every such value here is far
 // below 2^53, so numbers are safe and keep the two engines' rows alike.
 pg.types.setTypeParser(20, (v) => Number(v));

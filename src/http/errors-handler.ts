@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isUniqueViolation } from '../db/index.js';
 import { AppError, problemFor, type ErrorCode } from './errors.js';
 
 function send(reply: FastifyReply, code: ErrorCode, detail?: string, extra?: Record<string, unknown>): FastifyReply {
@@ -45,6 +46,10 @@ export function handleError(error: FastifyError | AppError | Error, req: Fastify
   // serialization failure): nothing of this request was written, so it may simply try again.
   const pgCode = (error as { code?: unknown }).code;
   if (pgCode === '40P01' || pgCode === '40001') return send(reply, 'conflict', 'This raced with another change to the same account; nothing was changed, try again');
+  // A racing request wrote the same unique thing first (an address, say); this one's
+  // transaction rolled back. Where the answer must not show the race (sign-up), the service
+  // handles it itself.
+  if (isUniqueViolation(error)) return send(reply, 'conflict', 'Another request made the same change at the same moment; nothing was changed by this one');
   // Text PostgreSQL cannot hold (a NUL character): the requests' own checks refuse it first
   // (src/http/api-requests.ts); this is the net for any path they do not cover.
   if (pgCode === '22021' || pgCode === '22P05') return send(reply, 'invalid_input', 'The request holds a character that cannot be stored (NUL)');
