@@ -40,10 +40,16 @@ export async function openTicket(
 }
 
 /** A customer's own ticket; another customer's is indistinguishable from a missing one. */
+/**
+ * A customer's own ticket, with the messages they may read: theirs and support's replies. The
+ * system's notes are for staff (what to check before acting, that the owner cancelled a
+ * request as "not me", the reason a staff member gave, the IP a request came from), as staff
+ * notes are kept off the customer's security events.
+ */
 export async function getOwnTicket(ctx: Context, contact: Account, id: string): Promise<{ ticket: Ticket; messages: TicketMessage[] }> {
   const ticket = id.startsWith('tk_') ? await store.findTicket(ctx.db, id) : null;
   if (!ticket || ticket.contactID !== contact.id) throw new AppError('not_found', 'No ticket has this id');
-  return { ticket, messages: await store.listMessages(ctx.db, id) };
+  return { ticket, messages: (await store.listMessages(ctx.db, id)).filter((m) => m.authorKind !== 'system') };
 }
 
 export async function getTicket(ctx: Context, id: string): Promise<{ ticket: Ticket; messages: TicketMessage[] }> {
