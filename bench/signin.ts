@@ -63,15 +63,22 @@ async function main(): Promise<void> {
   const { env, config, rt } = bench;
   let server: ServerProcess | null = null;
   try {
-    // Agents sign in with a password alone; the customer path is the same code.
-    const staff = await createStaffWithPassword(rt.ctx, { email: 'bench-agent@example.com', name: 'Bench Agent', role: 'agent', password: PASSWORD });
+    // Agents sign in with a password alone; the customer path is the same code. Many people
+    // sign in at once, not one person many times: a password try is counted before it is
+    // checked (src/accounts/login-backoff.ts), so more than 5 sign-ins of one account in flight
+    // at once are refused (429) as the back-off's free tries run out. Four accounts per
+    // connection, each with its own browser, taken in turn: no account is ever in flight twice.
+    const staff: Array<{ email: string }> = [];
+    for (let i = 0; i < 4 * CONCURRENCY; i++) {
+      staff.push(await createStaffWithPassword(rt.ctx, { email: `bench-agent-${i}@example.com`, name: `Bench Agent ${i}`, role: 'agent', password: PASSWORD }));
+    }
     await rt.close();
     server = await startServerProcess(env);
     const base = `http://127.0.0.1:${server.port}`;
 
     // Each virtual browser fetches its CSRF seed once, as a browser does, then signs in again and again.
     const browsers = await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
+      staff.map(async () => {
         const r = await fetch(`${base}/api/v1/staff-auth/session`);
         const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
         return { cookie, csrf: ((await r.json()) as { csrfToken: string }).csrfToken };
@@ -82,11 +89,11 @@ async function main(): Promise<void> {
     // a real client on the same box would). Same concurrency as the raw verifies.
     const client = startLoadClient();
     const port = server.port;
-    const jobs: Job[] = browsers.map((b) => ({
+    const jobs: Job[] = browsers.map((b, i) => ({
       method: 'POST',
       path: '/api/v1/staff-auth/login',
       headers: { cookie: b.cookie, 'x-csrf-token': b.csrf },
-      body: { email: staff.email, password: PASSWORD },
+      body: { email: staff[i]!.email, password: PASSWORD },
     }));
     let failures = 0;
     const signInRound = async (seconds: number) => {

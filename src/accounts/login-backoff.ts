@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { MINUTE } from '../clock.js';
 import type { Context } from '../context.js';
+import type { Executor } from '../db/index.js';
 import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
 import type { AccountKind } from './store.js';
@@ -58,6 +59,7 @@ export async function takePasswordTry(ctx: Context, kind: AccountKind, email: st
   throw new AppError('rate_limited', `Too many wrong passwords; try again in ${retryAfter} seconds`, { retryAfter });
 }
 
-export async function clearLoginFailures(ctx: Context, kind: AccountKind, email: string): Promise<void> {
-  await ctx.db.deleteFrom('rate_limits').where('key', '=', keyFor(kind, email)).execute();
+/** Forgets the failures (a right password): in the caller's transaction when it passes one. */
+export async function clearLoginFailures(ctx: Context, kind: AccountKind, email: string, db: Executor = ctx.db): Promise<void> {
+  await db.deleteFrom('rate_limits').where('key', '=', keyFor(kind, email)).execute();
 }

@@ -168,9 +168,10 @@ export async function signIn(
     });
     throw new AppError('invalid_credentials');
   }
-  // A right password forgets earlier wrong ones, and the try it took.
-  await clearLoginFailures(ctx, kind, email);
   return ctx.db.transaction().execute(async (trx) => {
+    // A right password forgets earlier wrong ones, and the try it took: in the session's
+    // transaction (one commit less), so a sign-in that rolls back keeps its try counted.
+    await clearLoginFailures(ctx, kind, email, trx);
     // Decided in the session's transaction, holding the person's MFA state, so that a reset
     // or a required setup racing this sign-in comes wholly before or after it (mfa/sign-in.ts).
     const decision = await decideLevelInTransaction(ctx, trx, account, rememberedDeviceToken);
