@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
+import { createTestApp, oneAfterAnother, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { enrollTOTP } from './helpers/mfa.js';
 
 let t: TestApp;
@@ -14,14 +14,12 @@ describe('a recovery code works once', () => {
   it('lets exactly one of 20 concurrent uses of one code through', async () => {
     const { client, email } = await signUpContact(t);
     const { recoveryCodes } = await enrollTOTP(t, client);
-    const clients = await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        const c = t.client();
-        await c.post('/api/v1/auth/login', { email, password: PASSWORD });
-        c.headers['x-csrf-token'] = await c.csrfToken('/api/v1/auth/mfa/verify');
-        return c;
-      }),
-    );
+    const clients = await oneAfterAnother(20, async () => {
+      const c = t.client();
+      await c.post('/api/v1/auth/login', { email, password: PASSWORD });
+      c.headers['x-csrf-token'] = await c.csrfToken('/api/v1/auth/mfa/verify');
+      return c;
+    });
     const results = await Promise.all(clients.map((c) => c.post('/api/v1/auth/mfa/verify', { method: 'recovery_code', code: recoveryCodes![0] })));
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     // The rest are refused: a wrong code (400), or 429 once ten failures locked the account.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
+import { createTestApp, oneAfterAnother, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { codeFor, enrollTOTP, judgedWrongCodes, nextStep } from './helpers/mfa.js';
 import type { Client } from './helpers/client.js';
 
@@ -52,7 +52,7 @@ describe('the account limit answers authenticator codes as one after the other',
         const c = await pendingSignIn(email);
         for (let i = 1; i <= n; i++) expect(answer(await c.post(VERIFY, { method: 'totp', code: '000000' }))).toBe(i === 5 ? 'challenge_locked' : 'invalid_code');
       }
-      const signIns = await Promise.all(Array.from({ length: 6 }, () => pendingSignIn(email)));
+      const signIns = await oneAfterAnother(6, () => pendingSignIn(email));
       // The right code's place moves from round to round.
       const at = round % 6;
       const results = await Promise.all(signIns.map((c, i) => c.post(VERIFY, i === at ? { method: 'totp', code: codeFor(t, secret) } : { method: 'totp', code: '000000' })));

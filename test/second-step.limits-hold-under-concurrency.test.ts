@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
+import { createTestApp, oneAfterAnother, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { codeFor, enrollTOTP, judgedWrongCodes, nextStep } from './helpers/mfa.js';
 import type { Client } from './helpers/client.js';
 
@@ -86,7 +86,7 @@ describe('the second-step limits hold under concurrency', () => {
 
   it('parallel wrong codes across 8 pending sign-ins of one account: 10 are judged, then the account locks and the owner is emailed once', async () => {
     const { id, email, secret } = await customerWithTOTP();
-    const signIns = await Promise.all(Array.from({ length: 8 }, () => pendingSignIn(email)));
+    const signIns = await oneAfterAnother(8, () => pendingSignIn(email));
     // 8 sign-ins × 6 = 48 requests, authenticator and recovery codes mixed: up to 40 could pass
     // their challenge's limit, 10 the account's.
     const results = await Promise.all(signIns.flatMap((c, i) => Array.from({ length: 6 }, (_, j) => c.post(VERIFY, WRONG_BY_METHOD[METHODS[(i + j) % 2]]))));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
+import { createTestApp, oneAfterAnother, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { enrollTOTP, staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 
 /**
@@ -32,14 +32,12 @@ describe('a temporary code used by sign-ins at once', () => {
       const issued = await sup.client.post(`/api/v1/contacts/${id}/mfa/temporary-codes`, { reason: `race ${round}` });
       expect(issued.statusCode, issued.body).toBe(201);
       const { code } = issued.json();
-      const clients = await Promise.all(
-        Array.from({ length: PARALLEL }, async () => {
-          const c = t.client();
-          expect((await c.post('/api/v1/auth/login', { email, password: PASSWORD })).json().methods).toContain('temporary_code');
-          c.headers['x-csrf-token'] = await c.csrfToken('/api/v1/auth/mfa/verify');
-          return c;
-        }),
-      );
+      const clients = await oneAfterAnother(PARALLEL, async () => {
+        const c = t.client();
+        expect((await c.post('/api/v1/auth/login', { email, password: PASSWORD })).json().methods).toContain('temporary_code');
+        c.headers['x-csrf-token'] = await c.csrfToken('/api/v1/auth/mfa/verify');
+        return c;
+      });
       const results = await Promise.all(clients.map((c) => c.post('/api/v1/auth/mfa/verify', { method: 'temporary_code', code })));
       const why = results.map((r) => `${r.statusCode} ${r.body}`).join('\n');
       const winners = results.filter((r) => r.statusCode === 200);

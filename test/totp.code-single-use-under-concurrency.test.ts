@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
+import { createTestApp, oneAfterAnother, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { codeFor, enrollTOTP, nextStep } from './helpers/mfa.js';
 
 let t: TestApp;
@@ -33,16 +33,14 @@ describe('a TOTP code is accepted at most once per factor', () => {
     const { client, email } = await signUpContact(t);
     const { secret } = await enrollTOTP(t, client);
     nextStep(t);
-    const clients = await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        const c = t.client();
-        const r = await c.post('/api/v1/auth/login', { email, password: PASSWORD });
-        expect(r.json().state).toBe('mfa_required');
-        // Fetch the CSRF token now so the verifies below start together.
-        c.headers['x-csrf-token'] = await c.csrfToken('/api/v1/auth/mfa/verify');
-        return c;
-      }),
-    );
+    const clients = await oneAfterAnother(20, async () => {
+      const c = t.client();
+      const r = await c.post('/api/v1/auth/login', { email, password: PASSWORD });
+      expect(r.json().state).toBe('mfa_required');
+      // Fetch the CSRF token now so the verifies below start together.
+      c.headers['x-csrf-token'] = await c.csrfToken('/api/v1/auth/mfa/verify');
+      return c;
+    });
     const code = codeFor(t, secret);
     const results = await Promise.all(clients.map((c) => c.post('/api/v1/auth/mfa/verify', { method: 'totp', code })));
     const statuses = results.map((r) => r.statusCode);

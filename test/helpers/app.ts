@@ -139,3 +139,15 @@ export async function signUpContact(t: TestApp, email = `c-${randomBytes(3).toSt
   const s = await c.get('/api/v1/auth/session');
   return { client: c, email, id: s.json().contact.id };
 }
+
+/**
+ * Makes `n` things one after the other: for pending sign-ins of one account, which tests then
+ * race. Their password steps cannot all be in flight at once: a password try is counted before
+ * it is checked, so past the back-off's 5 free tries the rest would be refused with 429
+ * (test/sign-in.password-backoff-holds-under-concurrency.test.ts).
+ */
+export async function oneAfterAnother<T>(n: number, make: () => Promise<T>): Promise<T[]> {
+  const made: T[] = [];
+  for (let i = 0; i < n; i++) made.push(await make());
+  return made;
+}
