@@ -36,7 +36,7 @@ export interface RenderedAtDelivery {
   values: Record<string, unknown>;
 }
 
-const MAX_ATTEMPTS = 12;
+export const MAX_ATTEMPTS = 12;
 const CLAIM_FOR_MS = 60_000;
 /** Emails sent in parallel per round, and the longest a pass runs before yielding. */
 const ROUND = 8;

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
 import { requireStaff } from '../http/guards.js';
+import { MAX_ATTEMPTS } from './mailer.js';
 
 /** Admins see the outbox: what failed to deliver (and why), what waits, and can retry now. */
 export function registerOutboxRoutes(app: App, ctx: Context): void {
@@ -31,7 +32,17 @@ export function registerOutboxRoutes(app: App, ctx: Context): void {
 
   app.post('/api/v1/outbox/:id/retry', { schema: { tags, params: z.object({ id: z.string().max(100) }) } }, async (req) => {
     await requireStaff(ctx, req, { minRole: 'admin', scope: 'settings:write' });
-    const r = await ctx.db.updateTable('outbox').set({ next_attempt_at: ctx.clock.now().toISOString() }).where('id', '=', req.params.id).where('sent_at', 'is', null).executeTakeFirst();
+    // Now, and once more even when its automatic tries ran out (the delivery loop leaves an
+    // email alone after MAX_ATTEMPTS): after an outage, the admin's retry is what sends it.
+    const r = await ctx.db
+      .updateTable('outbox')
+      .set((eb) => ({
+        next_attempt_at: ctx.clock.now().toISOString(),
+        attempts: eb.case().when('attempts', '>=', MAX_ATTEMPTS).then(MAX_ATTEMPTS - 1).else(eb.ref('attempts')).end(),
+      }))
+      .where('id', '=', req.params.id)
+      .where('sent_at', 'is', null)
+      .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new AppError('not_found', 'No undelivered email has this id');
     void ctx.mailer.deliverDue().catch(() => undefined);
     return { retrying: true };
