@@ -90,6 +90,8 @@ export interface EnrollmentResult {
 }
 
 export async function confirmTOTPEnrollment(ctx: Context, session: SessionRow, account: Account, factorID: string, code: string, name: string | undefined, meta: RequestMeta): Promise<EnrollmentResult> {
+  // Again at the finish: the policy may have turned `off` since the enrollment began.
+  await assertEnrollmentAllowed(ctx, account);
   await requireStepUpWhenEnrolled(ctx, session, account);
   const owner = ownerOf(account);
   const factor = await store.findFactor(ctx.db, owner, factorID);
@@ -121,6 +123,8 @@ export async function beginWebAuthnRegistration(ctx: Context, session: SessionRo
 }
 
 export async function finishWebAuthnRegistration(ctx: Context, session: SessionRow, account: Account, response: RegistrationResponseJSON, name: string | undefined, meta: RequestMeta): Promise<EnrollmentResult> {
+  // Again at the finish: the policy may have turned `off` since the registration began.
+  await assertEnrollmentAllowed(ctx, account);
   await requireStepUpWhenEnrolled(ctx, session, account);
   const now = ctx.clock.now();
   const challenge = await stateStore.takeChallenge(ctx.db, session.idHash, 'register', now.toISOString());
