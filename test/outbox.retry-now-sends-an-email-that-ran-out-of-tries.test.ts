@@ -19,11 +19,23 @@ afterAll(async () => {
 describe('Retry now on the outbox', () => {
   it('sends an email whose automatic tries ran out', async () => {
     const to = 'gave-up-on@example.com';
+    // The outage: the mail server refuses; the first automatic try fails and is recorded.
+    t.mail.refuse = true;
     await t.ctx.mailer.enqueue(t.ctx.db, { to, subject: 'Your two-step verification was reset', text: 'It was reset.', html: '<p>It was reset.</p>' });
-    const row = await t.ctx.db.selectFrom('outbox').select('id').where('recipient', '=', to).executeTakeFirstOrThrow();
-    // The outage: every automatic try failed (the hours between them are not waited here).
-    await t.ctx.db.updateTable('outbox').set({ attempts: MAX_ATTEMPTS, last_error: 'connection refused', next_attempt_at: t.clock.now().toISOString() }).where('id', '=', row.id).execute();
+    const outboxRow = () => t.ctx.db.selectFrom('outbox').select(['id', 'attempts', 'locked_until']).where('recipient', '=', to).executeTakeFirstOrThrow();
+    for (let i = 0; ; i++) {
+      const r = await outboxRow();
+      if (Number(r.attempts) >= 1 && r.locked_until === null) break;
+      if (i > 250) throw new Error('the first delivery try was never recorded');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const row = await outboxRow();
+    // Every later try failed too (the hours between them are not waited here): none is left.
+    await t.ctx.db.updateTable('outbox').set({ attempts: MAX_ATTEMPTS, next_attempt_at: t.clock.now().toISOString() }).where('id', '=', row.id).execute();
+    // The mail server is back, but the delivery loop no longer tries this email.
+    t.mail.refuse = false;
     await t.ctx.mailer.deliverDue();
+    await new Promise((res) => setTimeout(res, 200));
     expect(t.mail.to(to)).toHaveLength(0);
 
     const { client: admin } = await staffWithRole(t, 'admin');
