@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Dialect, Executor } from '../db/index.js';
+import { isUniqueViolation, type Dialect, type Executor } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import type { MFAFactorsTable, RememberedDevicesTable } from '../db/types.js';
 
@@ -53,10 +53,10 @@ function toFactor(r: Selectable<MFAFactorsTable>): Factor {
 
 /** A unique-index violation on a factor's credential id, as SQLite or PostgreSQL reports it. */
 export function isCredentialIDTaken(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown; constraint?: unknown };
-  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE') return typeof e.message === 'string' && e.message.includes('mfa_factors.credential_id');
-  if (e?.code === '23505') return typeof e.constraint === 'string' && e.constraint.includes('credential_id');
-  return false;
+  if (!isUniqueViolation(error)) return false;
+  // SQLite names the column in its message, PostgreSQL the index in `constraint`.
+  const e = error as { message?: unknown; constraint?: unknown };
+  return (typeof e.message === 'string' && e.message.includes('mfa_factors.credential_id')) || (typeof e.constraint === 'string' && e.constraint.includes('credential_id'));
 }
 
 export async function insertFactor(db: Executor, f: MFAFactorsTable): Promise<void> {
