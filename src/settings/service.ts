@@ -50,9 +50,15 @@ export async function getSettingsHeld(ctx: Context, trx: Executor): Promise<Sett
  * writing the same rows in different orders deadlocked.
  */
 export async function holdSettings(ctx: Context, trx: Executor): Promise<void> {
+  await lockSettingsRow(ctx, trx, 'share');
+}
+
+/** PostgreSQL: the settings row, created with the defaults if missing, locked for the rest of `trx`. */
+async function lockSettingsRow(ctx: Context, trx: Executor, mode: 'share' | 'update'): Promise<void> {
   if (ctx.dialect !== 'postgres') return;
   await trx.insertInto('settings').values({ key: 'app', value: '{}' }).onConflict((oc) => oc.column('key').doNothing()).execute();
-  await trx.selectFrom('settings').select('key').where('key', '=', 'app').forShare().execute();
+  const row = trx.selectFrom('settings').select('key').where('key', '=', 'app');
+  await (mode === 'share' ? row.forShare() : row.forUpdate()).execute();
 }
 
 /** What a settings change did beyond the setting itself, for its audit entry. */
@@ -63,12 +69,17 @@ export interface SettingsEffects {
 }
 
 /**
- * Merges a partial change into the settings; returns the settings before and after, and what
+ * Merges a partial change into the settings (holding the row from before it reads it, so that
+ * changes at once apply one after the other); returns the settings before and after, and what
  * else the change did (`effects`, empty when nothing). Run it in the transaction that audits it:
  * a shorter remembered-device period shortens every stored device there too, so that a device
  * sign-in no longer honours is gone, not merely hidden until the period grows back.
  */
 export async function updateSettings(ctx: Context, trx: Executor, change: Partial<Settings>): Promise<{ before: Settings; after: Settings; effects: SettingsEffects }> {
+  // Held from before the read: two changes at once on PostgreSQL otherwise both read the old
+  // row, and the one that wrote second put the other's keys back as they were, unaudited.
+  // (SQLite: the transaction holds the only connection.)
+  await lockSettingsRow(ctx, trx, 'update');
   const before = await getSettings(ctx, trx);
   const after = settingsSchema.parse({ ...before, ...change });
   const value = JSON.stringify(after);
