@@ -37,6 +37,8 @@ describe('portico mfa reset (break-glass)', () => {
       [['mfa', 'reset', '--email', lockedOut.email], /missing --reason/],
       [['mfa', 'reset', '--reason', 'x'], /missing --email/],
       [['mfa', 'reset', '--email', 'not-an-email', '--reason', 'x'], /not an email address/],
+      // List syntax, which a mail library would deliver to the address inside it.
+      [['mfa', 'reset', '--email', `x<${lockedOut.email}>`, '--reason', 'x'], /not an email address/],
     ] as const) {
       const r = await runPortico([...args], t.cliEnv());
       expect(r.code, args.join(' ')).not.toBe(0);

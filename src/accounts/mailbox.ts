@@ -1,4 +1,13 @@
 /**
+ * A plain address, `local@domain`, and nothing a mail library would read as more: no spaces
+ * or control characters, no display name or angle brackets, no comments, quotes, lists or
+ * groups. Mail libraries parse a recipient as an address list, so `x<sam@corp.example>` was
+ * delivered to sam@corp.example while Portico stored, compared and showed it as another
+ * address (it got past the rule that staff never act on their own customer account).
+ */
+export const PLAIN_EMAIL_ADDRESS = /^[^\s\x00-\x1f\x7f@<>()[\]\\,;:"]+@[^\s\x00-\x1f\x7f@<>()[\]\\,;:"]+$/;
+
+/**
  * Whether two email addresses reach the same mailbox, as far as the addresses alone tell.
  * Staff may not run MFA actions on their own customer account (PRODUCT.md §4), and comparing
  * addresses exactly let a supervisor act on "sam+help@corp.example" while being

@@ -11,6 +11,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../crypto/password.js'
 import { createStaffWithPassword, ensureFirstAdminSetupLink } from '../accounts/staff.js';
 import { verifyAuditChain } from '../audit/service.js';
 import { findAccountByEmail, type StaffRole } from '../accounts/service.js';
+import { PLAIN_EMAIL_ADDRESS } from '../accounts/mailbox.js';
 import { createAPIToken, SCOPES } from '../sessions/api-tokens.js';
 import { breakGlassReset } from '../recovery/break-glass.js';
 import { startServer } from './serve.js';
@@ -55,7 +56,7 @@ function need(value: string | undefined, flag: string): string {
 }
 
 function checkEmail(email: string): string {
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new CLIError(`--email: "${email}" is not an email address`);
+  if (!PLAIN_EMAIL_ADDRESS.test(email) || email.length > 254) throw new CLIError(`--email: "${email}" is not an email address (a plain name@example.com)`);
   return email;
 }
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../crypto/password.js';
 import { AppError } from './errors.js';
+import { PLAIN_EMAIL_ADDRESS } from '../accounts/mailbox.js';
 
 /** Shared request shapes; the same schemas validate requests and describe them in OpenAPI. */
 export const emailSchema = z
   .string()
   .trim()
   .max(254)
-  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+  .regex(PLAIN_EMAIL_ADDRESS, 'must be a plain email address (name@example.com)');
 
 /** 8 to 128 characters, counted as characters (code points), not bytes. */
 export const passwordSchema = z

@@ -22,7 +22,9 @@ export function createSMTPTransport(url: string, from: string): Transport {
   const t = nodemailer.createTransport(url, { pool: true, maxConnections: 4 } as never);
   return {
     async send(email) {
-      await t.sendMail({ from, to: email.to, subject: email.subject, text: email.text, html: email.html });
+      // The recipient as one address, never parsed as a list: an address stored before Portico
+      // refused list syntax (`x<sam@corp.example>`) must not reach the mailbox inside it.
+      await t.sendMail({ from, to: { name: '', address: email.to }, subject: email.subject, text: email.text, html: email.html });
     },
     close: () => t.close(),
   };

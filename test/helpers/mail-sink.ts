@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ReceivedEmail {
   to: string;
+  /** The envelope's recipients (RCPT TO): the mailboxes the message was delivered to. */
+  recipients: string[];
   subject: string;
   text: string;
   html: string;
@@ -29,11 +31,12 @@ export class MailSink {
         if (this.refuse) return cb(Object.assign(new Error('mailbox unavailable'), { responseCode: 451 }));
         cb();
       },
-      onData: (stream, _session, cb) => {
+      onData: (stream, session, cb) => {
+        const recipients = session.envelope.rcptTo.map((a) => a.address);
         simpleParser(stream)
           .then((m) => {
             const to = Array.isArray(m.to) ? m.to[0]?.text : m.to?.text;
-            this.messages.push({ to: to ?? '', subject: m.subject ?? '', text: m.text ?? '', html: typeof m.html === 'string' ? m.html : '' });
+            this.messages.push({ to: to ?? '', recipients, subject: m.subject ?? '', text: m.text ?? '', html: typeof m.html === 'string' ? m.html : '' });
             for (const w of this.waiters.splice(0)) w();
             cb();
           })
