@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Email } from './transport.js';
 
 /**
@@ -29,12 +30,18 @@ export function escapeHTML(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
+/**
+ * The browser and system a user agent names, from a fixed list; anything else is "an unknown
+ * browser". Never the header's own text: anyone can send any user agent, and a security email
+ * quoting "From: …, Security alert: confirm at https://…" would carry an attacker's words (and
+ * a link mail clients make clickable) in a genuine email.
+ */
 export function describeBrowser(ua: string | null): string {
   if (!ua) return 'an unknown browser';
   const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : null;
   const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : null;
   if (browser && os) return `${browser} on ${os}`;
-  return browser ?? os ?? ua.slice(0, 60);
+  return browser ?? os ?? 'an unknown browser';
 }
 
 /** Builds a plain-text and an HTML body from the same paragraphs. */
@@ -44,7 +51,8 @@ export function render(m: Message): Email {
     const c = m.circumstances;
     details.push(`When: ${c.at.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
     details.push(`By: ${c.actor ?? 'you'}`);
-    details.push(`From: ${c.ip ?? 'an unknown address'}, ${describeBrowser(c.userAgent)}`);
+    // Only an IP address is shown as one (see requestMeta: a forwarding header can say anything).
+    details.push(`From: ${c.ip !== null && isIP(c.ip) ? c.ip : 'an unknown address'}, ${describeBrowser(c.userAgent)}`);
   }
   const text = [
     ...m.lines,
