@@ -2,10 +2,21 @@ import type { AuditEvent } from './service.js';
 
 /** Cells a spreadsheet would run as a formula start with one of these. */
 const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A semicolon, tab or line break followed by what would start a formula. Spreadsheets in
+ * locales whose list separator is ";" (German, French, …) split a comma-separated row at every
+ * ";" and line break, and a quote protects only a field that begins with it: `x;=1+1` in one
+ * cell becomes a cell "=1+1" of its own there, and runs.
+ */
+const FORMULA_AFTER_SEPARATOR = /([;\t\r\n])(?=[^\S\r\n]*[=+\-@])/g;
 
-/** One CSV cell: formula-looking text is defused with a leading quote, then RFC 4180 quoting. */
+/**
+ * One CSV cell: formula-looking text is defused with a quote before it (at the start, and after
+ * any ";", tab or line break a spreadsheet might split at), then RFC 4180 quoting.
+ */
 export function csvCell(value: unknown): string {
   let s = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  s = s.replace(FORMULA_AFTER_SEPARATOR, "$1'");
   if (FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
