@@ -26,7 +26,10 @@ describe('customer sign-up and sign-in', () => {
     const fresh = await c.post('/api/v1/auth/signup', { email: `new-${email}`, password: 'another password', name: 'New' });
     expect(again.statusCode).toBe(201);
     expect(again.json()).toEqual(fresh.json());
-    await t.mail.waitFor(email, 'Someone tried to sign up');
+    const notice = await t.mail.waitFor(email, 'Someone tried to sign up');
+    // Its links open the help center's sign-in and password-reset pages (web/src/help-center/HelpCenterApp.tsx).
+    expect(notice.text).toContain(`sign in at ${t.config.publicURL}/sign-in,`);
+    expect(notice.text).toContain(`reset your password at ${t.config.publicURL}/forgot-password.`);
     // The intruder's password did not replace the owner's.
     const l = await t.client().post('/api/v1/auth/login', { email, password: 'another password' });
     expect(l.statusCode).toBe(401);

@@ -93,7 +93,7 @@ async function signUpOnce(ctx: Context, email: string, passwordHash: string, nam
     if (existing) {
       // Counted here, in the transaction, so that a new address's own sign-up does not count.
       if (await mayEmailAddress(ctx, 'signup-existing', 'contact', email, trx)) {
-        await ctx.mailer.enqueue(trx, templates.signupExisting(email, link(ctx, '/signin'), link(ctx, '/forgot-password')));
+        await ctx.mailer.enqueue(trx, templates.signupExisting(email, link(ctx, '/sign-in'), link(ctx, '/forgot-password')));
       }
       return;
     }
