@@ -28,9 +28,13 @@ export function pathForState(audience: Audience, state: SignInState, next?: stri
   }
 }
 
-/** Only same-app paths may be a `next` target (no open redirects). */
+/**
+ * Only same-app paths may be a `next` target (no open redirects). Browsers read a backslash as
+ * a slash in URLs, so `/\evil.example` is another site, like `//evil.example`; control characters
+ * (which URL parsing drops) are refused too.
+ */
 export function isSafeNext(audience: Audience, next: string): boolean {
-  if (!next.startsWith('/') || next.startsWith('//')) return false;
+  if (!next.startsWith('/') || next.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(next)) return false;
   const inConsole = next === '/admin' || next.startsWith('/admin/');
   return audience === 'staff' ? inConsole : !inConsole;
 }
