@@ -8,7 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Context } from './context.js';
 import { pingDatabase, untilCommitted } from './db/index.js';
 import { checkAPIRequests } from './http/api-requests.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
+import { computeHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { handleError } from './http/errors-handler.js';
 import { problemFor } from './http/errors.js';
@@ -34,24 +34,7 @@ export interface BuildOptions {
 
 /** Builds the HTTP application on a context; `listen` is the caller's business. */
 export async function buildApp(ctx: Context, options: BuildOptions = {}): Promise<App> {
-  const app = Fastify({
-    loggerInstance: options.logger === false ? undefined : ctx.log,
-    logger: options.logger === false ? false : undefined,
-    // Fastify takes a hop count too, though its types omit it.
-    trustProxy: ctx.config.trustProxy as boolean | string[],
-    bodyLimit: 256 * 1024,
-    // The router's own refusals (an over-long id, a malformed URL) leave as problem+json too.
-    frameworkErrors: (error, req, reply) => void handleError(error, req, reply),
-    ajv: { customOptions: { removeAdditional: false } },
-    childLoggerFactory: lazyChildLoggerFactory,
-  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
-
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(handleError);
-
-  await app.register(cookie);
-  registerSecurityHeaders(app, {
+  const securityHeaders = computeHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -69,6 +52,25 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     // Plain-HTTP localhost must keep working; HSTS is for the HTTPS deployment's proxy.
     hsts: ctx.config.publicURL.startsWith('https:'),
   });
+  const app = Fastify({
+    loggerInstance: options.logger === false ? undefined : ctx.log,
+    logger: options.logger === false ? false : undefined,
+    // Fastify takes a hop count too, though its types omit it.
+    trustProxy: ctx.config.trustProxy as boolean | string[],
+    bodyLimit: 256 * 1024,
+    // The router's own refusals (an over-long id, a malformed URL) leave as problem+json too.
+    // They skip the request hooks, so they are given the security headers here.
+    frameworkErrors: (error, req, reply) => void handleError(error, req, reply.headers(securityHeaders)),
+    ajv: { customOptions: { removeAdditional: false } },
+    childLoggerFactory: lazyChildLoggerFactory,
+  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+
+  await app.register(cookie);
+  registerSecurityHeaders(app, securityHeaders);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -79,5 +79,13 @@ describe('health and the OpenAPI document', () => {
     const denied = await t.client().get('/api/v1/me/mfa');
     expect(denied.statusCode).toBe(401);
     expect(denied.headers['content-security-policy']).toContain("default-src 'self'");
+    // And on the router's own refusals, which skip the request hooks: an id too long to be
+    // one of ours (404) and a path that is not valid percent-encoding (400).
+    for (const [url, status] of [[`/api/v1/contacts/${'x'.repeat(5000)}`, 404], ['/api/v1/contacts/%E0%A4%A', 400]] as const) {
+      const r = await t.client().get(url);
+      expect(r.statusCode, url).toBe(status);
+      expect(r.headers['content-security-policy'], url).toContain("default-src 'self'");
+      expect(r.headers['x-content-type-options'], url).toBe('nosniff');
+    }
   });
 });

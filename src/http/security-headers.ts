@@ -7,9 +7,10 @@ import type { App } from './types.js';
  * rest), computed once at start and set on every response. Portico's headers are the same for
  * every request (no per-request CSP nonce), and computing them per request, as
  * @fastify/helmet does, cost about 30 µs a request: a tenth of a sign-in's second step.
+ * `headers` are computeHeaders' (src/app.ts also gives them to the router's own refusals,
+ * which skip this hook).
  */
-export function registerSecurityHeaders(app: App, options: HelmetOptions): void {
-  const headers = computeHeaders(options);
+export function registerSecurityHeaders(app: App, headers: Record<string, string>): void {
   app.addHook('onRequest', (_req, reply, done) => {
     reply.headers(headers);
     done();
