@@ -15,10 +15,16 @@ function presentTicket(t: Ticket): Record<string, unknown> {
   return { id: t.id, contactId: t.contactID, subject: t.subject, status: t.status, recovery: t.recovery, createdAt: t.createdAt, updatedAt: t.updatedAt };
 }
 
-function presentMessage(m: TicketMessage, names: Map<string, string>): Record<string, unknown> {
+/**
+ * A ticket message. For the customer, support's replies carry the first name only, and not the
+ * staff member's id: who in support answered is the help desk's business, not something a
+ * reader of the customer's account (the owner, or someone who got into it) needs.
+ */
+function presentMessage(m: TicketMessage, names: Map<string, string>, forCustomer = false): Record<string, unknown> {
+  const id = forCustomer && m.authorKind === 'staff' ? null : m.authorID;
   return {
     id: m.id,
-    author: { type: m.authorKind, id: m.authorID, name: m.authorID ? (names.get(m.authorID) ?? null) : null },
+    author: { type: m.authorKind, id, name: m.authorID ? (names.get(m.authorID) ?? null) : null },
     body: m.body,
     createdAt: m.createdAt,
   };
@@ -56,7 +62,7 @@ export function registerTicketRoutes(app: App, ctx: Context): void {
     const { account } = await requireContact(ctx, req);
     const { ticket, messages } = await tickets.getOwnTicket(ctx, account, req.params.id);
     const names = await authorNames(ctx, messages, true);
-    return { ...presentTicket(ticket), messages: messages.map((m) => presentMessage(m, names)) };
+    return { ...presentTicket(ticket), messages: messages.map((m) => presentMessage(m, names, true)) };
   });
 
   app.post('/api/v1/me/tickets/:id/replies', { schema: { tags, params: idParams, body: z.object({ message: messageSchema }) } }, async (req, reply) => {
