@@ -38,16 +38,53 @@ export const USAGE = `usage: portico <command>
   mfa reset --email E --reason R [--staff]  break-glass MFA reset (audited as cli, admins emailed)
   audit verify                            check the audit chain (exit 1 if broken)`;
 
+/** The password: typed at a terminal (not shown), or the whole of stdin (a pipe, a file). */
 async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password: ');
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  let password: string;
+  if (process.stdin.isTTY) password = await readHiddenLine('Password: ');
+  else {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     throw new CLIError(`the password (on stdin) must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
   }
   return password;
+}
+
+/**
+ * One line typed at the terminal, without echoing it (the terminal in raw mode, as `sudo` and
+ * `ssh` read passwords): Enter ends it, Backspace takes back a character, Ctrl-C cancels.
+ */
+function readHiddenLine(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  return new Promise((resolve, reject) => {
+    let typed: string[] = [];
+    const finish = (error?: CLIError) => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(typed.join(''));
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish();
+        if (ch === '\u0003') return finish(new CLIError('cancelled'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed.push(ch);
+      }
+    };
+    // Raw before the prompt shows: keys typed the moment it appears must not be echoed.
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.on('data', onData);
+    stdin.resume();
+    process.stderr.write(prompt);
+  });
 }
 
 function need(value: string | undefined, flag: string): string {
