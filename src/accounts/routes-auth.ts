@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { COOKIES, clearCookie, readCookie, sessionCookieName, setCookie } from '../http/cookies.js';
 import { issueCSRFToken } from '../http/csrf.js';
 import { accountOf, currentSession, requireSessionOf, stateOf } from '../http/guards.js';
-import { enforceRateLimit } from '../http/rate-limit.js';
+import { clientKey, enforceRateLimit } from '../http/rate-limit.js';
 import { requestMeta } from '../http/request-meta.js';
 import { emailSchema, nameSchema, passwordSchema, tokenSchema } from '../http/schemas.js';
 import type { SessionKind } from '../sessions/service.js';
@@ -61,7 +61,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
       `${base}/signup`,
       { schema: { tags, summary: 'Customer sign-up', body: z.object({ email: emailSchema, password: passwordSchema, name: nameSchema }) } },
       async (req, reply) => {
-        await enforceRateLimit(ctx, `signup:${req.ip}`, ctx.config.rateLimitSignupPerHour, HOUR);
+        await enforceRateLimit(ctx, `signup:${clientKey(req.ip)}`, ctx.config.rateLimitSignupPerHour, HOUR);
         await accounts.signUp(ctx, req.body, requestMeta(req));
         reply.code(201);
         return { status: 'check_email', detail: 'If the address can be used, a confirmation link is on its way.' };
@@ -86,7 +86,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
     `${base}/login`,
     { schema: { tags, summary: 'Password sign-in', body: z.object({ email: z.string().max(254), password: z.string().max(1024) }) } },
     async (req, reply) => {
-      await enforceRateLimit(ctx, `login:${kind}:${req.ip}`, ctx.config.rateLimitLoginPerMinute, MINUTE);
+      await enforceRateLimit(ctx, `login:${kind}:${clientKey(req.ip)}`, ctx.config.rateLimitLoginPerMinute, MINUTE);
       const previous = await currentSession(ctx, req, kind);
       const result = await accounts.signIn(ctx, kind, req.body, requestMeta(req), previous, readCookie(req, COOKIES.remember));
       setCookie(ctx, reply, cookie, result.token);
@@ -115,7 +115,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
   });
 
   app.post(`${base}/password/forgot`, { schema: { tags, body: z.object({ email: emailSchema }) } }, async (req, reply) => {
-    await enforceRateLimit(ctx, `forgot:${kind}:${req.ip}`, ctx.config.rateLimitPasswordResetPerHour, HOUR);
+    await enforceRateLimit(ctx, `forgot:${kind}:${clientKey(req.ip)}`, ctx.config.rateLimitPasswordResetPerHour, HOUR);
     // The answer leaves before the work: a known address costs a transaction and an email, an
     // unknown one a single read, and the time to answer must not tell them apart.
     const meta = requestMeta(req);
@@ -127,7 +127,7 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
   });
 
   app.post(`${base}/password/reset`, { schema: { tags, body: z.object({ token: tokenSchema, password: passwordSchema }) } }, async (req) => {
-    await enforceRateLimit(ctx, `reset:${kind}:${req.ip}`, ctx.config.rateLimitPasswordResetPerHour * 3, HOUR);
+    await enforceRateLimit(ctx, `reset:${kind}:${clientKey(req.ip)}`, ctx.config.rateLimitPasswordResetPerHour * 3, HOUR);
     await accounts.resetPassword(ctx, kind, req.body.token, req.body.password, requestMeta(req));
     return { reset: true };
   });

@@ -1,7 +1,40 @@
 import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import type { Executor } from '../db/index.js';
+import { isIPv4, isIPv6 } from 'node:net';
 import { AppError } from './errors.js';
+
+/**
+ * The client a per-IP limit counts: an IPv4 address, or an IPv6 address's /64 network. One
+ * IPv6 subscriber, server or cloud instance is routinely given a whole /64 (2^64 addresses), so
+ * counting single IPv6 addresses let a client start afresh with every request. An IPv4 address
+ * written in IPv6 form (`::ffff:203.0.113.7`) is that IPv4 address.
+ */
+export function clientKey(ip: string): string {
+  const address = ip.replace(/%.*$/, '');
+  if (isIPv4(address) || !isIPv6(address)) return address;
+  const groups = ipv6Groups(address);
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  if (mapped) return `${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}`;
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` and a dotted IPv4 tail expanded). */
+function ipv6Groups(address: string): number[] {
+  const toGroups = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((g) => {
+          if (!g.includes('.')) return [parseInt(g, 16)];
+          const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const first = toGroups(head);
+  if (tail === undefined) return first;
+  const last = toGroups(tail);
+  return [...first, ...new Array<number>(8 - first.length - last.length).fill(0), ...last];
+}
 
 /**
  * Fixed-window counters kept in the database, so that limits hold across several Portico

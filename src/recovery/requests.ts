@@ -2,7 +2,7 @@ import { DAY, HOUR } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
-import { enforceRateLimit } from '../http/rate-limit.js';
+import { clientKey, enforceRateLimit } from '../http/rate-limit.js';
 import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { findAccountByID, type Account } from '../accounts/store.js';
@@ -19,7 +19,7 @@ import { voidTemporaryCodes } from '../mfa/temporary-codes.js';
  */
 export async function openRecoveryRequest(ctx: Context, contact: Account, message: string, meta: RequestMeta): Promise<{ ticketId: string }> {
   await enforceRateLimit(ctx, `recovery-request:${contact.id}`, 3, DAY);
-  if (meta.ip) await enforceRateLimit(ctx, `recovery-request-ip:${meta.ip}`, 10, HOUR);
+  if (meta.ip) await enforceRateLimit(ctx, `recovery-request-ip:${clientKey(meta.ip)}`, 10, HOUR);
   return ctx.db.transaction().execute(async (trx) => {
     // "One open request" is a read then an insert: on PostgreSQL (READ COMMITTED) requests at the
     // same instant would all read "none open" and all insert. The contact's row, locked first,
