@@ -13,6 +13,12 @@ import { boundHeapGrowth } from './heap.js';
 /** `portico serve`: migrate, serve, print the first admin's setup link while there is none. */
 export async function startServer(config: Config): Promise<void> {
   boundHeapGrowth();
+  if (config.trustProxy === true) {
+    // Every X-Forwarded-For entry is then believed, and the leftmost is whatever the client wrote.
+    console.error(
+      'portico: TRUST_PROXY=true believes any X-Forwarded-For header, so a client that reaches Portico can pick its own IP (per-IP limits, audit log); set TRUST_PROXY to your proxy\'s addresses or its hop count instead',
+    );
+  }
   const rt = await createRuntime(config);
   const { ctx } = rt;
   const app = await buildApp(ctx);
