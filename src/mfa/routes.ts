@@ -11,7 +11,7 @@ import { requestMeta } from '../http/request-meta.js';
 import { listQuery, reasonSchema, seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, toAuditEvent } from '../audit/service.js';
 import { STEP_UP_WINDOW, type NewSession, type SessionKind } from '../sessions/service.js';
-import { getSettings, updateSettings, settingsSchema } from '../settings/service.js';
+import { getSettings, updateSettings, settingsSchema, type Settings } from '../settings/service.js';
 import { listStaff as listStaffMembers } from '../accounts/store.js';
 import { templates } from '../notify/templates.js';
 import { useSetupLink, webauthnChallengeFor } from './sign-in.js';
@@ -39,6 +39,20 @@ const factorParams = z.object({ id: z.string().max(100) });
 
 function asInput(body: z.infer<typeof secondFactorSchema>): SecondFactorInput {
   return body.method === 'webauthn' ? { method: 'webauthn', response: body.response as unknown as AuthenticationResponseJSON } : body;
+}
+
+/**
+ * What every admin is told of an MFA settings change: a policy change, and each weakened
+ * defence of the staff toolkit (PRODUCT.md §4). Empty when there is nothing to tell.
+ */
+function settingsAlerts(before: Settings, after: Settings): string[] {
+  const alerts: string[] = [];
+  if (before.policy !== after.policy) alerts.push(`The MFA policy went from "${before.policy}" to "${after.policy}".`);
+  if (after.waitingPeriodHours < before.waitingPeriodHours) {
+    alerts.push(`The waiting period before staff MFA changes take effect went from ${before.waitingPeriodHours} to ${after.waitingPeriodHours} hours.`);
+  }
+  if (before.requireEmailVerification && !after.requireEmailVerification) alerts.push('Staff no longer need a confirmed email identity check before acting on a customer with factors.');
+  return alerts;
 }
 
 /** MFA endpoints of one kind of person: the sign-in second step, step-up, and self-service. */
@@ -200,14 +214,18 @@ export function registerMFASettingsRoutes(app: App, ctx: Context): void {
         const diff: Record<string, { from: unknown; to: unknown }> = {};
         for (const k of Object.keys(change) as Array<keyof typeof change>) if (r.before[k] !== r.after[k]) diff[k] = { from: r.before[k], to: r.after[k] };
         await appendAuditEvent(ctx, trx, { actor: actor.actor, action: 'settings.mfa.changed', reason, meta, details: { ...diff, ...r.effects } });
-        if (diff.policy) {
-          // Every admin hears of a policy change, so a single compromised admin cannot quietly weaken MFA.
+        // Every admin hears of a policy change, and of any weakening of the help desk's defences
+        // against callers posing as customers (the waiting period shortened, the emailed identity
+        // check no longer required), so a single compromised admin cannot quietly weaken them.
+        const alerts = settingsAlerts(r.before, r.after);
+        if (alerts.length > 0) {
+          const subject = diff.policy ? `MFA policy changed to "${r.after.policy}"` : 'Help-desk safeguards weakened';
           // Read through the transaction: on SQLite another connection would wait for it forever.
           const admins = (await listStaffMembers(trx)).filter((s) => s.role === 'admin' && s.active);
           for (const a of admins) {
             await ctx.mailer.enqueue(
               trx,
-              templates.adminAlert(a.email, `MFA policy changed to "${r.after.policy}"`, [`${actor.account.name} changed the help center's MFA policy from "${r.before.policy}" to "${r.after.policy}". Reason given: ${reason}`], {
+              templates.adminAlert(a.email, subject, [`${actor.account.name} changed the help center's MFA settings:`, ...alerts, `Reason given: ${reason}`], {
                 at: ctx.clock.now(),
                 ...meta,
                 actor: actor.account.name,
