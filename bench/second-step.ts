@@ -14,16 +14,17 @@
  * Targets (2 cores, SQLite): >= 3,000 verifications/s, >= 25 % of the bare route's rate,
  * p99 <= 50 ms at 50 connections, peak RSS <= 200 MB.
  *
- *   npx tsx bench/second-step.ts [--db sqlite|postgres] [--connections 50] [--requests 24000] [--rounds 3]
+ *   npx tsx bench/second-step.ts [--db sqlite|postgres] [--connections 50] [--requests 24000] [--rounds 3] [--server portico|floor]
+ *
+ * `--server floor` serves the same requests from a hand-written floor of the same work
+ * (bench/tools/second-step-floor.ts): what this design costs with no code around it.
  */
 import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { generateID } from '../src/crypto/random.js';
-import { insertFactor } from '../src/mfa/store.js';
 import { generateTOTPSecret, matchTOTPStep } from '../src/mfa/totp.js';
-import { startSession } from '../src/sessions/service.js';
-import { openSecondStep } from '../src/mfa/sign-in.js';
+import { seedPendingSignIns } from './pending-sign-ins.js';
 import { csrfTokenFor } from '../src/http/csrf.js';
 import { sessionCookieName } from '../src/http/cookies.js';
 import { openDatabase } from '../src/db/index.js';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'round-seconds': { type: 'string', default: '4' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    server: { type: 'string', default: 'portico' },
   },
 });
 const CONNECTIONS = Number(values.connections);
@@ -47,6 +49,11 @@ const REQUESTS = Number(values.requests);
 const ROUNDS = Number(values.rounds);
 const ROUND_SECONDS = Number(values['round-seconds']);
 const WARMUP = 1000;
+// `--server floor`: the hand-written floor of the same work (bench/tools/second-step-floor.ts)
+// answers instead of `portico serve`, SQLite only.
+const FLOOR = values.server === 'floor';
+if (!FLOOR && values.server !== 'portico') throw new Error('--server is portico or floor');
+if (FLOOR && values.db !== 'sqlite') throw new Error('--server floor runs on SQLite only');
 
 async function main(): Promise<void> {
   // The server process and this one share the database and the secret key (so that the CSRF
@@ -72,47 +79,17 @@ async function main(): Promise<void> {
     // (mfa-level) sign-in session, as a correct password would have left it.
     const total = WARMUP + REQUESTS;
     const setupStarted = performance.now();
-    const jobs: Job[] = [];
-    const now = new Date();
     const meta = { ip: '127.0.0.1', userAgent: 'bench/second-step' };
-    const BATCH = 500;
-    for (let from = 0; from < total; from += BATCH) {
-      const batch = await ctx.db.transaction().execute(async (trx) => {
-        const out: Job[] = [];
-        const contacts = [];
-        const factors = [];
-        for (let i = from; i < Math.min(total, from + BATCH); i++) {
-          const id = generateID('ct', now);
-          contacts.push({ id, email: `second-step-${i}@example.com`, name: `Second Step ${i}`, password_hash: null, email_verified_at: now.toISOString(), created_at: now.toISOString(), updated_at: now.toISOString() });
-          const factorID = generateID('fa', now);
-          const secret = generateTOTPSecret();
-          factors.push({ id: factorID, owner: id, secret });
-        }
-        await trx.insertInto('contacts').values(contacts).execute();
-        for (const f of factors) {
-          await insertFactor(trx, {
-            id: f.id, owner_kind: 'contact', owner_id: f.owner, type: 'totp', name: 'Authenticator app', status: 'active',
-            secret_sealed: ctx.secretBox.seal(f.secret, f.id), last_used_step: null, credential_id: null, public_key: null, counter: null,
-            transports: null, aaguid: null, device_type: null, backed_up: null, created_at: now.toISOString(), last_used_at: null,
-          });
-          const { token, session } = await startSession(ctx, trx, 'contact', f.owner, 'mfa', meta);
-          // As the password step does: the challenge the second step's tries are taken from.
-          await openSecondStep(trx, session);
-          out.push({
-            method: 'POST',
-            path: '/api/v1/auth/mfa/verify',
-            headers: { cookie: `${sessionCookieName('contact')}=${token}`, 'x-csrf-token': csrfTokenFor(ctx, 'contact', token), 'user-agent': meta.userAgent },
-            body: { method: 'totp' },
-            totpSecretHex: f.secret.toString('hex'),
-          });
-        }
-        return out;
-      });
-      jobs.push(...batch);
-    }
+    const jobs: Job[] = (await seedPendingSignIns(ctx, total, meta)).map(({ token, secret }) => ({
+      method: 'POST',
+      path: '/api/v1/auth/mfa/verify',
+      headers: { cookie: `${sessionCookieName('contact')}=${token}`, 'x-csrf-token': csrfTokenFor(ctx, 'contact', token), 'user-agent': meta.userAgent },
+      body: { method: 'totp' },
+      totpSecretHex: secret.toString('hex'),
+    }));
     console.log(`${ctx.dialect}: set up ${total.toLocaleString('en')} pending sign-ins with their own TOTP factor in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
     await rt.close();
-    const server = await startServerProcess(env);
+    const server = await startServerProcess(env, FLOOR ? ['--import', 'tsx', join(import.meta.dirname, 'tools', 'second-step-floor-server.ts')] : undefined);
     servers.push(server);
     const port = server.port;
     const barePort = (bare.server.address() as AddressInfo).port;
@@ -163,7 +140,7 @@ async function main(): Promise<void> {
       const lat = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
       return { name, n, perSecond: n / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), perRound: runs.map((r) => r.perSecond.toFixed(0)).join(' / ') };
     };
-    const a = summarize('POST /api/v1/auth/mfa/verify (TOTP)', real);
+    const a = summarize(FLOOR ? 'the floor of the same work (by hand)' : 'POST /api/v1/auth/mfa/verify (TOTP)', real);
     const b = summarize('bare Fastify route checking a TOTP code', bareRuns);
     const share = a.perSecond / b.perSecond;
     const rssMB = peakRSS / 2 ** 20;
@@ -177,7 +154,7 @@ async function main(): Promise<void> {
     );
     console.log(`server CPU (user+system) per request: ${(cpu.real / a.n).toFixed(0)} µs verified second step, ${(cpu.bare / b.n).toFixed(0)} µs bare route`);
     console.log(`  verified second step by thread: ${describeThreads(realThreads, a.n)}`);
-    console.log(`portico serve process: peak RSS ${rssMB.toFixed(0)} MB over its whole life (start, warm-up, rounds); ${(rssAfter / 2 ** 20).toFixed(0)} MB after the rounds`);
+    console.log(`${FLOOR ? "floor server" : "portico serve"} process: peak RSS ${rssMB.toFixed(0)} MB over its whole life (start, warm-up, rounds); ${(rssAfter / 2 ** 20).toFixed(0)} MB after the rounds`);
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log(
       `targets: >= 3000/s ${verdict(a.perSecond >= 3000)}; >= 25 % of bare ${verdict(share >= 0.25)}; p99 <= 50 ms ${verdict(a.p99 <= 50)}; peak RSS <= 200 MB ${verdict(rssMB <= 200)}`,

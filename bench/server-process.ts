@@ -49,10 +49,10 @@ function status(pid: number, field: string): number {
  * The server's stdout is dropped unless BENCH_SERVER_STDOUT names a file for it, which the
  * flags that print are read from: BENCH_SERVER_STDOUT=/tmp/gc.txt BENCH_SERVER_NODE_ARGS=--trace-gc-nvp
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, command: string[] = [join(root, 'bin', 'portico.js'), 'serve']): Promise<ServerProcess> {
   const port = await freePort();
   const stdout = process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'w') : null;
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(root, 'bin', 'portico.js'), 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...command], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
