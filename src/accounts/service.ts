@@ -39,6 +39,11 @@ export async function getAccount(ctx: Context, kind: AccountKind, id: string, db
   return store.findAccountByID(db, kind, id);
 }
 
+/** A person as they stand now, held for the rest of `trx`: see store.findAccountHeld. */
+export async function getAccountHeld(ctx: Context, trx: Executor, kind: AccountKind, id: string): Promise<Account | null> {
+  return store.findAccountHeld(trx, ctx.dialect, kind, id);
+}
+
 export async function findAccountByEmail(ctx: Context, kind: AccountKind, email: string): Promise<Account | null> {
   return store.findAccountByEmail(ctx.db, kind, email);
 }
@@ -174,7 +179,13 @@ export async function signIn(
     await clearLoginFailures(ctx, kind, email, trx);
     // Decided in the session's transaction, holding the person's MFA state, so that a reset
     // or a required setup racing this sign-in comes wholly before or after it (mfa/sign-in.ts).
-    const decision = await decideLevelInTransaction(ctx, trx, account, rememberedDeviceToken);
+    // The person is read again there, held (after the MFA state, in the order staff changes
+    // take them): the password was checked on a read from before, and a deactivation or a
+    // promotion to a role that needs MFA, racing this sign-in, must come wholly before it
+    // (no session) or after it (its session ended, or sent to set up MFA).
+    const decided = await decideLevelInTransaction(ctx, trx, account, rememberedDeviceToken, () => getAccountHeld(ctx, trx, kind, account.id));
+    if (!decided) throw new AppError('invalid_credentials');
+    const { decision, account: current } = decided;
     if (previous) await sessions.endSession(trx, previous);
     const started = await sessions.startSession(ctx, trx, kind, account.id, decision.level, meta, { stepUp: false });
     if (decision.level === 'mfa') await openSecondStep(trx, started.session);
@@ -185,7 +196,7 @@ export async function signIn(
       meta,
       details: decision.level === 'full' ? { secondStep: decision.skippedBy ?? 'none' } : { next: decision.level },
     });
-    return { ...started, account, decision };
+    return { ...started, account: current, decision };
   });
 }
 

@@ -66,6 +66,18 @@ export async function findAccountByID(db: Executor, kind: AccountKind, id: strin
   return r ? toAccount(kind, r) : null;
 }
 
+/**
+ * A person as they stand now, read in `trx` and held for the rest of it (PostgreSQL: a share
+ * lock on their row). A staff change (role, deactivation) writes that row, so it waits for
+ * `trx`, or `trx` for it: whatever `trx` decides from the role and status it reads here comes
+ * wholly before or after such a change. SQLite runs one transaction at a time already.
+ */
+export async function findAccountHeld(trx: Executor, dialect: 'sqlite' | 'postgres', kind: AccountKind, id: string): Promise<Account | null> {
+  if (dialect !== 'postgres') return findAccountByID(trx, kind, id);
+  const r = await trx.selectFrom(table(kind)).selectAll().where('id', '=', id).forShare().executeTakeFirst();
+  return r ? toAccount(kind, r as unknown as Row) : null;
+}
+
 export async function insertContact(db: Executor, c: Omit<ContactsTable, 'seq'>): Promise<void> {
   await db.insertInto('contacts').values(c).execute();
 }

@@ -84,9 +84,19 @@ export async function levelAfterPassword(ctx: Context, account: Account, remembe
  * session. Decided before the transaction, a reset committing in between was missed: a
  * remembered device it had just forgotten still opened a full session.
  */
-export async function decideLevelInTransaction(ctx: Context, trx: Executor, account: Account, rememberedDeviceToken?: string): Promise<SecondStepDecision> {
+export async function decideLevelInTransaction(
+  ctx: Context,
+  trx: Executor,
+  account: Account,
+  rememberedDeviceToken: string | undefined,
+  current: () => Promise<Account | null>,
+): Promise<{ decision: SecondStepDecision; account: Account } | null> {
   await stateStore.holdMFAStateForSignIn(trx, ctx.dialect, ownerOf(account), ctx.clock.now().toISOString());
-  return levelAfterPassword(ctx, account, rememberedDeviceToken, trx);
+  // The person as they stand now (a racing deactivation or role change comes wholly before or
+  // after): null when they can no longer sign in.
+  const now = await current();
+  if (!now || !now.active) return null;
+  return { decision: await levelAfterPassword(ctx, now, rememberedDeviceToken, trx), account: now };
 }
 
 /** WebAuthn request options for a pending sign-in or a step-up; the challenge is stored single-use. */
