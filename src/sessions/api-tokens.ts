@@ -8,7 +8,7 @@ import { idCursor } from '../http/schemas.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account, StaffRole } from '../accounts/store.js';
-import { findAccountByID, listStaff } from '../accounts/store.js';
+import { findAccountByID, findAccountHeld, listStaff } from '../accounts/store.js';
 
 export const SCOPES = ['contacts:read', 'contacts:write', 'mfa:manage', 'mfa:bulk', 'audit:read', 'settings:write', 'staff:manage', 'tickets:read', 'tickets:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -52,6 +52,16 @@ export async function createAPIToken(
   const id = generateID('tok', now);
   const expiresAt = new Date(now.getTime() + input.expiresInDays * DAY).toISOString();
   await ctx.db.transaction().execute(async (trx) => {
+    // The owner and the staff member making it, as they stand now and held (in id order):
+    // a deactivation or a role change racing this creation comes wholly before it (and is
+    // refused here) or after it (and revokes or cuts this token as it does the others).
+    const people = [...new Set([owner.id, ...(actor.type === 'staff' && actor.id ? [actor.id] : [])])].sort();
+    for (const personID of people) {
+      const person = await findAccountHeld(trx, ctx.dialect, 'staff', personID);
+      if (!person?.active) throw new AppError('invalid_input', 'Tokens belong to active staff members, made by active staff members');
+      const beyond = personID === owner.id ? input.scopes.filter((s) => !ROLE_SCOPES[person.role!].includes(s as Scope)) : [];
+      if (beyond.length) throw new AppError('invalid_input', `A ${person.role} cannot hold: ${beyond.join(', ')}`);
+    }
     await trx
       .insertInto('api_tokens')
       .values({ id, staff_id: owner.id, name: input.name, token_hash: hashToken(token), scopes: JSON.stringify([...new Set(input.scopes)]), created_at: now.toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null, created_by: actor.type === 'staff' ? actor.id : null })
