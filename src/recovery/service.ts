@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates, type Audience, type Circumstances } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
-import { endEverySession, link } from '../accounts/service.js';
+import { endEverySession, getAccountHeld, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
@@ -77,9 +77,22 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
  * Takes the person's MFA lock (mfaStore.lockMFAOwner) as the first statement of an action's
  * transaction, and returns their active factors as they are then: every count or list a toolkit
  * action decides on is read after it, in the transaction that acts.
+ *
+ * Then the staff member acting (a token's owner), as they stand now and held: their rights were
+ * checked on a read from before the transaction, and a deactivation or demotion racing the
+ * action must come wholly before it (refused here, 403) or after it (which cancels what they
+ * scheduled, pending-actions.ts). Without this, a supervisor deactivated at that moment left
+ * a scheduled reset that the waiting period then carried out on their authority.
  */
-function lockTarget(ctx: Context, trx: Executor, target: Account): Promise<mfaStore.Factor[]> {
-  return mfaStore.lockMFAOwner(trx, ctx.dialect, ownerOf(target));
+async function lockTarget(ctx: Context, trx: Executor, a: StaffAction): Promise<mfaStore.Factor[]> {
+  const factors = await mfaStore.lockMFAOwner(trx, ctx.dialect, ownerOf(a.target));
+  if (a.staffID !== null) {
+    const acting = await getAccountHeld(ctx, trx, 'staff', a.staffID);
+    // As cancelPendingActionsScheduledBy decides: admins act on staff, supervisors and admins on customers.
+    const mayAct = acting !== null && acting.active && (a.target.kind === 'staff' ? acting.role === 'admin' : acting.role !== 'agent');
+    if (!mayAct) throw new AppError('forbidden', 'Your role or status has just changed: you can no longer act on this account');
+  }
+  return factors;
 }
 
 async function audit(ctx: Context, trx: Executor, a: StaffAction, action: AuditAction, verification: Record<string, unknown> | null, details: Record<string, unknown>): Promise<void> {
@@ -127,7 +140,7 @@ export interface ResetResult {
  */
 export async function resetMFA(ctx: Context, a: StaffAction, requireEnrollment: boolean): Promise<ResetResult | Scheduled> {
   return ctx.db.transaction().execute(async (trx) => {
-    await lockTarget(ctx, trx, a.target);
+    await lockTarget(ctx, trx, a);
     const verification = await applyVerification(ctx, trx, a);
     return resetOrSchedule(ctx, trx, a, requireEnrollment, verification);
   });
@@ -150,7 +163,7 @@ export async function applyReset(
 ): Promise<ResetResult> {
   const owner = ownerOf(a.target);
   // Already held when a staff member resets; taken here for a scheduled reset falling due.
-  await lockTarget(ctx, trx, a.target);
+  await lockTarget(ctx, trx, a);
   const now = ctx.clock.now().toISOString();
   // The MFA state row before the sessions, in the order a passed second step writes them
   // (factor, mfa_accounts, sessions): the other way round, a reset and a sign-in of the same
@@ -185,7 +198,7 @@ export async function applyReset(
 export async function removeFactor(ctx: Context, a: StaffAction, factorID: string, revokeSessions: boolean): Promise<{ factorsRemoved: number; sessionsRevoked: number } | Scheduled> {
   const owner = ownerOf(a.target);
   return ctx.db.transaction().execute(async (trx) => {
-    const factors = await lockTarget(ctx, trx, a.target);
+    const factors = await lockTarget(ctx, trx, a);
     const factor = factors.find((f) => f.id === factorID);
     if (!factor) throw new AppError('not_found', 'This person has no factor with this id');
     const verification = await applyVerification(ctx, trx, a);
@@ -208,7 +221,7 @@ export async function removeFactor(ctx: Context, a: StaffAction, factorID: strin
  */
 export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number; rememberedDevicesRemoved: number }> {
   return ctx.db.transaction().execute(async (trx) => {
-    const factors = await lockTarget(ctx, trx, a.target);
+    const factors = await lockTarget(ctx, trx, a);
     const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
     if (!factors.length) throw new AppError('conflict', 'This person has no factor to replace; use Reset MFA with setup required instead');
@@ -229,7 +242,7 @@ export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{
 
 export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Promise<{ cancelled: true }> {
   return ctx.db.transaction().execute(async (trx) => {
-    await lockTarget(ctx, trx, a.target);
+    await lockTarget(ctx, trx, a);
     const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
     const r = await trx
@@ -258,7 +271,7 @@ export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Pr
  */
 export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttlMinutes: number): Promise<{ code: string; expiresAt: string } | (Scheduled & { code: string; expiresAt: string })> {
   return ctx.db.transaction().execute(async (trx) => {
-    await lockTarget(ctx, trx, a.target);
+    await lockTarget(ctx, trx, a);
     const verification = await applyVerification(ctx, trx, a);
     const owner = ownerOf(a.target);
     if (await waitingPeriodApplies(ctx, trx, a)) {
