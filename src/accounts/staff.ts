@@ -52,8 +52,14 @@ export async function updateStaffMember(
     // lock here, so a removal of their last factor cannot slip in between.
     const needsMFA = change.role !== undefined && change.active !== false && target.active && mustHaveMFA({ ...target, role: change.role }, 'optional');
     const withoutFactor = needsMFA && (await lockMFAOwner(trx, ctx.dialect, { kind: 'staff', id })).length === 0;
+    // The active admins as they stand now, locked (PostgreSQL, in id order): the acting admin
+    // (a token's owner) must still be one, as rights are checked on a read from before this
+    // transaction. Two admins demoting each other at once both passed that check; now the
+    // second waits for the first and finds itself demoted (403), as one after the other.
+    const admins = await store.lockActiveAdmins(trx, ctx.dialect);
+    if (!admins.includes(by.account.id)) throw new AppError('forbidden', 'You are no longer an active admin');
     const losesAdmin = target.role === 'admin' && target.active && ((change.role && change.role !== 'admin') || change.active === false);
-    if (losesAdmin && (await store.countActiveAdmins(trx, { lock: ctx.dialect === 'postgres' })) <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
+    if (losesAdmin && admins.length <= 1) throw new AppError('conflict', 'The last active admin cannot be demoted or deactivated');
     await store.updateStaff(trx, id, { ...(change.role ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active ? 1 : 0 } : {}) }, ctx.clock.now().toISOString());
     let sessionsRevoked = 0;
     let tokensRevoked = 0;

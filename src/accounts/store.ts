@@ -108,18 +108,15 @@ export async function updateStaff(db: Executor, id: string, fields: { role?: Sta
  * at once queue up and the second sees the first's change: under READ COMMITTED a plain count
  * would let both see "another admin is left" and leave none.
  */
-export async function countActiveAdmins(db: Executor, options: { lock?: boolean } = {}): Promise<number> {
-  if (options.lock) {
-    const rows = await db.selectFrom('staff').select('id').where('role', '=', 'admin').where('active', '=', 1).orderBy('id').forUpdate().execute();
-    return rows.length;
-  }
-  const r = await db
-    .selectFrom('staff')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('role', '=', 'admin')
-    .where('active', '=', 1)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+/**
+ * The ids of the active admins, and on PostgreSQL their rows locked for update in id order (so
+ * that two transactions taking them never deadlock): a staff change that needs an admin to act,
+ * or must keep one, decides on them and holds them until it commits.
+ */
+export async function lockActiveAdmins(trx: Executor, dialect: 'sqlite' | 'postgres'): Promise<string[]> {
+  const q = trx.selectFrom('staff').select('id').where('role', '=', 'admin').where('active', '=', 1).orderBy('id');
+  const rows = await (dialect === 'postgres' ? q.forUpdate() : q).execute();
+  return rows.map((r) => r.id);
 }
 
 export async function countAdminsWithPassword(db: Executor): Promise<number> {
