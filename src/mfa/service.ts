@@ -240,9 +240,15 @@ async function afterFactorAdded(
   await voidTemporaryCodes(ctx, trx, owner);
   await voidEmailTokens(ctx, trx, 'mfa_setup', account.kind, account.id);
   let recoveryCodes: string[] | undefined;
-  if (codes && (await store.countActiveFactors(trx, owner)) === 1) {
+  const onlyFactor = (await store.countActiveFactors(trx, owner)) === 1;
+  if (codes && onlyFactor) {
     await store.replaceRecoveryCodes(trx, owner, codes, now);
     recoveryCodes = codes.map((c) => c.code);
+  } else if (onlyFactor && (await store.countUnusedRecoveryCodes(trx, owner)) === 0) {
+    // Codes were prepared only when this was to be the first factor; the others went since
+    // (removed from another tab at that moment), so it is the first after all, and a first
+    // factor always comes with codes. Rolled back: trying again prepares them.
+    throw new AppError('conflict', 'Your sign-in methods changed while this one was added: add it again');
   }
   let newSession: NewSession | undefined;
   if (session.level === 'enrollment') {
