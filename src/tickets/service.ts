@@ -90,7 +90,7 @@ export async function replyAsStaff(ctx: Context, staff: Account, id: string, mes
   const m = { id: generateID('tm', now), ticket_id: ticket.id, author_kind: 'staff' as const, author_id: staff.id, body: message, created_at: now.toISOString() };
   await ctx.db.transaction().execute(async (trx) => {
     await store.insertMessage(trx, m);
-    await store.updateTicket(trx, ticket.id, ticket.status === 'open' ? { status: 'pending' } : {}, now.toISOString());
+    await store.markRepliedByStaff(trx, ticket.id, now.toISOString());
     if (contact) await ctx.mailer.enqueue(trx, templates.ticketReply(contact.email, ticket.subject, link(ctx, `/tickets/${ticket.id}`)));
   });
   return { id: m.id, authorKind: 'staff', authorID: staff.id, body: message, createdAt: m.created_at };

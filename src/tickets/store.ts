@@ -1,5 +1,5 @@
 import type { Executor } from '../db/index.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { TicketMessagesTable, TicketsTable } from '../db/types.js';
 
 export type TicketStatus = TicketsTable['status'];
@@ -90,4 +90,16 @@ export async function listTickets(
 
 export async function updateTicket(db: Executor, id: string, fields: { status?: TicketStatus }, at: string): Promise<void> {
   await db.updateTable('tickets').set({ ...fields, updated_at: at }).where('id', '=', id).execute();
+}
+
+/**
+ * A staff reply's move of an open ticket to pending (waiting for the customer), decided by the
+ * status as it is at the write, not as read before: a ticket solved meanwhile stays solved.
+ */
+export async function markRepliedByStaff(db: Executor, id: string, at: string): Promise<void> {
+  await db
+    .updateTable('tickets')
+    .set({ updated_at: at, status: sql<TicketStatus>`case when status = 'open' then 'pending' else status end` })
+    .where('id', '=', id)
+    .execute();
 }
