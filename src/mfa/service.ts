@@ -183,6 +183,11 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
  */
 async function lockOwnerInLiveSession(ctx: Context, trx: Executor, owner: store.Owner, session: SessionRow): Promise<void> {
   await store.lockMFAOwner(trx, ctx.dialect, owner);
+  // And their MFA state row, held (PostgreSQL), as a sign-in holds it: a bulk reset batch takes
+  // no per-person lock but writes that row for each of its contacts, so an enrollment either
+  // comes wholly before the batch (whose factors it then deletes again: recovery/bulk.ts) or
+  // after it, when the session checked below is gone.
+  await stateStore.holdMFAStateForSignIn(trx, ctx.dialect, owner, ctx.clock.now().toISOString());
   const live = await trx
     .selectFrom('sessions')
     .select('id_hash')

@@ -181,6 +181,15 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
         .execute();
     }
   }
+  if (d === 'postgres') {
+    // Again, now that the MFA state rows are this batch's: an enrollment that held one of them
+    // committed its factor after the first delete had taken its snapshot (at READ COMMITTED a
+    // waiting delete rechecks only the rows it saw), and a passkey registered at that moment
+    // survived the reset. Enrollments hold the row (mfa/service.ts), so none can commit after
+    // this one.
+    const late = await removePerContact(trx, d, { table: 'mfa_factors', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`status = 'active'`, 'delete');
+    for (const [owner, n] of late) factors.set(owner, (factors.get(owner) ?? 0) + n);
+  }
   const codes = await removePerContact(trx, d, { table: 'recovery_codes', kind: 'owner_kind', owner: 'owner_id' }, ids, sql`used_at is null`, 'delete');
   // On SQLite, sessions and remembered devices are revoked by expiring them, not deleted: each
   // is also indexed by its random token hash, and deleting a batch's rows would dirty a page of
