@@ -279,7 +279,10 @@ async function afterFactorAdded(
 export async function renameMyFactor(ctx: Context, account: Account, id: string, name: string): Promise<FactorView> {
   const owner = ownerOf(account);
   if (!(await store.renameFactor(ctx.db, owner, id, name.trim()))) throw new AppError('not_found', 'No factor has this id');
-  return presentFactor((await store.findFactor(ctx.db, owner, id))!);
+  // Read after the rename's own commit: a removal from another tab may come in between.
+  const renamed = await store.findFactor(ctx.db, owner, id);
+  if (!renamed) throw new AppError('not_found', 'No factor has this id');
+  return presentFactor(renamed);
 }
 
 /**
