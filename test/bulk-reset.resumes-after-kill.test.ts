@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { createServer } from 'node:net';
 import { sql } from 'kysely';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { servePortico, type ServeProcess } from './helpers/cli.js';
+import { freePort, servePortico, type ServeProcess } from './helpers/cli.js';
 import { staffWithMFA } from './helpers/mfa.js';
 import { seedEnrolledContacts } from './helpers/seed.js';
 
@@ -15,16 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** A real `portico serve` process on the test's database, with a 1-second job lease. */
 async function serve(): Promise<ServeProcess> {

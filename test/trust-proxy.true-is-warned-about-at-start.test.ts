@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { servePortico } from './helpers/cli.js';
+import { freePort, servePortico } from './helpers/cli.js';
 
 /**
  * TRUST_PROXY=true makes Fastify believe every X-Forwarded-For entry, and the client IP is the
@@ -17,17 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** What `portico serve` printed by the time it announced itself. */
 async function startOutput(trustProxy: string): Promise<string> {

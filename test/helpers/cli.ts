@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -72,4 +73,16 @@ export function servePortico(env: Record<string, string>, cwd = ROOT): ServeProc
       await exited;
     },
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now, for a `portico serve` the test starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolvePort(port));
+    });
+  });
 }
