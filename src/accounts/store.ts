@@ -103,15 +103,10 @@ export async function updateStaff(db: Executor, id: string, fields: { role?: Sta
 }
 
 /**
- * How many staff are active admins. With `lock` (PostgreSQL, inside a transaction) their rows
- * stay locked until the transaction ends, in id order, so that two admins demoting each other
- * at once queue up and the second sees the first's change: under READ COMMITTED a plain count
- * would let both see "another admin is left" and leave none.
- */
-/**
- * The ids of the active admins, and on PostgreSQL their rows locked for update in id order (so
- * that two transactions taking them never deadlock): a staff change that needs an admin to act,
- * or must keep one, decides on them and holds them until it commits.
+ * The ids of the active admins. On PostgreSQL their rows stay locked until the transaction
+ * ends, taken in id order (so two transactions taking them never deadlock): two admins changing
+ * each other at once queue up and the second sees the first's change. Under READ COMMITTED a
+ * plain read would let both see "I am an admin" and "another admin is left", and leave none.
  */
 export async function lockActiveAdmins(trx: Executor, dialect: 'sqlite' | 'postgres'): Promise<string[]> {
   const q = trx.selectFrom('staff').select('id').where('role', '=', 'admin').where('active', '=', 1).orderBy('id');
