@@ -94,9 +94,9 @@ export async function decideLevelInTransaction(
   await stateStore.holdMFAStateForSignIn(trx, ctx.dialect, ownerOf(account), ctx.clock.now().toISOString());
   // The person as they stand now (a racing deactivation or role change comes wholly before or
   // after): null when they can no longer sign in.
-  const now = await current();
-  if (!now || !now.active) return null;
-  return { decision: await levelAfterPassword(ctx, now, rememberedDeviceToken, trx), account: now };
+  const person = await current();
+  if (!person || !person.active) return null;
+  return { decision: await levelAfterPassword(ctx, person, rememberedDeviceToken, trx), account: person };
 }
 
 /** WebAuthn request options for a pending sign-in or a step-up; the challenge is stored single-use. */
