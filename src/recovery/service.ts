@@ -295,7 +295,11 @@ export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttl
 
 export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unlocked: boolean }> {
   return ctx.db.transaction().execute(async (trx) => {
+    // As every toolkit action: the person's MFA lock, then the acting staff member re-checked.
+    await lockTarget(ctx, trx, a);
     const verification = await applyVerification(ctx, trx, a);
+    // Read under that lock: of two staff unlocking at once, the second finds the account
+    // unlocked already, and only one email tells the customer.
     const unlocked = await unlockSecondStep(ctx, trx, ownerOf(a.target));
     await audit(ctx, trx, a, 'mfa.unlocked', verification, { wasLocked: unlocked });
     if (unlocked) await ctx.mailer.enqueue(trx, notice(ctx, a, 'Two-step verification unlocked', ['Our support team unlocked the second sign-in step of your account.']));
@@ -305,6 +309,8 @@ export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unl
 
 export async function revokeAllSessions(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number }> {
   return ctx.db.transaction().execute(async (trx) => {
+    // As every toolkit action: the person's MFA lock, then the acting staff member re-checked.
+    await lockTarget(ctx, trx, a);
     const verification = await applyVerification(ctx, trx, a);
     const sessionsRevoked = await endEverySession(ctx, trx, a.target.kind, a.target.id);
     await audit(ctx, trx, a, 'sessions.revoked_by_staff', verification, { sessionsRevoked });
@@ -315,6 +321,8 @@ export async function revokeAllSessions(ctx: Context, a: StaffAction): Promise<{
 
 export async function revokeRememberedDevices(ctx: Context, a: StaffAction): Promise<{ rememberedDevicesRemoved: number }> {
   return ctx.db.transaction().execute(async (trx) => {
+    // As every toolkit action: the person's MFA lock, then the acting staff member re-checked.
+    await lockTarget(ctx, trx, a);
     const verification = await applyVerification(ctx, trx, a);
     const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
     await audit(ctx, trx, a, 'mfa.remembered_devices.revoked_by_staff', verification, { rememberedDevicesRemoved });
