@@ -36,13 +36,13 @@ export function SetupLinkNotice({ audience, temporaryCode }: { audience: Audienc
       </p>
       {temporaryCode && <p>If {who} gave you a temporary access code, you can enter it below instead.</p>}
       {token && (
-        <>
-          <button type="button" onClick={useLink} disabled={action.busy}>
-            Continue with the setup link
-          </button>
-          <FormError error={action.error} />
-        </>
+        <button type="button" onClick={useLink} disabled={action.busy}>
+          Continue with the setup link
+        </button>
       )}
+      {/* Outside the button's condition: a link that failed (used, expired) is forgotten, and
+          its error must still say why the button went. */}
+      <FormError error={action.error} />
     </div>
   );
 }
