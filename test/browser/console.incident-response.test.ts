@@ -190,6 +190,8 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await a.page.getByRole('button', { name: 'Preview' }).click();
     await a.page.getByRole('heading', { name: `${total} customers will be reset` }).waitFor();
     await a.page.getByRole('table', { name: 'Sample of the customers' }).waitFor();
+    // The table says it is a sample, and of how many.
+    await a.page.getByRole('region', { name: 'Preview' }).getByText(new RegExp(`^A sample: \\d+ of the ${total} customers\\.$`)).waitFor();
     const start = a.page.getByRole('form', { name: 'Start the bulk reset' });
     await start.getByLabel('Reason').fill('Incident 42: authenticator seeds may have leaked');
     const go = start.getByRole('button', { name: `Reset ${total} customers` });
@@ -206,6 +208,11 @@ describe.skipIf(!hasChromium)('console: incident response and locked-out custome
     await a.page.getByText(`${total} of ${total} contacts processed (100 %) — ${total} reset, 0 failed`).waitFor();
     await a.page.getByRole('button', { name: 'Back to the bulk reset form' }).click();
     await a.page.getByRole('region', { name: 'Recent bulk resets' }).getByRole('button', { name: new RegExp(`completed, ${total} of ${total} reset`) }).waitFor();
+    // Back on the form, nothing of the run just started is left to start again with one click:
+    // no preview, no confirmation, no reason.
+    expect(await a.page.getByRole('region', { name: 'Preview' }).count()).toBe(0);
+    expect(await a.page.getByRole('form', { name: 'Start the bulk reset' }).count()).toBe(0);
+    expect(await a.page.getByRole('button', { name: /^Reset \d+ customers?$/ }).count()).toBe(0);
 
     await a.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
     await a.page.getByRole('heading', { name: 'MFA overview' }).waitFor();

@@ -70,8 +70,8 @@ export function BulkResetPage(): ReactNode {
     <section>
       <h1>Bulk MFA reset</h1>
       <p className="notice">
-        For security incidents: resets the two-step verification of every selected customer who has it (each is signed out, emailed, and must set up again through an emailed link).
-        Bulk resets are exempt from the waiting period.
+        For security incidents: resets the two-step verification of every selected customer who has it. Each is signed out and emailed, and with &ldquo;Require MFA setup&rdquo; (on
+        by default) sets up again through an emailed link. Bulk resets are exempt from the waiting period.
       </p>
       <form
         className="card"
@@ -127,22 +127,27 @@ export function BulkResetPage(): ReactNode {
           {preview.unknownEmails.length > 0 && <p className="hint">Unknown emails (skipped): {preview.unknownEmails.join(', ')}</p>}
           {preview.notEnrolled > 0 && <p className="hint">{preview.notEnrolled} listed customers have no two-step verification and are skipped.</p>}
           {preview.sample.length > 0 ? (
-            <table className="table" aria-label="Sample of the customers">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Email</th>
-                </tr>
-              </thead>
-              <tbody>
-                {preview.sample.map((c) => (
-                  <tr key={c.id}>
-                    <td>{c.name}</td>
-                    <td>{c.email}</td>
+            <>
+              <p className="hint">
+                {preview.sample.length < preview.matched ? `A sample: ${preview.sample.length} of the ${preview.matched} customers.` : `All ${preview.matched} customers.`}
+              </p>
+              <table className="table" aria-label="Sample of the customers">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Email</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {preview.sample.map((c) => (
+                    <tr key={c.id}>
+                      <td>{c.name}</td>
+                      <td>{c.email}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           ) : (
             <p>No customer matches these filters.</p>
           )}
@@ -151,7 +156,13 @@ export function BulkResetPage(): ReactNode {
               aria-label="Start the bulk reset"
               onSubmit={(e) => {
                 e.preventDefault();
-                void startAction.run(async () => setJob(await stepUp.guard(() => bulkApi.start(filter(), reason.trim(), requireEnrollment))));
+                void startAction.run(async () => {
+                  const started = await stepUp.guard(() => bulkApi.start(filter(), reason.trim(), requireEnrollment));
+                  // Back on the form, nothing of this run is left to start again with one click.
+                  changed();
+                  setReason('');
+                  setJob(started);
+                });
               }}
               noValidate
             >
@@ -175,7 +186,11 @@ export function BulkResetPage(): ReactNode {
 
       <section className="card" aria-label="Recent bulk resets">
         <h2>Recent bulk resets</h2>
-        {jobs.data?.items.length ? (
+        {jobs.loading && !jobs.data ? (
+          <p>Loading…</p>
+        ) : jobs.error && !jobs.data ? (
+          <FormError error={jobs.error} />
+        ) : jobs.data?.items.length ? (
           <ul className="plain">
             {jobs.data.items.map((j) => (
               <li key={j.id}>
