@@ -39,11 +39,22 @@ export async function startWebApp(env: Record<string, string> = {}): Promise<Web
   if (!existsSync(join(WEB_DIST, 'index.html'))) {
     throw new Error(`The web UI is not built (no ${WEB_DIST}/index.html): run npm test, or node node_modules/vite/bin/vite.js build --config web/vite.config.ts`);
   }
-  const port = await freePort();
-  const baseURL = `http://localhost:${port}`;
-  const t = await createTestApp({ web: true, env: { PUBLIC_URL: baseURL, ...env } });
-  await t.app.listen({ port, host: '127.0.0.1' });
-  return { t, baseURL, close: () => t.close() };
+  // The port must be known before the app is built (it is in PUBLIC_URL, the origin of the
+  // links in emails and of passkeys), so it is picked free and then listened on. In between,
+  // another test process may take it (a `portico serve` started by a CLI test binds the port
+  // it was given a second later): then build the app again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const baseURL = `http://localhost:${port}`;
+    const t = await createTestApp({ web: true, env: { PUBLIC_URL: baseURL, ...env } });
+    try {
+      await t.app.listen({ port, host: '127.0.0.1' });
+      return { t, baseURL, close: () => t.close() };
+    } catch (error) {
+      await t.close();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
+    }
+  }
 }
 
 /** What a browser test file runs against: its own web app and Chromium. */
