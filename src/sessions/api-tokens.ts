@@ -8,7 +8,7 @@ import { idCursor } from '../http/schemas.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account, StaffRole } from '../accounts/store.js';
-import { findAccountByID, findAccountHeld, listStaff } from '../accounts/store.js';
+import { findAccountByID, findAccountHeld, listStaff, lockActiveAdmins } from '../accounts/store.js';
 
 export const SCOPES = ['contacts:read', 'contacts:write', 'mfa:manage', 'mfa:bulk', 'audit:read', 'settings:write', 'staff:manage', 'tickets:read', 'tickets:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -55,6 +55,10 @@ export async function createAPIToken(
     // The owner and the staff member making it, as they stand now and held (in id order):
     // a deactivation or a role change racing this creation comes wholly before it (and is
     // refused here) or after it (and revokes or cuts this token as it does the others).
+    // First the active admins, as a staff change takes them (lockActiveAdmins, id order): a
+    // change then waits for this creation or this for it. Holding the two people alone, in
+    // their id order, deadlocked against a deactivation holding the admins (PostgreSQL).
+    await lockActiveAdmins(trx, ctx.dialect);
     const people = [...new Set([owner.id, ...(actor.type === 'staff' && actor.id ? [actor.id] : [])])].sort();
     for (const personID of people) {
       const person = await findAccountHeld(trx, ctx.dialect, 'staff', personID);
