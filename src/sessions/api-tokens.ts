@@ -45,19 +45,17 @@ export async function createAPIToken(
   const unknown = input.scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (unknown.length) throw new AppError('invalid_input', `Unknown scopes: ${unknown.join(', ')}`);
   if (!owner.active || owner.kind !== 'staff') throw new AppError('invalid_input', 'Tokens belong to active staff members');
-  const beyondRole = input.scopes.filter((s) => !ROLE_SCOPES[owner.role!].includes(s as Scope));
-  if (beyondRole.length) throw new AppError('invalid_input', `A ${owner.role} cannot hold: ${beyondRole.join(', ')}`);
   const now = ctx.clock.now();
   const token = `pt_${generateToken()}`;
   const id = generateID('tok', now);
   const expiresAt = new Date(now.getTime() + input.expiresInDays * DAY).toISOString();
   await ctx.db.transaction().execute(async (trx) => {
-    // The owner and the staff member making it, as they stand now and held (in id order):
-    // a deactivation or a role change racing this creation comes wholly before it (and is
-    // refused here) or after it (and revokes or cuts this token as it does the others).
     // First the active admins, as a staff change takes them (lockActiveAdmins, id order): a
-    // change then waits for this creation or this for it. Holding the two people alone, in
-    // their id order, deadlocked against a deactivation holding the admins (PostgreSQL).
+    // change then waits for this creation or this for it (holding the two people alone, in
+    // their id order, deadlocked against a deactivation holding the admins on PostgreSQL).
+    // Then the owner and the maker, as they stand now and held: a deactivation or a role
+    // change racing this creation comes wholly before it (refused here, including scopes the
+    // owner's role no longer allows) or after it (which revokes or cuts this token).
     await lockActiveAdmins(trx, ctx.dialect);
     const people = [...new Set([owner.id, ...(actor.type === 'staff' && actor.id ? [actor.id] : [])])].sort();
     for (const personID of people) {
