@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { generateToken } from '../crypto/random.js';
@@ -13,7 +14,15 @@ export interface ConsumedToken {
   data: string | null;
 }
 
-/** Issues a token for an emailed link; only its SHA-256 is stored. Earlier unused ones of the same purpose are voided. */
+/**
+ * Issues a token for an emailed link; only its SHA-256 is stored. Earlier unused ones of the same
+ * purpose are voided, so one link at a time is live. That is a void then an insert: on PostgreSQL
+ * (READ COMMITTED) two requests at the same instant would each void what was there before and
+ * each insert, leaving two live links. A transaction-scoped advisory lock keyed by the purpose
+ * and the person queues them; the second then voids the first's link. Not the person's row:
+ * using a link locks its token and then the person, so locking the person first here could
+ * deadlock against a link being used. SQLite runs one transaction at a time already.
+ */
 export async function issueEmailToken(
   ctx: Context,
   db: Executor,
@@ -24,6 +33,7 @@ export async function issueEmailToken(
   data: string | null = null,
 ): Promise<string> {
   const now = ctx.clock.now();
+  if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${`portico.email-token:${purpose}:${subjectKind}:${subjectID}`}, 0))`.execute(db);
   await voidEmailTokens(ctx, db, purpose, subjectKind, subjectID);
   const token = generateToken();
   await db
