@@ -6,7 +6,7 @@ import { useHelpCenterSettings } from './useHelpCenterSettings.js';
 /** The help center's header and page frame. */
 export function HelpCenterLayout(): ReactNode {
   const { session } = useSession();
-  const settings = useHelpCenterSettings();
+  const { settings } = useHelpCenterSettings();
   const signedIn = session?.state === 'authenticated';
   return (
     <div className="app help-center">

@@ -5,7 +5,7 @@ import { useHelpCenterSettings } from './useHelpCenterSettings.js';
 
 /** Customer sign-in, with a sign-up link only when the help center allows sign-up. */
 export function HelpCenterSignInPage(): ReactNode {
-  const settings = useHelpCenterSettings();
+  const { settings } = useHelpCenterSettings();
   return (
     <SignInPage
       title="Sign in to the Help Center"

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { helpCenter } from '../api.js';
 import { Field } from '../shared/Field.js';
 import { FormError } from '../shared/FormError.js';
+import { LoadFailed } from '../shared/LoadFailed.js';
 import { Loading } from '../shared/Loading.js';
 import { useAction } from '../shared/useAction.js';
 import { useTitle } from '../shared/useTitle.js';
@@ -10,7 +11,7 @@ import { useHelpCenterSettings } from './useHelpCenterSettings.js';
 
 /** Customer sign-up; the account works after the emailed link confirms the address. */
 export function SignUpPage(): ReactNode {
-  const settings = useHelpCenterSettings();
+  const { settings, error: settingsError, retry } = useHelpCenterSettings();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -23,7 +24,16 @@ export function SignUpPage(): ReactNode {
     if (await action.run(() => helpCenter.signup({ name, email, password }))) setDone(true);
   }
 
-  if (!settings) return <Loading />;
+  if (!settings) {
+    return settingsError ? (
+      <section className="card narrow">
+        <h1>Sign up</h1>
+        <LoadFailed error={settingsError} what="the sign-up form" onRetry={retry} />
+      </section>
+    ) : (
+      <Loading />
+    );
+  }
   if (!settings.allowSignup) {
     return (
       <section className="card narrow">

@@ -28,7 +28,7 @@ export function EnrollmentPage(): ReactNode {
   // Read once: the second-step page leaves it when the browser asked to be remembered.
   const [notRemembered] = useState(() => sessionStorage.getItem(NOT_REMEMBERED) === '1');
   useEffect(() => sessionStorage.removeItem(NOT_REMEMBERED), []);
-  const settings = useHelpCenterSettings();
+  const { settings } = useHelpCenterSettings();
   // Why a setup is asked for: the factors still on the account mean support (or an admin) asked
   // for a new one, through "Require setup" or a temporary code; they go once the new one is set up.
   const overview = useLoad(() => mfaApi(audience).overview(), [audience]);

@@ -29,7 +29,7 @@ export const NOT_REMEMBERED = 'portico.notRemembered';
 /** The second sign-in step (state `mfa_required`): a code, a passkey, or a recovery code. */
 export function SecondStepPage(): ReactNode {
   const { audience, session, refresh } = useSession();
-  const settings = useHelpCenterSettings();
+  const { settings } = useHelpCenterSettings();
   const navigate = useNavigate();
   const action = useAction();
   const offered = ORDER.filter((m) => session?.methods?.includes(m));

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { FormError } from '../FormError.js';
+import { LoadFailed } from '../LoadFailed.js';
 import { Loading } from '../Loading.js';
 import { useLoad } from '../useLoad.js';
 import { useSession } from '../session.js';
@@ -22,7 +22,7 @@ import { SecurityEventsCard } from './SecurityEventsCard.js';
  */
 export function SecurityPage(): ReactNode {
   const { audience, session } = useSession();
-  const settings = useHelpCenterSettings();
+  const { settings, error: settingsError, retry: retrySettings } = useHelpCenterSettings();
   const overview = useLoad(() => mfaApi(audience).overview(), [audience]);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -59,7 +59,9 @@ export function SecurityPage(): ReactNode {
       )}
       {codes && <RecoveryCodes codes={codes} onDone={() => setCodes(null)} doneLabel="Done" />}
       {overview.error ? (
-        <FormError error={overview.error} />
+        <LoadFailed error={overview.error} what="your security settings" onRetry={() => void overview.reload()} />
+      ) : audience === 'contact' && !settings && settingsError ? (
+        <LoadFailed error={settingsError} what="this help center's settings" onRetry={retrySettings} />
       ) : !overview.data || (audience === 'contact' && !settings) ? (
         <Loading />
       ) : (
