@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useAction } from '../../shared/useAction.js';
 import { FormError } from '../../shared/FormError.js';
 import { useStepUp } from '../security/useStepUp.js';
@@ -10,17 +10,46 @@ function duration(seconds: number): string {
   return m < 60 ? `${m} min ${seconds % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** A job's live progress: polled every second until it ends; a Cancel button while it runs. */
+/**
+ * What a screen reader hears: the status, and while the job runs each quarter reached. The
+ * figures beside it change every second and would be read out every second in a live region.
+ */
+function announcement(job: BulkJob, percent: number): string {
+  if (job.status === 'queued') return 'Bulk reset queued';
+  if (job.status === 'running') {
+    const quarter = Math.floor(percent / 25) * 25;
+    return quarter > 0 ? `Bulk reset running: ${quarter} % done` : 'Bulk reset running';
+  }
+  return `Bulk reset ${BULK_STATUS[job.status] ?? job.status}: ${job.done} reset, ${job.failed} failed`;
+}
+
+/**
+ * A job's live progress: polled every second until it ends; a Cancel button while it runs. A poll
+ * that fails says so (the figures shown are then as of the last answer) and polling goes on; the
+ * job itself runs on the server whatever happens to this page.
+ */
 export function BulkJobProgress({ job, onUpdate }: { job: BulkJob; onUpdate(job: BulkJob): void }): ReactNode {
   const cancel = useAction();
   const stepUp = useStepUp();
+  const [pollError, setPollError] = useState<string | null>(null);
   const active = job.status === 'queued' || job.status === 'running';
   useEffect(() => {
     if (!active) return;
+    let live = true;
     const timer = setInterval(() => {
-      void bulkApi.get(job.id).then(onUpdate, () => undefined);
+      bulkApi.get(job.id).then(
+        (j) => {
+          if (!live) return;
+          setPollError(null);
+          onUpdate(j);
+        },
+        (err: unknown) => live && setPollError(err instanceof Error ? err.message : String(err)),
+      );
     }, 1000);
-    return () => clearInterval(timer);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
   }, [active, job.id, onUpdate]);
   const processed = job.done + job.failed;
   const percent = job.total ? Math.round((processed / job.total) * 100) : 100;
@@ -29,14 +58,22 @@ export function BulkJobProgress({ job, onUpdate }: { job: BulkJob; onUpdate(job:
       <h2>
         Bulk reset {BULK_STATUS[job.status] ?? job.status}
       </h2>
-      <div role="progressbar" aria-label="Bulk reset progress" aria-valuemin={0} aria-valuemax={job.total} aria-valuenow={processed} className="progress">
+      <div role="progressbar" aria-label="Bulk reset progress" aria-valuemin={0} aria-valuemax={job.total} aria-valuenow={processed} aria-valuetext={`${processed} of ${job.total} contacts (${percent} %)`} className="progress">
         <div className="progress-bar" style={{ width: `${percent}%` }} />
       </div>
-      <p role="status">
+      <p role="status" className="visually-hidden">
+        {announcement(job, percent)}
+      </p>
+      <p>
         {processed} of {job.total} contacts processed ({percent} %) — {job.done} reset, {job.failed} failed
         {job.ratePerSecond ? ` — ${job.ratePerSecond} per second` : ''}
         {active && job.secondsLeft !== null ? ` — about ${duration(job.secondsLeft)} left` : ''}
       </p>
+      {active && pollError && (
+        <p role="alert" className="error">
+          Progress could not be updated ({pollError}). The job goes on on the server; trying again every second.
+        </p>
+      )}
       {job.unknownEmails.length > 0 && <p className="hint">Unknown emails skipped: {job.unknownEmails.join(', ')}</p>}
       <FormError error={cancel.error} />
       {active && (
