@@ -2,13 +2,14 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { formatDateTime } from '../../shared/format.js';
 import type { AuditEvent } from '../security/toolkit-api.js';
+import { identityCheckLabel } from '../security/describe.js';
 import { readableAction } from './action-names.js';
 
 const ACTORS: Record<AuditEvent['actor']['type'], string> = { contact: 'Customer', staff: 'Staff', token: 'API token', cli: 'CLI', system: 'System' };
 
 function verificationText(v: AuditEvent['verification']): string {
   if (!v || !v.method) return '—';
-  const label = { email_code: 'Email code confirmed', callback: 'Called back', other: 'Other', none: 'None' }[v.method] ?? v.method;
+  const label = identityCheckLabel(v.method);
   return [label, v.note].filter(Boolean).join(': ');
 }
 

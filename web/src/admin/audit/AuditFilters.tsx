@@ -35,7 +35,19 @@ export function AuditFilters({ initial, onApply }: { initial: AuditFilter; onApp
       {FIELDS.map(({ key, label, type }) => (
         <div className="field" key={key}>
           <label htmlFor={`audit-${key}`}>{label}</label>
-          <input id={`audit-${key}`} type={type} value={f[key] ?? ''} list={key === 'action' ? 'audit-actions' : undefined} onChange={(e) => setF({ ...f, [key]: e.target.value })} />
+          <input
+            id={`audit-${key}`}
+            type={type}
+            value={f[key] ?? ''}
+            list={key === 'action' ? 'audit-actions' : undefined}
+            aria-describedby={key === 'action' ? 'audit-action-hint' : undefined}
+            onChange={(e) => setF({ ...f, [key]: e.target.value })}
+          />
+          {key === 'action' && (
+            <small id="audit-action-hint" className="hint">
+              Pick one from the list, or type a group such as mfa.*
+            </small>
+          )}
         </div>
       ))}
       <div className="field">

@@ -40,6 +40,14 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** How the caller's identity was checked before an action (API.md's verification methods). */
+const IDENTITY_CHECKS: Record<string, string> = { email_code: 'Email code confirmed', callback: 'Called back', other: 'Other', none: 'None' };
+
+/** "Email code confirmed" for `email_code`; an unknown method still reads as words. */
+export function identityCheckLabel(method: string): string {
+  return IDENTITY_CHECKS[method] ?? method.replace(/_/g, ' ');
+}
+
 export const FACTOR_TYPES: Record<string, string> = { totp: 'authenticator app', webauthn: 'passkey' };
 
 export function factorLabel(f: PanelFactor): string {

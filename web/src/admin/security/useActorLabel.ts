@@ -4,7 +4,7 @@ import { useLoad } from '../../shared/useLoad.js';
 import { useSession } from '../../shared/session.js';
 
 /**
- * Names who did something ("you", a staff member's name, an API token). Only admins may list
+ * Names who did something ("you", a staff member's name, an API token, the customer, Portico). Only admins may list
  * staff, so a supervisor sees other staff members as "another staff member".
  */
 export function useActorLabel(): (actor: { type: string; id: string | null }) => string {
@@ -19,6 +19,8 @@ export function useActorLabel(): (actor: { type: string; id: string | null }) =>
       }
       if (actor.type === 'token') return 'an API token';
       if (actor.type === 'cli') return 'the command line';
+      if (actor.type === 'contact') return 'the customer';
+      if (actor.type === 'system') return 'Portico';
       return actor.type;
     },
     [me?.id, staff.data],
