@@ -32,8 +32,8 @@ export function InviteStaffForm({ onInvited }: { onInvited(s: StaffRecord): Prom
       <form className="card inline-form" onSubmit={submit} aria-label="Invite a staff member" noValidate>
         <h2>Invite a staff member</h2>
         <div className="row">
-          <Field label="Name" value={name} onChange={setName} required />
-          <Field label="Email" type="email" value={email} onChange={setEmail} required />
+          <Field label="Name" error={action.error} apiField="name" value={name} onChange={setName} required />
+          <Field label="Email" error={action.error} apiField="email" type="email" value={email} onChange={setEmail} required />
           <div className="field">
             <label htmlFor={roleID}>Role</label>
             <select id={roleID} value={role} onChange={(e) => setRole(e.target.value as StaffRole)}>

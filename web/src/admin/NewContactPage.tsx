@@ -31,8 +31,8 @@ export function NewContactPage(): ReactNode {
       </p>
       <h1>New contact</h1>
       <form onSubmit={submit} noValidate>
-        <Field label="Name" value={name} onChange={setName} required autoFocus />
-        <Field label="Email" type="email" value={email} onChange={setEmail} required />
+        <Field label="Name" error={action.error} apiField="name" value={name} onChange={setName} required autoFocus />
+        <Field label="Email" error={action.error} apiField="email" type="email" value={email} onChange={setEmail} required />
         <div className="field checkbox">
           <input id={inviteID} type="checkbox" checked={invite} onChange={(e) => setInvite(e.target.checked)} />
           <label htmlFor={inviteID}>Send an invitation to choose a password</label>

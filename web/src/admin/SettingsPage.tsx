@@ -47,7 +47,7 @@ export function SettingsPage(): ReactNode {
           <label htmlFor={signupID}>Allow customers to sign up</label>
         </div>
         <p className="hint">When this is off, customers join only by invitation from the support team.</p>
-        <Field label="Reason" value={reason} onChange={setReason} maxLength={1000} hint="Recorded in the audit log with the change." />
+        <Field label="Reason" error={action.error} apiField="reason" value={reason} onChange={setReason} maxLength={1000} hint="Recorded in the audit log with the change." />
         <FormError error={action.error} />
         {saved && (
           <p role="status" className="success">

@@ -23,8 +23,8 @@ export function NewTicketForm({ onCancel }: { onCancel(): void }): ReactNode {
   return (
     <form className="card" onSubmit={submit} aria-label="New ticket" noValidate>
       <h2>Open a new ticket</h2>
-      <Field label="Subject" value={subject} onChange={setSubject} required maxLength={200} autoFocus />
-      <Field label="Message" value={message} onChange={setMessage} required multiline hint="Describe what happened. Plain text only." />
+      <Field label="Subject" error={action.error} apiField="subject" value={subject} onChange={setSubject} required maxLength={200} autoFocus />
+      <Field label="Message" error={action.error} apiField="message" value={message} onChange={setMessage} required multiline hint="Describe what happened. Plain text only." />
       <FormError error={action.error} />
       <div className="actions">
         <button type="submit" disabled={action.busy}>

@@ -52,9 +52,9 @@ export function SignUpPage(): ReactNode {
         </p>
       ) : (
         <form onSubmit={submit} noValidate>
-          <Field label="Name" autoComplete="name" value={name} onChange={setName} required autoFocus />
-          <Field label="Email" type="email" autoComplete="email" value={email} onChange={setEmail} required />
-          <Field label="Password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} hint="At least 8 characters." />
+          <Field label="Name" error={action.error} apiField="name" autoComplete="name" value={name} onChange={setName} required autoFocus />
+          <Field label="Email" error={action.error} apiField="email" type="email" autoComplete="email" value={email} onChange={setEmail} required />
+          <Field label="Password" error={action.error} apiField="password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} hint="At least 8 characters." />
           <FormError error={action.error} />
           <button type="submit" disabled={action.busy}>
             {action.busy ? 'Creating…' : 'Create account'}

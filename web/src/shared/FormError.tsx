@@ -35,10 +35,15 @@ const FIELD_LABELS: Record<string, string> = {
   cursor: 'Page',
 };
 
+/** The API's name for the field at `path`: its last part ("body.filter.emails.3" → "emails"), or '' for none. */
+function fieldName(path: string): string {
+  const parts = path.split('.').filter((p) => p && !/^(body|querystring|params|headers)$/.test(p) && !/^\d+$/.test(p));
+  return parts[parts.length - 1] ?? '';
+}
+
 /** "body.settings.rememberDeviceDays" → "Remember a browser for (days)"; an unknown name in words. */
 export function fieldLabel(path: string): string {
-  const parts = path.split('.').filter((p) => p && !/^(body|querystring|params|headers)$/.test(p) && !/^\d+$/.test(p));
-  const last = parts[parts.length - 1];
+  const last = fieldName(path);
   if (!last) return '';
   if (FIELD_LABELS[last]) return FIELD_LABELS[last];
   const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
@@ -62,6 +67,16 @@ export function plainMessage(message: string): string {
     if (m) return say(m);
   }
   return message;
+}
+
+/**
+ * What the API's error says about one field (`field` is the API's name, matched against the last
+ * part of each error's path as fieldLabel matches it), in plain words and without the label: the
+ * field's own label says which it is. Empty when the error names no such field.
+ */
+export function fieldErrorMessages(error: unknown, field: string): string[] {
+  if (!(error instanceof ApiError) || !error.errors?.length || !field) return [];
+  return error.errors.filter((f) => fieldName(f.field) === field).map((f) => plainMessage(f.message));
 }
 
 /** One line per field: its label in words, then what is wrong. */

@@ -6,9 +6,25 @@ const FIELDS = 'input:not([type="hidden"]):not([disabled]), select:not([disabled
  * A modal dialog on the native <dialog> element, opened with showModal(): the page behind is
  * inert (Tab and screen readers stay in the dialog), Escape calls `onCancel`, the first field
  * (else the first button) has the focus on open, and the focus goes back to what had it when
- * the dialog goes away. A dialog opened from inside another stacks over it.
+ * the dialog goes away. A dialog opened from inside another stacks over it. `labelledBy` is the
+ * id of its title; `describedBy`, the id (or space-separated ids) of what explains it, which a
+ * screen reader reads after the title when the dialog opens.
  */
-export function ModalDialog({ labelledBy, onCancel, className = 'card dialog', style, children }: { labelledBy: string; onCancel(): void; className?: string; style?: CSSProperties; children: ReactNode }): ReactNode {
+export function ModalDialog({
+  labelledBy,
+  describedBy,
+  onCancel,
+  className = 'card dialog',
+  style,
+  children,
+}: {
+  labelledBy: string;
+  describedBy?: string;
+  onCancel(): void;
+  className?: string;
+  style?: CSSProperties;
+  children: ReactNode;
+}): ReactNode {
   const ref = useRef<HTMLDialogElement>(null);
   const cancel = useRef(onCancel);
   cancel.current = onCancel;
@@ -61,7 +77,7 @@ export function ModalDialog({ labelledBy, onCancel, className = 'card dialog', s
   }, []);
 
   return (
-    <dialog ref={ref} aria-labelledby={labelledBy} className={className} style={style}>
+    <dialog ref={ref} aria-labelledby={labelledBy} aria-describedby={describedBy || undefined} className={className} style={style}>
       {children}
     </dialog>
   );

@@ -103,7 +103,7 @@ export function BulkResetPage(): ReactNode {
           <label htmlFor={ids.before}>Enrolled before</label>
           <input id={ids.before} type="date" value={before} onChange={(e) => (setBefore(e.target.value), changed())} />
         </div>
-        <Field label="Email addresses (paste a list)" value={emailText} onChange={(v) => (setEmailText(v), changed())} multiline rows={4} hint={`${parseEmails(emailText).length} addresses found`} />
+        <Field label="Email addresses (paste a list)" error={previewAction.error} apiField="emails" value={emailText} onChange={(v) => (setEmailText(v), changed())} multiline rows={4} hint={`${parseEmails(emailText).length} addresses found`} />
         <div className="field">
           <label htmlFor={ids.file}>Or upload a .txt or .csv file of addresses</label>
           <input id={ids.file} type="file" accept=".txt,.csv,text/plain,text/csv" onChange={(e) => void loadFile(e.target.files?.[0])} />
@@ -166,7 +166,7 @@ export function BulkResetPage(): ReactNode {
               }}
               noValidate
             >
-              <Field label="Reason" value={reason} onChange={setReason} multiline rows={2} maxLength={1000} required hint="Required; recorded with every reset and emailed to every admin." />
+              <Field label="Reason" error={startAction.error} apiField="reason" value={reason} onChange={setReason} multiline rows={2} maxLength={1000} required hint="Required; recorded with every reset and emailed to every admin." />
               <div className="field checkbox">
                 <input id={ids.require} type="checkbox" checked={requireEnrollment} onChange={(e) => setRequireEnrollment(e.target.checked)} />
                 <label htmlFor={ids.require}>Require MFA setup at next sign-in (through an emailed link)</label>

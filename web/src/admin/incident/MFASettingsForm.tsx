@@ -89,7 +89,7 @@ export function MFASettingsForm(): ReactNode {
           <input id={ids.check} type="checkbox" checked={form.requireEmailVerification} onChange={(e) => set({ requireEmailVerification: e.target.checked })} />
           <label htmlFor={ids.check}>Require an emailed identity check before any action on a customer who has MFA</label>
         </div>
-        <Field label="Reason for the change" value={reason} onChange={setReason} maxLength={1000} required hint="Required; recorded in the audit log. A policy change is emailed to every admin." />
+        <Field label="Reason for the change" error={action.error} apiField="reason" value={reason} onChange={setReason} maxLength={1000} required hint="Required; recorded in the audit log. A policy change is emailed to every admin." />
         <FormError error={action.error} />
         {saved && (
           <p role="status" className="success">

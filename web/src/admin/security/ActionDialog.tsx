@@ -67,6 +67,9 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
   const mfaSettings = useLoad(() => request<{ waitingPeriodHours: number }>('GET', '/api/v1/settings/mfa'), []);
   const waitingHours = mfaSettings.data?.waitingPeriodHours ?? 0;
   const delayed = target.kind === 'contact' && waitingHours > 0 && delayedByWaitingPeriod(kind, panel);
+  // The dialog is described by what it will change (and the waiting period's delay): the list's
+  // lines one by one, since a description taken from the list itself would be only its label.
+  const describedBy = [...changes.map((_, i) => `action-change-${i}`), ...(delayed ? ['action-waiting'] : [])].join(' ');
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -78,11 +81,12 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
 
   if (result) {
     const code = typeof result.code === 'string' ? result.code : null;
+    const scheduled = typeof result.pendingActionId === 'string' && typeof result.effectiveAt === 'string';
     return (
-      <ModalDialog labelledBy="action-title" onCancel={() => onClose(true)} style={DIALOG}>
+      <ModalDialog labelledBy="action-title" describedBy={scheduled ? 'action-scheduled' : undefined} onCancel={() => onClose(true)} style={DIALOG}>
         <h2 id="action-title">{title}: {typeof result.pendingActionId === 'string' ? 'scheduled' : 'done'}</h2>
-        {typeof result.pendingActionId === 'string' && typeof result.effectiveAt === 'string' && (
-          <p role="status" className="notice">
+        {scheduled && typeof result.effectiveAt === 'string' && (
+          <p role="status" className="notice" id="action-scheduled">
             Scheduled for {formatDateTime(result.effectiveAt)} because of the waiting period; the customer was emailed a link to cancel it.
             {code ? ` The code below becomes usable at ${formatDateTime(result.effectiveAt)}, not before.` : ' Nothing has changed yet.'}
           </p>
@@ -107,18 +111,20 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
   }
 
   return (
-    <ModalDialog labelledBy="action-title" onCancel={() => !action.busy && onClose(false)} style={DIALOG}>
+    <ModalDialog labelledBy="action-title" describedBy={describedBy} onCancel={() => !action.busy && onClose(false)} style={DIALOG}>
       <h2 id="action-title">{title}</h2>
       <form onSubmit={submit}>
         <h3>This will</h3>
         <ul aria-label="What will change" className="changes">
-          {changes.map((c) => (
-            <li key={c}>{c}</li>
+          {changes.map((c, i) => (
+            <li key={c} id={`action-change-${i}`}>
+              {c}
+            </li>
           ))}
         </ul>
         {delayed && (
           <p className="notice" role="note" aria-label="Waiting period">
-            {waitingPeriodNotice(kind, waitingHours)}
+            <span id="action-waiting">{waitingPeriodNotice(kind, waitingHours)}</span>
           </p>
         )}
         {kind === 'reset' && (
@@ -139,8 +145,8 @@ export function ActionDialog({ target, kind, panel, factor, initialCheck, onChec
             </select>
           </div>
         )}
-        <Field label="Reason" value={reason} onChange={setReason} multiline rows={3} required maxLength={1000} hint="Recorded in the audit log." />
-        {takesCheck && <IdentityCheck target={target} person={person} value={check} onChange={setCheck} stepUp={stepUp} />}
+        <Field label="Reason" error={action.error} apiField="reason" value={reason} onChange={setReason} multiline rows={3} required maxLength={1000} hint="Recorded in the audit log." />
+        {takesCheck && <IdentityCheck target={target} person={person} value={check} onChange={setCheck} stepUp={stepUp} error={action.error} />}
         <FormError error={action.error} />
         <div className="actions">
           <button type="submit" className="danger" disabled={action.busy || !reason.trim() || (takesCheck && !check.ready)}>

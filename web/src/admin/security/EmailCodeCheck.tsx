@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { Field } from '../../shared/Field.js';
 import { FormError } from '../../shared/FormError.js';
 import { useAction } from '../../shared/useAction.js';
+import { isWrongCode } from '../../shared/mfa/CodeField.js';
 import { toolkitApi, type Target } from './toolkit-api.js';
 import { useStepUp, type StepUpGuard } from './useStepUp.js';
 
@@ -44,7 +45,7 @@ export function EmailCodeCheck({ target, person, onConfirmed, stepUp }: { target
       {checkId && (
         <>
           <p className="hint">A 6-digit code was emailed to the address on file (valid 10 minutes). Ask {person} to read it to you.</p>
-          <Field label="Code read back" value={code} onChange={setCode} autoComplete="off" maxLength={6} />
+          <Field label="Code read back" error={confirm.error} apiField="code" invalid={isWrongCode(confirm.error)} value={code} onChange={setCode} autoComplete="off" maxLength={6} />
           <button type="button" disabled={confirm.busy || !/^\d{6}$/.test(code.trim())} onClick={confirmCode}>
             Confirm code
           </button>

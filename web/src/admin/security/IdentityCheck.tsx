@@ -21,12 +21,15 @@ export function IdentityCheck({
   value,
   onChange,
   stepUp,
+  error,
 }: {
   target: Target;
   person: string;
   value: IdentityCheckValue;
   onChange(v: IdentityCheckValue): void;
   stepUp?: StepUpGuard;
+  /** The enclosing action's error: one that names the note marks the note's field. */
+  error?: unknown;
 }): ReactNode {
   const base = useId();
   const method = value.verification.method;
@@ -63,6 +66,8 @@ export function IdentityCheck({
       {(method === 'callback' || method === 'other') && (
         <Field
           label="Note on the check"
+          error={error}
+          apiField="note"
           value={value.verification.note ?? ''}
           onChange={(note) => onChange({ verification: { method, note }, ready: true })}
           maxLength={500}

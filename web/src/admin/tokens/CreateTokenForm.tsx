@@ -42,7 +42,7 @@ export function CreateTokenForm({ onCreated }: { onCreated(): void }): ReactNode
         </div>
       )}
       <form onSubmit={submit}>
-        <Field label="Token name" value={name} onChange={setName} required maxLength={100} />
+        <Field label="Token name" error={action.error} apiField="name" value={name} onChange={setName} required maxLength={100} />
         <fieldset>
           <legend>Scopes</legend>
           {SCOPES.map((s) => (

@@ -28,8 +28,8 @@ export function EmailForm({ current }: { current: string }): ReactNode {
       <p>
         Your account uses <strong>{current}</strong>.
       </p>
-      <Field label="New email address" type="email" autoComplete="email" value={email} onChange={setEmail} required />
-      <Field label="Password" type="password" autoComplete="current-password" value={password} onChange={setPassword} required hint="To confirm it is you." />
+      <Field label="New email address" error={action.error} apiField="email" type="email" autoComplete="email" value={email} onChange={setEmail} required />
+      <Field label="Password" error={action.error} apiField="password" type="password" autoComplete="current-password" value={password} onChange={setPassword} required hint="To confirm it is you." />
       <FormError error={action.error} />
       {sentTo && (
         <p role="status" className="success">

@@ -24,7 +24,7 @@ export function NameForm({ current }: { current: string }): ReactNode {
   return (
     <form className="card" onSubmit={submit} aria-label="Your name" noValidate>
       <h2>Your name</h2>
-      <Field label="Name" autoComplete="name" value={name} onChange={setName} required />
+      <Field label="Name" error={action.error} apiField="name" autoComplete="name" value={name} onChange={setName} required />
       <FormError error={action.error} />
       {saved && (
         <p role="status" className="success">

@@ -25,8 +25,8 @@ export function PasswordForm(): ReactNode {
   return (
     <form className="card" onSubmit={submit} aria-label="Change password" noValidate>
       <h2>Change password</h2>
-      <Field label="Current password" type="password" autoComplete="current-password" value={current} onChange={setCurrent} required />
-      <Field label="New password" type="password" autoComplete="new-password" value={next} onChange={setNext} required minLength={8} hint="At least 8 characters. Other browsers signed in to your account will be signed out." />
+      <Field label="Current password" error={action.error} apiField="currentPassword" type="password" autoComplete="current-password" value={current} onChange={setCurrent} required />
+      <Field label="New password" error={action.error} apiField="newPassword" type="password" autoComplete="new-password" value={next} onChange={setNext} required minLength={8} hint="At least 8 characters. Other browsers signed in to your account will be signed out." />
       <FormError error={action.error} />
       {result && (
         <p role="status" className="success">

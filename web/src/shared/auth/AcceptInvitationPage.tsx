@@ -87,9 +87,9 @@ export function AcceptInvitationPage({ setup = false }: { setup?: boolean }): Re
       <h1>{heading}</h1>
       <p>{firstAdmin ? 'Welcome to Portico. Choose the email address, name and password of the first administrator.' : `Welcome, ${invitation.name}. Choose a password for ${invitation.email}.`}</p>
       <form onSubmit={submit} noValidate>
-        {firstAdmin && audience === 'staff' && <Field label="Email" type="email" autoComplete="email" value={email} onChange={setEmail} required autoFocus />}
-        <Field label="Name" autoComplete="name" value={name} onChange={setName} required />
-        <Field label="Password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} hint="At least 8 characters." />
+        {firstAdmin && audience === 'staff' && <Field label="Email" error={action.error} apiField="email" type="email" autoComplete="email" value={email} onChange={setEmail} required autoFocus />}
+        <Field label="Name" error={action.error} apiField="name" autoComplete="name" value={name} onChange={setName} required />
+        <Field label="Password" error={action.error} apiField="password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} hint="At least 8 characters." />
         <FormError error={action.error} />
         <button type="submit" disabled={action.busy}>
           {action.busy ? 'Saving…' : firstAdmin ? 'Create administrator account' : 'Accept invitation'}

@@ -31,7 +31,7 @@ export function ForgotPasswordPage(): ReactNode {
       ) : (
         <form onSubmit={submit} noValidate>
           <p>Enter your email address and we will send you a link to choose a new password.</p>
-          <Field label="Email" type="email" autoComplete="email" value={email} onChange={setEmail} required autoFocus />
+          <Field label="Email" error={action.error} apiField="email" type="email" autoComplete="email" value={email} onChange={setEmail} required autoFocus />
           <FormError error={action.error} />
           <button type="submit" disabled={action.busy}>
             {action.busy ? 'Sending…' : 'Send reset link'}

@@ -62,7 +62,7 @@ export function RecoveryRequestForm(): ReactNode {
   }
   return (
     <form onSubmit={submit} aria-label="Ask support for help" noValidate>
-      <Field label="Describe the problem" value={message} onChange={setMessage} multiline rows={5} maxLength={5000} required hint="For example: I changed phones and did not move my authenticator app. Never include your password or codes." />
+      <Field label="Describe the problem" error={action.error} apiField="message" value={message} onChange={setMessage} multiline rows={5} maxLength={5000} required hint="For example: I changed phones and did not move my authenticator app. Never include your password or codes." />
       {outcome?.kind === 'limited' && (
         <p role="alert" className="error">
           Too many requests from this account or network. Please try again {wait(outcome.retryAfter)}.

@@ -51,7 +51,7 @@ export function ResetPasswordPage(): ReactNode {
         </>
       ) : (
         <form onSubmit={submit} noValidate>
-          <Field label="New password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} hint="At least 8 characters." autoFocus />
+          <Field label="New password" error={action.error} apiField="password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} hint="At least 8 characters." autoFocus />
           <Field label="Confirm password" type="password" autoComplete="new-password" value={confirm} onChange={setConfirm} required />
           {mismatch && (
             <p role="alert" className="error">

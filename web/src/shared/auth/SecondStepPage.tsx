@@ -107,6 +107,7 @@ export function SecondStepPage(): ReactNode {
             key={method}
             label={CODE_LABELS[method]}
             kind={method === 'totp' ? 'otp' : 'text'}
+            error={action.error}
             value={code}
             onChange={setCode}
             hint={method === 'recovery_code' ? 'Each recovery code works once.' : method === 'temporary_code' ? 'The code support gave you. You will then set up a new method.' : undefined}

@@ -41,8 +41,8 @@ export function SignInPage({ title, footer }: { title: string; footer?: ReactNod
     <section className="card narrow">
       <h1>{title}</h1>
       <form onSubmit={submit} noValidate>
-        <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} required autoFocus />
-        <Field label="Password" type="password" autoComplete="current-password" value={password} onChange={setPassword} required />
+        <Field label="Email" error={action.error} apiField="email" type="email" autoComplete="username" value={email} onChange={setEmail} required autoFocus />
+        <Field label="Password" error={action.error} apiField="password" type="password" autoComplete="current-password" value={password} onChange={setPassword} required />
         <FormError error={action.error} />
         <button type="submit" disabled={action.busy}>
           {action.busy ? 'Signing in…' : 'Sign in'}

@@ -64,8 +64,8 @@ export function AddAuthenticator({ guard, onAdded, onCancel }: { guard: StepUpGu
         </li>
         <li>Enter the 6-digit code the app shows.</li>
       </ol>
-      <CodeField label="6-digit code from the app" value={code} onChange={setCode} autoFocus />
-      <Field label="Name (optional)" value={name} onChange={setName} maxLength={100} hint="For example “Work phone”, to tell your methods apart." />
+      <CodeField label="6-digit code from the app" error={error} value={code} onChange={setCode} autoFocus />
+      <Field label="Name (optional)" error={error} apiField="name" value={name} onChange={setName} maxLength={100} hint="For example “Work phone”, to tell your methods apart." />
       <FormError error={error} />
       <div className="actions">
         <button type="submit" disabled={action.busy || code.length !== 6}>

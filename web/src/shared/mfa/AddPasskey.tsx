@@ -46,7 +46,7 @@ export function AddPasskey({ guard, onAdded }: { guard: StepUpGuard['guard']; on
     <form className="add-factor card inset" aria-label="Add a passkey" onSubmit={add}>
       <h3>Add a passkey or security key</h3>
       <p className="muted">Your browser will ask you to use your fingerprint, face, screen lock or a security key.</p>
-      <Field label="Passkey name (optional)" value={name} onChange={setName} maxLength={100} hint="For example “Laptop” or “YubiKey”." />
+      <Field label="Passkey name (optional)" error={error} apiField="name" value={name} onChange={setName} maxLength={100} hint="For example “Laptop” or “YubiKey”." />
       <FormError error={error} />
       <div className="actions">
         <button type="submit" disabled={action.busy}>

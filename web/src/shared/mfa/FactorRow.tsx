@@ -51,7 +51,7 @@ export function FactorRow({ factor, last, required, recoveryCodesLeft, guard, on
       <td data-label="Name">
         {renaming ? (
           <form className="inline-form" onSubmit={rename} aria-label={`Rename ${factor.name}`}>
-            <Field label={`New name for ${factor.name}`} value={name} onChange={setName} maxLength={100} required autoFocus />
+            <Field label={`New name for ${factor.name}`} error={action.error} apiField="name" value={name} onChange={setName} maxLength={100} required autoFocus />
             <button type="submit" disabled={action.busy || !name.trim()}>
               Save
             </button>

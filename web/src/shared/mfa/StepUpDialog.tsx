@@ -21,13 +21,18 @@ export function StepUpDialog({ methods, onDone, onCancel }: { methods: StepUpMet
   const api = mfaApi(audience);
   const [mode, setMode] = useState<'totp' | 'recovery_code'>(methods.totp ? 'totp' : 'recovery_code');
   const [code, setCode] = useState('');
+  // Which way the last try went: only a code's error marks the code field (a failed passkey is no wrong code).
+  const [tried, setTried] = useState<'code' | 'passkey' | null>(null);
   const action = useAction();
+  const codeError = tried === 'code' ? action.error : null;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
+    setTried('code');
     if (await action.run(() => api.stepUp({ method: mode, code: code.trim() }))) onDone();
   }
   async function passkey() {
+    setTried('passkey');
     const ok = await action.run(async () => api.stepUp({ method: 'webauthn', response: await signWithPasskey(await api.stepUpPasskeyOptions()) }));
     if (ok) onDone();
   }
@@ -38,9 +43,9 @@ export function StepUpDialog({ methods, onDone, onCancel }: { methods: StepUpMet
       <p>Changing your two-step verification needs your second factor again (it stays confirmed for 5 minutes).</p>
       <form onSubmit={submit} aria-label="Confirm with a code">
         {mode === 'totp' ? (
-          <CodeField label="Code from your authenticator app" value={code} onChange={setCode} autoFocus />
+          <CodeField label="Code from your authenticator app" error={codeError} value={code} onChange={setCode} autoFocus />
         ) : (
-          <CodeField label="Recovery code" kind="text" value={code} onChange={setCode} autoFocus />
+          <CodeField label="Recovery code" kind="text" error={codeError} value={code} onChange={setCode} autoFocus />
         )}
         <FormError error={action.error} />
         <div className="actions">
