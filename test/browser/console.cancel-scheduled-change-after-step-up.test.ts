@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('console: cancelling a scheduled change asks for t
     t.clock.advance(SIX_MINUTES);
     await s.page.goto(`/admin/contacts/${customer.id}`);
     const row = s.page.getByRole('region', { name: 'Scheduled changes' }).getByRole('listitem', { name: /Reset MFA/ });
-    await row.getByRole('button', { name: 'Cancel…' }).click();
+    await row.getByRole('button', { name: /^Cancel Reset MFA/ }).click();
     await row.getByLabel('Reason for cancelling').fill('Could not confirm the caller');
     await row.getByRole('button', { name: 'Cancel this change' }).click();
     const stepUp = s.page.getByRole('dialog', { name: 'Confirm it is you' });

@@ -84,6 +84,7 @@ describe.skipIf(!hasChromium)('console: first-admin setup', () => {
     await ap.reload();
     await row.getByText('Active').waitFor();
     await row.getByLabel('Role of Sam Agent').selectOption('supervisor');
+    await row.getByRole('button', { name: 'Yes, make supervisor' }).click();
     await ap.getByRole('status').getByText('Sam Agent is now supervisor').waitFor();
     await row.getByRole('button', { name: 'Deactivate Sam Agent' }).click();
     await row.getByText('will be signed out everywhere').waitFor();

@@ -109,6 +109,7 @@ describe.skipIf(!hasChromium)('console: the staff and API-token lists come a pag
     expect(total).toBeGreaterThanOrEqual(56);
 
     await p.getByLabel('Role of Paged Person 0').selectOption('supervisor');
+    await p.getByRole('button', { name: 'Yes, make supervisor' }).click();
     await p.getByRole('status').getByText('Paged Person 0 is now supervisor').waitFor();
     expect(await p.getByLabel('Role of Paged Person 0').inputValue()).toBe('supervisor');
 
@@ -138,6 +139,7 @@ describe.skipIf(!hasChromium)('console: the staff and API-token lists come a pag
     await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click();
     t.clock.advance(SIX_MINUTES);
     await p.getByLabel('Role of Stale Stepup').selectOption('supervisor');
+    await p.getByRole('button', { name: 'Yes, make supervisor' }).click();
     const stepUp = p.getByRole('dialog', { name: 'Confirm it is you' });
     await stepUp.waitFor();
     await stepUp.getByLabel('Code from your authenticator app').fill(codeFor(t, admin.secret));

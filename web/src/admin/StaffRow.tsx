@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { consoleApi, type StaffRecord, type StaffRole } from '../api.js';
 import { ConfirmButton } from '../shared/ConfirmButton.js';
@@ -7,14 +7,56 @@ import { useAction } from '../shared/useAction.js';
 import { ROLES } from './roles.js';
 import { useStepUp } from './security/useStepUp.js';
 
-/** One staff member: role select and deactivate/reactivate (after a confirmation). */
+/** What a staff member with each role may do, said before an admin gives them that role. */
+const ROLE_ALLOWS: Record<StaffRole, string> = {
+  agent: 'They will only answer tickets and see contacts and their MFA status, with none of the MFA actions on customers.',
+  supervisor: 'They will answer tickets and also run the MFA actions on customers (reset, remove a factor, temporary access codes), but not manage staff, settings or API tokens.',
+  admin: 'They will be able to do everything: manage staff and their roles, API tokens, the MFA policy and settings, bulk resets and the audit export.',
+};
+
+/** "Change Sam Lee's role from Agent to Admin?" and what the new role allows. */
+function roleChangeQuestion(member: StaffRecord, to: StaffRole): string {
+  return `Change ${member.name}'s role from ${ROLES[member.role]} to ${ROLES[to]}? ${ROLE_ALLOWS[to]}`;
+}
+
+/**
+ * One staff member: a role select whose change is confirmed (it says what the new role allows)
+ * before it is saved, and deactivate/reactivate (after a confirmation).
+ */
 export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; self: boolean; onUpdated(s: StaffRecord, message: string): void }): ReactNode {
   const action = useAction();
   // Role and status changes need the admin's own second step within 5 minutes.
   const stepUp = useStepUp();
+  // The role picked in the select, waiting for "Yes" (null: the select shows the saved role).
+  const [newRole, setNewRole] = useState<StaffRole | null>(null);
+  const roleSelect = useRef<HTMLSelectElement>(null);
+  // Once the confirmation has gone (cancelled or saved), the focus goes back to the select.
+  const [refocus, setRefocus] = useState(false);
+  const questionID = useId();
 
+  useEffect(() => {
+    if (refocus && !action.busy) {
+      setRefocus(false);
+      roleSelect.current?.focus();
+    }
+  }, [refocus, action.busy]);
+
+  function pickRole(role: StaffRole) {
+    action.clear();
+    setNewRole(role === member.role ? null : role);
+  }
+  function keepRole() {
+    action.clear();
+    setNewRole(null);
+    setRefocus(true);
+  }
   async function changeRole(role: StaffRole) {
-    await action.run(async () => onUpdated(await stepUp.guard(() => consoleApi.updateStaff(member.id, { role })), `${member.name} is now ${ROLES[role].toLowerCase()}.`));
+    const saved = await action.run(async () => onUpdated(await stepUp.guard(() => consoleApi.updateStaff(member.id, { role })), `${member.name} is now ${ROLES[role].toLowerCase()}.`));
+    // A failure (or a cancelled step-up) keeps the question, to try again or cancel.
+    if (saved) {
+      setNewRole(null);
+      setRefocus(true);
+    }
   }
   async function setActive(active: boolean) {
     await action.run(async () =>
@@ -29,13 +71,37 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
       </td>
       <td>{member.email}</td>
       <td>
-        <select aria-label={`Role of ${member.name}`} value={member.role} disabled={self || action.busy} onChange={(e) => changeRole(e.target.value as StaffRole)}>
+        <select ref={roleSelect} aria-label={`Role of ${member.name}`} value={newRole ?? member.role} disabled={self || action.busy} onChange={(e) => pickRole(e.target.value as StaffRole)}>
           {(Object.keys(ROLES) as StaffRole[]).map((r) => (
             <option key={r} value={r}>
               {ROLES[r]}
             </option>
           ))}
         </select>
+        {/* The focus stays on the select (arrowing through its options changes it): the question comes next in the tab order. */}
+        {newRole && (
+          <span
+            className="confirm role-change"
+            role="group"
+            aria-label={`Confirm: change the role of ${member.name}`}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                e.stopPropagation();
+                keepRole();
+              }
+            }}
+          >
+            <span id={questionID} className="confirm-question">
+              {roleChangeQuestion(member, newRole)}
+            </span>
+            <button type="button" aria-describedby={questionID} disabled={action.busy} onClick={() => void changeRole(newRole)}>
+              Yes, make {ROLES[newRole].toLowerCase()}
+            </button>
+            <button type="button" className="secondary" disabled={action.busy} onClick={keepRole}>
+              Cancel
+            </button>
+          </span>
+        )}
       </td>
       <td>{!member.active ? <span className="badge muted">Deactivated</span> : member.invited ? <span className="badge warn">Invited</span> : <span className="badge ok">Active</span>}</td>
       <td>

@@ -38,6 +38,8 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState('');
   const reasonID = useId();
+  const summaryID = useId();
+  const cancelWordID = useId();
   const cancel = useAction();
   const who = useActorLabel();
   // Cancelling is a toolkit action: over a browser session it needs the staff member's step-up.
@@ -50,7 +52,10 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
 
   return (
     <li className="pending-action" aria-label={`${PENDING_KIND[pa.kind]}: ${pa.status}`}>
-      <strong>{PENDING_KIND[pa.kind]}</strong> — {outcome(pa)} {contactLink}
+      {/* The Cancel… button's name reads this line: each says which change it cancels (and for whom). */}
+      <span id={summaryID}>
+        <strong>{PENDING_KIND[pa.kind]}</strong> — {outcome(pa)} {contactLink}
+      </span>
       <br />
       <small className="hint">
         Scheduled by {who(pa.actor)} on {formatDateTime(pa.createdAt)} — reason: {pa.reason}
@@ -70,9 +75,14 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
             </button>
           </form>
         ) : (
-          <button type="button" className="secondary" onClick={() => setAsking(true)}>
-            Cancel…
-          </button>
+          <>
+            <span id={cancelWordID} hidden>
+              Cancel
+            </span>
+            <button type="button" className="secondary" aria-labelledby={`${cancelWordID} ${summaryID}`} onClick={() => setAsking(true)}>
+              Cancel…
+            </button>
+          </>
         ))}
       {/* Beside the form, never inside it: the step-up dialog has its own form. */}
       {stepUp.dialog}
