@@ -17,7 +17,8 @@ export async function signInWithPassword(p: Page, email: string, path = '/sign-i
 /** Signs out from the account page. */
 export async function signOut(p: Page, accountPath = '/account'): Promise<void> {
   await p.goto(accountPath);
-  await p.getByRole('button', { name: 'Sign out', exact: true }).click();
+  // The account page's own button (the header has one too).
+  await p.getByRole('main').getByRole('button', { name: 'Sign out', exact: true }).click();
   await p.waitForURL((u) => u.pathname.endsWith('/sign-in'));
 }
 

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
 import { useSession } from '../shared/session.js';
+import { SignOutButton } from '../shared/SignOutButton.js';
 
 /** The console's header and page frame; admin-only sections show to admins only. */
 export function AdminLayout(): ReactNode {
@@ -29,6 +30,11 @@ export function AdminLayout(): ReactNode {
               Account
             </NavLink>
           </nav>
+        )}
+        {staff && (
+          <div className="topbar-session">
+            <SignOutButton />
+          </div>
         )}
       </header>
       <main>

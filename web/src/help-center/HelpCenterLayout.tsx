@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
 import { useSession } from '../shared/session.js';
+import { SignOutButton } from '../shared/SignOutButton.js';
 import { useHelpCenterSettings } from './useHelpCenterSettings.js';
 
 /** The help center's header and page frame. */
@@ -27,6 +28,11 @@ export function HelpCenterLayout(): ReactNode {
             </>
           ) : null}
         </nav>
+        {signedIn && (
+          <div className="topbar-session">
+            <SignOutButton />
+          </div>
+        )}
       </header>
       <main>
         <Outlet />
