@@ -179,9 +179,20 @@ describe.skipIf(!hasChromium)('console: two-step confirmations keep the keyboard
     expect(await list.getByRole('button', { name: /^Cancel Reset MFA — Takes effect .*Ann Named <ann-named@example\.com>$/ }).count()).toBe(1);
     expect(await list.getByRole('button', { name: /^Cancel Reset MFA — Takes effect .*Ben Named <ben-named@example\.com>$/ }).count()).toBe(1);
 
-    // The named button is the one that cancels that change (Ben's reset; Ann's stays).
+    // The named button is the one that cancels that change (Ben's reset; Ann's stays). Opening it
+    // puts the focus on the reason; "Keep it" and Escape put it back on the button.
     const bens = list.getByRole('listitem').filter({ hasText: 'Ben Named' });
-    await list.getByRole('button', { name: /^Cancel Reset MFA .*Ben Named/ }).click();
+    const bensCancel = list.getByRole('button', { name: /^Cancel Reset MFA .*Ben Named/ });
+    await bensCancel.click();
+    await expect.poll(() => focused(p)).toMatchObject({ tag: 'INPUT' });
+    await bens.getByRole('button', { name: 'Keep it' }).click();
+    await expect.poll(() => focused(p)).toMatchObject({ tag: 'BUTTON', text: 'Cancel…' });
+    expect(await bensCancel.evaluate((el) => el === document.activeElement)).toBe(true);
+    await bensCancel.click();
+    await expect.poll(() => focused(p)).toMatchObject({ tag: 'INPUT' });
+    await p.keyboard.press('Escape');
+    await expect.poll(() => bensCancel.evaluate((el) => el === document.activeElement)).toBe(true);
+    await bensCancel.click();
     await bens.getByLabel('Reason for cancelling').fill('Ben called back: all fine');
     await bens.getByRole('button', { name: 'Cancel this change' }).click();
     await bens.waitFor({ state: 'detached' });

@@ -1,4 +1,4 @@
-import { useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { request } from '../../api.js';
 import { formatDateTime } from '../../shared/format.js';
 import { FormError } from '../../shared/FormError.js';
@@ -44,6 +44,19 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
   const who = useActorLabel();
   // Cancelling is a toolkit action: over a browser session it needs the staff member's step-up.
   const stepUp = useStepUp();
+  // "Keep it" (or Escape) closes the reason form and puts the focus back on the button that opened it.
+  const opener = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (asking || !refocus.current) return;
+    refocus.current = false;
+    opener.current?.focus();
+  }, [asking]);
+  function keep() {
+    cancel.clear();
+    refocus.current = true;
+    setAsking(false);
+  }
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -63,14 +76,24 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
       {canCancel &&
         pa.status === 'pending' &&
         (asking ? (
-          <form onSubmit={submit} aria-label={`Cancel ${PENDING_KIND[pa.kind]}`}>
+          <form
+            onSubmit={submit}
+            aria-label={`Cancel ${PENDING_KIND[pa.kind]}`}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                e.stopPropagation();
+                keep();
+              }
+            }}
+          >
             <label htmlFor={reasonID}>Reason for cancelling</label>
-            <input id={reasonID} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} required />
+            {/* The form opens where the focus was: the reason is what to type next. */}
+            <input id={reasonID} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} required autoFocus />
             <FormError error={cancel.error} />
             <button type="submit" className="danger" disabled={cancel.busy || !reason.trim()}>
               Cancel this change
             </button>{' '}
-            <button type="button" className="secondary" onClick={() => setAsking(false)}>
+            <button type="button" className="secondary" onClick={keep}>
               Keep it
             </button>
           </form>
@@ -79,7 +102,7 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
             <span id={cancelWordID} hidden>
               Cancel
             </span>
-            <button type="button" className="secondary" aria-labelledby={`${cancelWordID} ${summaryID}`} onClick={() => setAsking(true)}>
+            <button ref={opener} type="button" className="secondary" aria-labelledby={`${cancelWordID} ${summaryID}`} onClick={() => setAsking(true)}>
               Cancel…
             </button>
           </>
