@@ -22,6 +22,14 @@ describe.skipIf(!hasChromium)('console: form errors are readable, without the AP
     await settingsError.getByText(/Remember a browser for/).waitFor();
     expect(await settingsError.innerText()).not.toMatch(/rememberDeviceDays|body\./);
     expect(await settingsError.innerText()).toMatch(/at most 90/);
+    // The number the API refused is marked on its own input, and says why there.
+    const days = settings.getByLabel('Remember a browser for (days, 0 turns it off)');
+    expect(await days.getAttribute('aria-invalid')).toBe('true');
+    const description = await days.evaluate((el) =>
+      (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean).map((id) => document.getElementById(id)?.textContent ?? '').join(' '),
+    );
+    expect(description).toMatch(/^Must be at most 90/);
+    expect(await settings.getByLabel(/^Waiting period before resets/).getAttribute('aria-invalid')).toBeNull();
 
     await p.goto('/admin/audit');
     await p.getByLabel('Action').fill('nonsense.action');

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { request } from '../../api.js';
-import { Field } from '../../shared/Field.js';
-import { FormError } from '../../shared/FormError.js';
+import { describedBy, Field, FieldErrorText } from '../../shared/Field.js';
+import { fieldErrorMessages, FormError } from '../../shared/FormError.js';
 import { useAction } from '../../shared/useAction.js';
 import { useLoad } from '../../shared/useLoad.js';
 import { useStepUp } from '../security/useStepUp.js';
@@ -47,6 +47,9 @@ export function MFASettingsForm(): ReactNode {
 
   // The step-up dialog has its own form: it is rendered beside this one, never inside it (a
   // nested form's Confirm submitted the page instead of the step-up).
+  // The API names a number it refused (over 90 days, say): that input is marked and says why.
+  const daysErrors = fieldErrorMessages(action.error, 'rememberDeviceDays');
+  const hoursErrors = fieldErrorMessages(action.error, 'waitingPeriodHours');
   return (
     <>
       <form className="card narrow-left" onSubmit={submit} aria-label="MFA settings" noValidate>
@@ -68,8 +71,10 @@ export function MFASettingsForm(): ReactNode {
             max={90}
             value={form.rememberDeviceDays}
             onChange={(e) => set({ rememberDeviceDays: Number(e.target.value) })}
-            aria-describedby={shortens ? `${ids.days}-hint` : undefined}
+            aria-invalid={daysErrors.length > 0 || undefined}
+            aria-describedby={describedBy(daysErrors.length ? `${ids.days}-error` : undefined, shortens ? `${ids.days}-hint` : undefined)}
           />
+          <FieldErrorText id={`${ids.days}-error`} messages={daysErrors} />
           {shortens && (
             <small id={`${ids.days}-hint`} className="hint" role="status">
               {form.rememberDeviceDays === 0
@@ -80,7 +85,17 @@ export function MFASettingsForm(): ReactNode {
         </div>
         <div className="field">
           <label htmlFor={ids.hours}>Waiting period before resets and temporary codes (hours)</label>
-          <input id={ids.hours} type="number" min={0} max={168} value={form.waitingPeriodHours} onChange={(e) => set({ waitingPeriodHours: Number(e.target.value) })} aria-describedby={`${ids.hours}-hint`} />
+          <input
+            id={ids.hours}
+            type="number"
+            min={0}
+            max={168}
+            value={form.waitingPeriodHours}
+            onChange={(e) => set({ waitingPeriodHours: Number(e.target.value) })}
+            aria-invalid={hoursErrors.length > 0 || undefined}
+            aria-describedby={describedBy(hoursErrors.length ? `${ids.hours}-error` : undefined, `${ids.hours}-hint`)}
+          />
+          <FieldErrorText id={`${ids.hours}-error`} messages={hoursErrors} />
           <small id={`${ids.hours}-hint`} className="hint">
             We recommend 24 hours: the customer is emailed and can cancel before a reset happens, so a caller who talks support into it cannot take the account first. Bulk resets and the CLI break-glass are exempt.
           </small>
