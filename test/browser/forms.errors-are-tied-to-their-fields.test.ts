@@ -85,7 +85,8 @@ describe.skipIf(!hasChromium)('forms: an error the API gives for a field is tied
     await address.fill('not-an-address');
     await password.fill('whatever it is');
     await form.getByRole('button', { name: 'Change email address' }).click();
-    const message = await alertMessageFor(form.getByRole('alert'), 'Email');
+    // The alert names the field by the label the person sees, not the API's name for it.
+    const message = await alertMessageFor(form.getByRole('alert'), 'New email address');
     await screenshot(p, 'field-error-tied-to-its-field');
     const addressAfter = await described(address);
     expect(addressAfter.invalid).toBe('true');

@@ -79,14 +79,18 @@ export function fieldErrorMessages(error: unknown, field: string): string[] {
   return error.errors.filter((f) => fieldName(f.field) === field).map((f) => plainMessage(f.message));
 }
 
-/** One line per field: its label in words, then what is wrong. */
-function line(f: { field: string; message: string }): string {
-  const label = fieldLabel(f.field);
+/** One line per field: its label in words (the form's own label for it when given), then what is wrong. */
+function line(f: { field: string; message: string }, labels?: Record<string, string>): string {
+  const label = labels?.[fieldName(f.field)] ?? fieldLabel(f.field);
   return label ? `${label}: ${plainMessage(f.message)}` : plainMessage(f.message);
 }
 
-/** The API's `detail` (and each field's message, with the field named in words) next to the form that failed. */
-export function FormError({ error }: { error: unknown }): ReactNode {
+/**
+ * The API's `detail` (and each field's message, with the field named in words) next to the form
+ * that failed. `labels` maps an API field name to the form's label where the two differ ("email"
+ * → "New email address"), so the alert names the field the person sees.
+ */
+export function FormError({ error, labels }: { error: unknown; labels?: Record<string, string> }): ReactNode {
   if (!error) return null;
   const detail = error instanceof ApiError ? error.detail : error instanceof Error ? error.message : String(error);
   const fields = error instanceof ApiError && error.errors?.length ? error.errors : null;
@@ -95,11 +99,11 @@ export function FormError({ error }: { error: unknown }): ReactNode {
       {fields && fields.length > 1 ? (
         <ul>
           {fields.map((f) => (
-            <li key={f.field}>{line(f)}</li>
+            <li key={f.field}>{line(f, labels)}</li>
           ))}
         </ul>
       ) : fields ? (
-        line(fields[0])
+        line(fields[0], labels)
       ) : (
         detail
       )}

@@ -17,7 +17,7 @@ export function ReplyForm({ send, onSent }: { send(message: string): Promise<unk
   return (
     <form className="card reply" onSubmit={submit} aria-label="Reply" noValidate>
       <Field label="Your reply" error={action.error} apiField="message" value={message} onChange={setMessage} multiline rows={4} required />
-      <FormError error={action.error} />
+      <FormError error={action.error} labels={{ message: 'Your reply' }} />
       <button type="submit" disabled={action.busy || !message.trim()}>
         {action.busy ? 'Sending…' : 'Send reply'}
       </button>

@@ -105,7 +105,7 @@ export function MFASettingsForm(): ReactNode {
           <label htmlFor={ids.check}>Require an emailed identity check before any action on a customer who has MFA</label>
         </div>
         <Field label="Reason for the change" error={action.error} apiField="reason" value={reason} onChange={setReason} maxLength={1000} required hint="Required; recorded in the audit log. A policy change is emailed to every admin." />
-        <FormError error={action.error} />
+        <FormError error={action.error} labels={{ reason: 'Reason for the change' }} />
         {saved && (
           <p role="status" className="success">
             MFA settings saved.

@@ -61,7 +61,7 @@ export function CreateTokenForm({ onCreated }: { onCreated(): void }): ReactNode
           <label htmlFor="token-days">Expires after (days)</label>
           <input id="token-days" type="number" min={1} max={365} value={days} onChange={(e) => setDays(e.target.value)} required />
         </div>
-        <FormError error={action.error} />
+        <FormError error={action.error} labels={{ name: 'Token name' }} />
         <button type="submit" disabled={action.busy || !name.trim() || scopes.length === 0 || !daysOK}>
           Create token
         </button>

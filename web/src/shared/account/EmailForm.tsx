@@ -30,7 +30,7 @@ export function EmailForm({ current }: { current: string }): ReactNode {
       </p>
       <Field label="New email address" error={action.error} apiField="email" type="email" autoComplete="email" value={email} onChange={setEmail} required />
       <Field label="Password" error={action.error} apiField="password" type="password" autoComplete="current-password" value={password} onChange={setPassword} required hint="To confirm it is you." />
-      <FormError error={action.error} />
+      <FormError error={action.error} labels={{ email: 'New email address' }} />
       {sentTo && (
         <p role="status" className="success">
           We sent a confirmation link to {sentTo}. The change happens when you open it.

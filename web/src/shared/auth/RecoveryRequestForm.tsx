@@ -68,7 +68,7 @@ export function RecoveryRequestForm(): ReactNode {
           Too many requests from this account or network. Please try again {wait(outcome.retryAfter)}.
         </p>
       )}
-      <FormError error={action.error} />
+      <FormError error={action.error} labels={{ message: 'Describe the problem' }} />
       <button type="submit" disabled={action.busy || !message.trim()}>
         {action.busy ? 'Sending…' : 'Ask support for help'}
       </button>

@@ -58,7 +58,7 @@ export function ResetPasswordPage(): ReactNode {
               The two passwords are not the same.
             </p>
           )}
-          <FormError error={action.error} />
+          <FormError error={action.error} labels={{ password: 'New password' }} />
           <button type="submit" disabled={action.busy}>
             {action.busy ? 'Saving…' : 'Set new password'}
           </button>

@@ -47,7 +47,7 @@ export function AddPasskey({ guard, onAdded }: { guard: StepUpGuard['guard']; on
       <h3>Add a passkey or security key</h3>
       <p className="muted">Your browser will ask you to use your fingerprint, face, screen lock or a security key.</p>
       <Field label="Passkey name (optional)" error={error} apiField="name" value={name} onChange={setName} maxLength={100} hint="For example “Laptop” or “YubiKey”." />
-      <FormError error={error} />
+      <FormError error={error} labels={{ name: 'Passkey name' }} />
       <div className="actions">
         <button type="submit" disabled={action.busy}>
           {action.busy ? 'Waiting for your passkey…' : 'Create passkey'}
