@@ -132,10 +132,18 @@ export function purgeExpiredChallenges(ctx: Context): Promise<number> {
 /**
  * The emailed setup link after a staff reset (API.md): in a sign-in that passed the password,
  * the link's single-use token moves the session to enrollment-only. The password alone never
- * does, and the link alone (without the password) never does either.
+ * does, and the link alone (without the password) never does either. A link counts only while
+ * the reset that sent it still asks for a setup: one that outlived it (issued as an enrollment
+ * finished, say) would otherwise let whoever holds the mailbox and the password add a factor
+ * without passing the second step. The person's MFA lock comes first, before the token's row,
+ * as in an enrollment (which voids the links under that lock), so the two never deadlock.
  */
 export async function useSetupLink(ctx: Context, pending: SessionRow, account: Account, token: string, meta: RequestMeta): Promise<NewSession> {
   return ctx.db.transaction().execute(async (trx) => {
+    const owner = ownerOf(account);
+    if (ctx.dialect === 'postgres') await store.takeMFAAdvisoryLock(trx, owner);
+    const state = await stateStore.findMFAAccount(trx, owner);
+    if (state?.setup_required !== 1) throw new AppError('invalid_token', 'This setup link is not valid, was used already, or belongs to another account');
     const t = await consumeEmailToken(ctx, trx, 'mfa_setup', token);
     if (!t || t.subjectKind !== account.kind || t.subjectID !== account.id) throw new AppError('invalid_token', 'This setup link is not valid, was used already, or belongs to another account');
     const session = await sessions.rotateSession(ctx, trx, pending, 'enrollment', meta, { stepUp: true });

@@ -4,6 +4,7 @@ import type { DeliveryRenderer, RenderedAtDelivery } from '../notify/mailer.js';
 import { issueEmailToken } from '../accounts/email-tokens.js';
 import { link } from '../accounts/service.js';
 import { findMFAAccount } from '../mfa/state-store.js';
+import { takeMFAAdvisoryLock } from '../mfa/store.js';
 import { resetNotice, setupPath } from './service.js';
 
 /**
@@ -36,8 +37,13 @@ export function bulkResetNoticeRenderer(ctx: Context): DeliveryRenderer {
   return async (values, recipient) => {
     const v = values as unknown as BulkResetNoticeValues;
     const owner = { kind: 'contact' as const, id: v.contactId };
+    // Under the person's MFA lock, as an enrollment clears the setup and voids the links under it:
+    // a link is issued only while a setup is still asked for, never just after it was done.
     const token = v.setup
-      ? await ctx.db.transaction().execute(async (trx) => ((await findMFAAccount(trx, owner))?.setup_required ? issueEmailToken(ctx, trx, 'mfa_setup', 'contact', v.contactId, DAY) : null))
+      ? await ctx.db.transaction().execute(async (trx) => {
+          if (ctx.dialect === 'postgres') await takeMFAAdvisoryLock(trx, owner);
+          return (await findMFAAccount(trx, owner))?.setup_required ? issueEmailToken(ctx, trx, 'mfa_setup', 'contact', v.contactId, DAY) : null;
+        })
       : null;
     const setupURL = token ? link(ctx, `${setupPath(owner)}?token=${token}`) : null;
     return resetNotice(recipient, { at: new Date(v.at), ip: null, userAgent: null, actor: 'our support team' }, v.factorsRemoved, setupURL, true);
