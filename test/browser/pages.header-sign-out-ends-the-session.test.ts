@@ -28,6 +28,8 @@ describe.skipIf(!hasChromium)('pages: signed in, the header has Sign out, and it
     const a = await openPage(suite.browser, suite.web.baseURL);
     const p = a.page;
     await p.goto('/admin/sign-in');
+    // Once the page has asked who is signed in (its heading shows), the header has no Sign out.
+    await p.getByRole('heading', { name: 'Sign in to the Portico console' }).waitFor();
     expect(await p.getByRole('banner').getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await signInToConsole(t, a, admin.email, admin.secret);
     const session = await cookie(a.context, COOKIES.staff);
@@ -51,12 +53,20 @@ describe.skipIf(!hasChromium)('pages: signed in, the header has Sign out, and it
     const c = await openPage(suite.browser, suite.web.baseURL);
     const p = c.page;
     await p.goto('/sign-in');
+    // Once the page knows nobody is signed in (the header offers Sign in), it has no Sign out.
+    await p.getByRole('banner').getByRole('link', { name: 'Sign in' }).waitFor();
     expect(await p.getByRole('banner').getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await signInWithPassword(p, customer.email);
     await p.getByRole('heading', { name: 'My tickets' }).waitFor();
     const session = await cookie(c.context, COOKIES.contact);
     expect(await stateOf(suite.web.baseURL, '/api/v1/auth/session', COOKIES.contact, session)).toBe('authenticated');
     await screenshot(p, 'help-center-header-sign-out');
+    // Sign out sits just after the navigation, at the right, not half-way across the bar.
+    const nav = (await p.getByRole('navigation', { name: 'Main' }).boundingBox())!;
+    const out = (await p.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true }).boundingBox())!;
+    const gap = out.x - (nav.x + nav.width);
+    expect(gap).toBeGreaterThanOrEqual(0);
+    expect(gap).toBeLessThan(48);
 
     await p.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true }).click();
     await p.waitForURL((u) => u.pathname === '/sign-in');
