@@ -12,28 +12,45 @@ export interface HelpCenterSettingsState {
   settings: HelpCenterSettings | null;
   /** Why they could not be loaded (the server down, the network gone), until a retry. */
   error: unknown;
-  /** Asks again after a failure. */
+  /** Asks again after a failure, for every part of the page that uses them. */
   retry(): void;
 }
 
+// One fetch per page load, shared by every component that asks (the header and the page): a
+// failed one is forgotten, and a retry from any of them fetches again for all.
 let cached: Promise<HelpCenterSettings> | null = null;
+const listeners = new Set<() => void>();
+
+function load(): Promise<HelpCenterSettings> {
+  cached ??= helpCenter.settings().catch((err: unknown) => {
+    cached = null;
+    throw err;
+  });
+  return cached;
+}
 
 /**
- * The public help-center settings (whether sign-up is open, the MFA policy), fetched once per
- * page load. A failed fetch is forgotten, reported to the page and can be retried, so a page that
- * waits for them says what went wrong instead of "Loading…" for ever.
+ * The public help-center settings (whether sign-up is open, the MFA policy). A page that waits
+ * for them gets the error when they cannot be loaded, and can retry, so it says what went wrong
+ * instead of "Loading…" for ever.
  */
 export function useHelpCenterSettings(): HelpCenterSettingsState {
   const [settings, setSettings] = useState<HelpCenterSettings | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
-    cached ??= helpCenter.settings().catch((err: unknown) => {
-      cached = null;
-      throw err;
-    });
+    const again = () => {
+      setError(null);
+      setAttempt((a) => a + 1);
+    };
+    listeners.add(again);
+    return () => {
+      listeners.delete(again);
+    };
+  }, []);
+  useEffect(() => {
     let live = true;
-    cached.then(
+    load().then(
       (s) => {
         if (!live) return;
         setSettings(s);
@@ -46,8 +63,7 @@ export function useHelpCenterSettings(): HelpCenterSettingsState {
     };
   }, [attempt]);
   const retry = useCallback(() => {
-    setError(null);
-    setAttempt((a) => a + 1);
+    for (const again of [...listeners]) again();
   }, []);
   return { settings, error, retry };
 }
