@@ -90,7 +90,7 @@ describe.skipIf(!hasChromium)('console: two-step confirmations keep the keyboard
     const p = a.page;
     await p.goto('/admin/staff');
     const row = p.getByRole('row').filter({ hasText: 'sam-lee@example.com' });
-    const role = row.getByLabel('Role of Sam Lee');
+    const role = row.getByLabel('Role of Sam Lee', { exact: true });
     const confirm = row.getByRole('group', { name: 'Confirm: change the role of Sam Lee' });
     const saves: string[] = [];
     p.on('request', (r) => {
@@ -116,6 +116,18 @@ describe.skipIf(!hasChromium)('console: two-step confirmations keep the keyboard
     expect(await roleInDatabase(t, 'sam-lee@example.com')).toBe('agent');
     await p.reload();
     expect(await role.inputValue()).toBe('agent');
+
+    // Escape on the select itself (where the focus stays) takes the choice back as well; while
+    // the question shows, the select is described by it.
+    await role.selectOption('admin');
+    await confirm.waitFor();
+    expect(await role.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '')).toMatch(/^Change Sam Lee's role from Agent to Admin\?/);
+    await role.focus();
+    await p.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect(await role.inputValue()).toBe('agent');
+    expect(await role.getAttribute('aria-describedby')).toBeNull();
+    expect(saves).toEqual([]);
 
     // Yes: saved, said, and the focus goes back to the select.
     await role.selectOption('supervisor');

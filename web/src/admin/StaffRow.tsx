@@ -71,7 +71,21 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
       </td>
       <td>{member.email}</td>
       <td>
-        <select ref={roleSelect} aria-label={`Role of ${member.name}`} value={newRole ?? member.role} disabled={self || action.busy} onChange={(e) => pickRole(e.target.value as StaffRole)}>
+        <select
+          ref={roleSelect}
+          aria-label={`Role of ${member.name}`}
+          aria-describedby={newRole ? questionID : undefined}
+          value={newRole ?? member.role}
+          disabled={self || action.busy}
+          onChange={(e) => pickRole(e.target.value as StaffRole)}
+          onKeyDown={(e) => {
+            // Escape on the select, where the focus stays, takes the unsaved choice back too.
+            if (e.key === 'Escape' && newRole) {
+              e.preventDefault();
+              keepRole();
+            }
+          }}
+        >
           {(Object.keys(ROLES) as StaffRole[]).map((r) => (
             <option key={r} value={r}>
               {ROLES[r]}

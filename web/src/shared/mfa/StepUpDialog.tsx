@@ -58,7 +58,7 @@ export function StepUpDialog({ methods, onDone, onCancel }: { methods: StepUpMet
             </button>
           )}
           {methods.totp && (
-            <button type="button" className="link-button" onClick={() => { setCode(''); setMode(mode === 'totp' ? 'recovery_code' : 'totp'); }}>
+            <button type="button" className="link-button" onClick={() => { setCode(''); setTried(null); action.clear(); setMode(mode === 'totp' ? 'recovery_code' : 'totp'); }}>
               {mode === 'totp' ? 'Use a recovery code instead' : 'Use your authenticator app instead'}
             </button>
           )}
