@@ -50,6 +50,10 @@ describe.skipIf(!hasChromium)('console: bulk reset progress when polling fails',
     await stale.waitFor();
     expect(await stale.innerText()).toContain('Portico is restarting.');
     expect(await stale.innerText()).toContain('The job goes on on the server');
+    // While it waits, the live region holds the status alone, not the figures beside it.
+    const live = p.getByRole('region', { name: /^Bulk reset / }).getByRole('status');
+    expect(await live.innerText()).toBe('Bulk reset queued');
+    await p.getByText(`0 of ${total} contacts processed (0 %)`).waitFor();
 
     failing = false;
     await p.getByRole('heading', { name: 'Bulk reset completed' }).waitFor({ timeout: 30_000 });
