@@ -18,10 +18,10 @@ export interface ConsumedToken {
  * Issues a token for an emailed link; only its SHA-256 is stored. Earlier unused ones of the same
  * purpose are voided, so each issue leaves its own link the only live one. That is a void then an
  * insert: on PostgreSQL (READ COMMITTED) two requests at the same instant would each void what was
- * there before and each insert, leaving two live links. A transaction-scoped advisory lock keyed by the purpose
- * and the person queues them; the second then voids the first's link. Not the person's row:
- * using a link locks its token and then the person, so locking the person first here could
- * deadlock against a link being used. SQLite runs one transaction at a time already.
+ * there before and each insert, leaving two live links. A transaction-scoped advisory lock keyed
+ * by the purpose and the person queues them; the second then voids the first's link. Not the
+ * person's row: using a link locks its token and then the person, so locking the person first
+ * here could deadlock against a link being used. SQLite runs one transaction at a time already.
  */
 export async function issueEmailToken(
   ctx: Context,
