@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Context } from '../context.js';
-import type { Executor } from '../db/index.js';
+import { takeAdvisoryLock, type Executor } from '../db/index.js';
 import { generateToken } from '../crypto/random.js';
 import { hashToken } from '../crypto/hash.js';
 import type { AccountKind } from './store.js';
@@ -33,7 +32,7 @@ export async function issueEmailToken(
   data: string | null = null,
 ): Promise<string> {
   const now = ctx.clock.now();
-  if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${`portico.email-token:${purpose}:${subjectKind}:${subjectID}`}, 0))`.execute(db);
+  if (ctx.dialect === 'postgres') await takeAdvisoryLock(db, `portico.email-token:${purpose}:${subjectKind}:${subjectID}`);
   await voidEmailTokens(ctx, db, purpose, subjectKind, subjectID);
   const token = generateToken();
   await db

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { DB, Database, Dialect } from './types.js';
+import type { DB, Database, Dialect, Executor } from './types.js';
 import { GroupCommitSqliteDialect, registerGroupCommit } from './sqlite-group-commit.js';
 
 export type { DB, Database, Dialect, Executor } from './types.js';
@@ -18,6 +18,15 @@ export { untilCommitted } from './sqlite-group-commit.js';
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * PostgreSQL: a transaction-scoped advisory lock on `key` (a name such as "portico.mfa:contact:ct_…"),
+ * held until the transaction ends; transactions taking the same key queue. Called inside a
+ * transaction (outside one it would be released at once).
+ */
+export async function takeAdvisoryLock(db: Executor, key: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
 }
 
 // PostgreSQL returns BIGINT (counts, bigserial) as strings; every such value here is far

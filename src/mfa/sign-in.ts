@@ -129,6 +129,8 @@ export function purgeExpiredChallenges(ctx: Context): Promise<number> {
   return stateStore.purgeExpiredChallenges(ctx.db, new Date(now.getTime() - 60 * MINUTE).toISOString(), now.toISOString());
 }
 
+const INVALID_SETUP_LINK = 'This setup link is not valid, was used already, or belongs to another account';
+
 /**
  * The emailed setup link after a staff reset (API.md): in a sign-in that passed the password,
  * the link's single-use token moves the session to enrollment-only. The password alone never
@@ -143,9 +145,9 @@ export async function useSetupLink(ctx: Context, pending: SessionRow, account: A
     const owner = ownerOf(account);
     if (ctx.dialect === 'postgres') await store.takeMFAAdvisoryLock(trx, owner);
     const state = await stateStore.findMFAAccount(trx, owner);
-    if (state?.setup_required !== 1) throw new AppError('invalid_token', 'This setup link is not valid, was used already, or belongs to another account');
+    if (state?.setup_required !== 1) throw new AppError('invalid_token', INVALID_SETUP_LINK);
     const t = await consumeEmailToken(ctx, trx, 'mfa_setup', token);
-    if (!t || t.subjectKind !== account.kind || t.subjectID !== account.id) throw new AppError('invalid_token', 'This setup link is not valid, was used already, or belongs to another account');
+    if (!t || t.subjectKind !== account.kind || t.subjectID !== account.id) throw new AppError('invalid_token', INVALID_SETUP_LINK);
     const session = await sessions.rotateSession(ctx, trx, pending, 'enrollment', meta, { stepUp: true });
     await appendAuditEvent(ctx, trx, {
       actor: { type: account.kind, id: account.id },

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { isUniqueViolation, type Dialect, type Executor } from '../db/index.js';
+import { isUniqueViolation, takeAdvisoryLock, type Dialect, type Executor } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import type { MFAFactorsTable, RememberedDevicesTable } from '../db/types.js';
 
@@ -134,7 +134,7 @@ export async function lockMFAOwner(db: Executor, dialect: Dialect, owner: Owner)
 
 /** PostgreSQL: the person's MFA advisory lock (see lockMFAOwner), held until the transaction ends. */
 export async function takeMFAAdvisoryLock(db: Executor, owner: Owner): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`portico.mfa:${owner.kind}:${owner.id}`}, 0))`.execute(db);
+  await takeAdvisoryLock(db, `portico.mfa:${owner.kind}:${owner.id}`);
 }
 
 /** Activates a pending factor; the row count says whether this request did it. */
