@@ -152,4 +152,53 @@ describe.skipIf(!hasChromium)('forms: an error the API gives for a field is tied
     expect(unexpected(s.problems, [400, 403])).toEqual([]);
     await s.context.close();
   });
+
+  it("the customer's step-up forgets a wrong code's mark when switching between an app code and a recovery code", async () => {
+    const { t } = suite.web;
+    const { email, client } = await signUpContact(t, 'stella@example.com', 'Stella Stepup');
+    const { secret } = await enrollTOTP(t, client, 'contact', 'Phone');
+    const w = await openPage(suite.browser, suite.web.baseURL);
+    const p = w.page;
+    await signInWithPassword(p, email);
+    await p.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    nextStep(t);
+    await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
+    await p.getByRole('button', { name: 'Verify' }).click();
+    await p.getByRole('heading', { name: 'My tickets' }).waitFor();
+
+    // The sign-in's own step-up lapses after 5 minutes: new recovery codes ask for a factor again.
+    await p.goto('/account/security');
+    t.clock.advance(SIX_MINUTES);
+    await p.getByRole('button', { name: 'Generate new recovery codes' }).click();
+    await p.getByRole('button', { name: 'Yes, generate new codes' }).click();
+    const stepUp = p.getByRole('dialog', { name: 'Confirm it is you' });
+    const appCode = stepUp.getByLabel('Code from your authenticator app');
+    nextStep(t);
+    const right = codeFor(t, secret);
+    await appCode.fill(right === '000000' ? '111111' : '000000');
+    await stepUp.getByRole('button', { name: 'Confirm' }).click();
+    await stepUp.getByRole('alert').waitFor();
+    expect((await described(appCode)).invalid).toBe('true');
+
+    // A recovery code has not been tried: its field is not marked, and the app code's alert is gone.
+    await stepUp.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    const recovery = stepUp.getByLabel('Recovery code');
+    const r = await described(recovery);
+    expect(r.invalid).toBeNull();
+    expect(r.computed).not.toMatch(/did not work/i);
+    expect(await stepUp.getByRole('alert').count()).toBe(0);
+
+    // Nor is the app code's field when coming back to it: the next try starts clean.
+    await stepUp.getByRole('button', { name: 'Use your authenticator app instead' }).click();
+    const back = await described(appCode);
+    expect(back.invalid).toBeNull();
+    expect(await appCode.inputValue()).toBe('');
+    expect(await stepUp.getByRole('alert').count()).toBe(0);
+    await appCode.fill(right);
+    await stepUp.getByRole('button', { name: 'Confirm' }).click();
+    await p.getByRole('button', { name: 'Download as text' }).waitFor();
+
+    expect(unexpected(w.problems, [400, 403])).toEqual([]);
+    await w.context.close();
+  });
 });
