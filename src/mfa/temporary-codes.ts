@@ -134,6 +134,48 @@ export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Ac
   return true;
 }
 
+/**
+ * The code a scheduled temporary-code action issued with it: held back until the waiting period
+ * ends (`valid_from`) and known by its owner and expiry, both recorded with the action.
+ */
+export async function findHeldCode(db: Executor, owner: Owner, expiresAt: string) {
+  return db
+    .selectFrom('temporary_codes')
+    .select(['id', 'used_at', 'voided_at', 'expires_at', 'session_hash'])
+    .where('owner_kind', '=', owner.kind)
+    .where('owner_id', '=', owner.id)
+    .where('valid_from', 'is not', null)
+    .where('expires_at', '=', expiresAt)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
+/**
+ * Takes back a held code when its scheduled action is cancelled. The code works from the end of
+ * the waiting period whether or not the runner has marked the action done yet, so a cancel in
+ * between may find it used already. Then the enrollment-only session it opened is ended, so that
+ * sign-in cannot add a factor and retire the owner's: one conditional delete, racing the
+ * enrollment's own move of that session to a new id (one wins; the loser's row count says so).
+ * - `voided`: the code was unused and is void now;
+ * - `sign-in ended`: it had been used, and the sign-in it opened is ended before it enrolled;
+ * - `happened`: it had been used and its session is gone (it enrolled, or ended): too late;
+ * - `none`: no live code (voided before, or none found).
+ */
+export async function takeBackHeldCode(ctx: Context, trx: Executor, owner: Owner, expiresAt: string): Promise<'voided' | 'sign-in ended' | 'happened' | 'none'> {
+  let code = await findHeldCode(trx, owner, expiresAt);
+  if (!code || code.voided_at) return 'none';
+  if (!code.used_at) {
+    const r = await trx.updateTable('temporary_codes').set({ voided_at: ctx.clock.now().toISOString() }).where('id', '=', code.id).where('used_at', 'is', null).where('voided_at', 'is', null).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 1) return 'voided';
+    // Taken by a sign-in at this instant: read what it left.
+    code = await findHeldCode(trx, owner, expiresAt);
+    if (!code?.used_at) return 'none';
+  }
+  if (!code.session_hash) return 'happened';
+  const ended = await trx.deleteFrom('sessions').where('id_hash', '=', code.session_hash).where('level', '=', 'enrollment').executeTakeFirst();
+  return Number(ended.numDeletedRows) === 1 ? 'sign-in ended' : 'happened';
+}
+
 /** The factors to retire when `sessionHash` enrolls: those of the code that opened it, if one did. */
 export async function factorsRetiredBySession(db: Executor, owner: Owner, sessionHash: string): Promise<string[]> {
   const rows = await db

@@ -13,7 +13,7 @@ import { link } from '../accounts/service.js';
 import { getSettings } from '../settings/service.js';
 import * as mfaStore from '../mfa/store.js';
 import { ownerOf } from '../mfa/lockout.js';
-import { voidTemporaryCodes } from '../mfa/temporary-codes.js';
+import { findHeldCode, takeBackHeldCode, voidTemporaryCodes } from '../mfa/temporary-codes.js';
 import { addSystemNote } from '../tickets/service.js';
 import { applyReset, type StaffAction } from './service.js';
 
@@ -206,18 +206,19 @@ export async function cancelPendingAction(
       }
       throw new AppError('invalid_token', 'This link is not valid, or the change already happened or was cancelled');
     }
-    if (row.kind === 'temporary_code') await voidTemporaryCodes(ctx, trx, { kind: row.owner_kind, id: row.owner_id });
+    const signInEnded = row.kind === 'temporary_code' && (await takeBackScheduledCode(ctx, trx, row)) === 'sign-in ended';
     await appendAuditEvent(ctx, trx, {
       actor: 'staff' in by ? by.staff : { type: 'contact', id: row.owner_id },
       action: 'mfa.pending_action.cancelled',
       contactID: row.owner_kind === 'contact' ? row.owner_id : null,
       reason: 'staff' in by ? by.reason : 'cancelled by the account owner from the emailed link',
       meta: by.meta,
-      details: { pendingActionId: row.id, kind: row.kind },
+      details: { pendingActionId: row.id, kind: row.kind, ...(signInEnded ? { signInEnded } : {}) },
     });
     const ticket = row.owner_kind === 'contact' ? await openRecoveryTicket(trx, row.owner_id) : null;
     if (ticket) {
-      await addSystemNote(ctx, trx, ticket, 'staff' in by ? `The scheduled ${row.kind.replace('_', ' ')} was cancelled by support: ${by.reason}` : `The customer CANCELLED the scheduled ${row.kind.replace('_', ' ')} from the emailed link: treat this request as suspicious.`);
+      const ended = signInEnded ? ` ${SIGN_IN_ENDED}` : '';
+      await addSystemNote(ctx, trx, ticket, 'staff' in by ? `The scheduled ${row.kind.replace('_', ' ')} was cancelled by support: ${by.reason}.${ended}` : `The customer CANCELLED the scheduled ${row.kind.replace('_', ' ')} from the emailed link: treat this request as suspicious.${ended}`);
     }
     if ('staff' in by) {
       // Every staff action emails the person it concerns (PRODUCT.md §4); they were told of the change when it was scheduled.
@@ -228,7 +229,7 @@ export async function cancelPendingAction(
       if (staff) {
         await ctx.mailer.enqueue(
           trx,
-          templates.customerCancelledStaffNotice(staff.email, 'A customer cancelled a scheduled MFA change', [`The owner of the account cancelled the ${row.kind.replace('_', ' ')} you scheduled (reason you gave: ${row.reason}). Someone may have impersonated them.`], {
+          templates.customerCancelledStaffNotice(staff.email, 'A customer cancelled a scheduled MFA change', [`The owner of the account cancelled the ${row.kind.replace('_', ' ')} you scheduled (reason you gave: ${row.reason}). Someone may have impersonated them.`, ...(signInEnded ? [SIGN_IN_ENDED] : [])], {
             at: ctx.clock.now(),
             ...by.meta,
             actor: 'the account owner',
@@ -269,9 +270,10 @@ export async function cancelPendingActionsScheduledBy(
   for (const row of rows) {
     const mayStill = staff.active && (row.owner_kind === 'staff' ? staff.role === 'admin' : staff.role !== 'agent');
     if (mayStill) continue;
+    // A code used and enrolled already is a change made: the action is left for the runner to close as done.
+    if (row.kind === 'temporary_code' && (await takeBackScheduledCode(ctx, trx, row, { tooLate: 'keep' })) === 'happened') continue;
     const r = await trx.updateTable('pending_actions').set({ status: 'cancelled', finished_at: nowISO, cancelled_by: 'system' }).where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) continue;
-    if (row.kind === 'temporary_code') await voidTemporaryCodes(ctx, trx, { kind: row.owner_kind, id: row.owner_id });
     await appendAuditEvent(ctx, trx, {
       actor: { type: 'system', id: null },
       action: 'mfa.pending_action.cancelled',
@@ -296,21 +298,30 @@ export async function cancelPendingActionsScheduledBy(
   return cancelled;
 }
 
+const SIGN_IN_ENDED = 'The temporary access code had already been used to sign in; that sign-in was ended before it could set up a sign-in method.';
+
 /**
- * Where the code a scheduled temporary-code action issued stands when the action falls due. The
- * code was issued with the action, held back until then (valid_from), and is known by its owner
- * and expiry (both recorded with the action); issuing another code voids it.
+ * Takes back the code a cancelled temporary-code action issued (see takeBackHeldCode): voids it,
+ * or ends the sign-in it already opened. If that sign-in enrolled already the change is made and
+ * cannot be cancelled: 409, and the caller's transaction rolls back (with `tooLate: 'keep'` the
+ * caller is told instead, and keeps the action for the runner to close as done).
+ */
+async function takeBackScheduledCode(ctx: Context, trx: Executor, row: Selectable<PendingActionsTable>, o: { tooLate?: 'keep' } = {}): Promise<'voided' | 'sign-in ended' | 'happened' | 'none'> {
+  const owner = { kind: row.owner_kind, id: row.owner_id };
+  const back = await takeBackHeldCode(ctx, trx, owner, String(JSON.parse(row.params).expiresAt));
+  if (back === 'happened' && o.tooLate !== 'keep') {
+    throw new AppError('conflict', 'Too late to cancel: the temporary access code was already used to sign in and set up a sign-in method. If that was not you, contact support at once.');
+  }
+  if (back !== 'happened') await voidTemporaryCodes(ctx, trx, owner);
+  return back;
+}
+
+/**
+ * Where the code a scheduled temporary-code action issued stands when the action falls due (it
+ * was issued with the action and held back until then; issuing another code voids it).
  */
 async function scheduledCodeState(ctx: Context, trx: Executor, row: Selectable<PendingActionsTable>, expiresAt: string): Promise<'live' | 'used' | 'voided' | 'expired'> {
-  const code = await trx
-    .selectFrom('temporary_codes')
-    .select(['used_at', 'voided_at', 'expires_at'])
-    .where('owner_kind', '=', row.owner_kind)
-    .where('owner_id', '=', row.owner_id)
-    .where('valid_from', 'is not', null)
-    .where('expires_at', '=', expiresAt)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
+  const code = await findHeldCode(trx, { kind: row.owner_kind, id: row.owner_id }, expiresAt);
   if (!code || code.voided_at) return 'voided';
   if (code.used_at) return 'used';
   return code.expires_at <= ctx.clock.now().toISOString() ? 'expired' : 'live';
