@@ -26,11 +26,23 @@ import { factorsRetiredBySession, voidTemporaryCodes } from './temporary-codes.j
 /**
  * Once any factor exists, adding, removing and regenerating need a step-up. An
  * enrollment-only session has just proven itself (second step, temporary code or setup link)
- * and may only enroll, so it passes.
+ * and may only enroll, so it passes. This early check spares the work of a request that will be
+ * refused; the rule is decided again by stepUpUnderLock on the factors read under the person's
+ * MFA lock, since a first factor may be added between this read and that transaction.
  */
 export async function requireStepUpWhenEnrolled(ctx: Context, session: SessionRow, account: Account): Promise<void> {
   if (session.level === 'enrollment') return;
-  if ((await store.countActiveFactors(ctx.db, ownerOf(account))) === 0) return;
+  stepUpUnderLock(ctx, session, await store.countActiveFactors(ctx.db, ownerOf(account)));
+}
+
+/**
+ * The step-up rule on the active factors counted under the person's MFA lock, in the
+ * transaction that makes the change. Decided only before it, a request that found no factor
+ * needed no step-up, and an owner's first enrollment committing in between let a password-only
+ * session regenerate recovery codes that then passed the second step.
+ */
+function stepUpUnderLock(ctx: Context, session: SessionRow, activeFactors: number): void {
+  if (session.level === 'enrollment' || activeFactors === 0) return;
   if (!sessions.hasFreshStepUp(ctx, session)) throw new AppError('step_up_required');
 }
 
@@ -101,7 +113,7 @@ export async function confirmTOTPEnrollment(ctx: Context, session: SessionRow, a
   if (step === null) throw new AppError('invalid_code', 'That code does not match: check the time on your phone and enter the current code');
   const codes = await prepareRecoveryCodes(ctx, session, account);
   return ctx.db.transaction().execute(async (trx) => {
-    await lockOwnerInLiveSession(ctx, trx, owner, session);
+    stepUpUnderLock(ctx, session, (await lockOwnerInLiveSession(ctx, trx, owner, session)).length);
     const finalName = name?.trim() || 'Authenticator app';
     if (!(await store.activateFactor(trx, owner, factor.id, finalName, step, now.toISOString()))) {
       throw new AppError('conflict', 'This authenticator app was already confirmed');
@@ -144,7 +156,7 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
     throw error;
   };
   return ctx.db.transaction().execute(async (trx) => {
-    await lockOwnerInLiveSession(ctx, trx, owner, session);
+    stepUpUnderLock(ctx, session, (await lockOwnerInLiveSession(ctx, trx, owner, session)).length);
     await store.insertFactor(trx, {
       id,
       owner_kind: owner.kind,
@@ -181,8 +193,8 @@ export async function finishWebAuthnRegistration(ctx: Context, session: SessionR
  * setup requirement on an account whose reset reported it had removed everything (a TOTP
  * confirmation was saved only by the reset deleting its pending factor).
  */
-async function lockOwnerInLiveSession(ctx: Context, trx: Executor, owner: store.Owner, session: SessionRow): Promise<void> {
-  await store.lockMFAOwner(trx, ctx.dialect, owner);
+async function lockOwnerInLiveSession(ctx: Context, trx: Executor, owner: store.Owner, session: SessionRow): Promise<Factor[]> {
+  const factors = await store.lockMFAOwner(trx, ctx.dialect, owner);
   // And their MFA state row, held (PostgreSQL), as a sign-in holds it: a bulk reset batch takes
   // no per-person lock but writes that row for each of its contacts, so an enrollment either
   // comes wholly before the batch (whose factors it then deletes again: recovery/bulk.ts) or
@@ -197,6 +209,7 @@ async function lockOwnerInLiveSession(ctx: Context, trx: Executor, owner: store.
     .where('expires_at', '>', ctx.clock.now().toISOString())
     .executeTakeFirst();
   if (!live) throw new AppError('unauthenticated', 'This session has ended (signed out, or the account was reset): sign in again');
+  return factors;
 }
 
 
@@ -241,9 +254,14 @@ async function afterFactorAdded(
   }
   if (state) await stateStore.updateMFAAccount(trx, owner, { enrollment_required: 0, setup_required: 0, retire_factor_ids: null }, now);
   // An enrollment voids any temporary access code and setup link still outstanding (a setup
-  // link of a reset whose email went out late, say): their purpose is served.
+  // link of a reset whose email went out late, say): their purpose is served. So are the
+  // person's other enrollment-only sessions: one opened by the password alone while the account
+  // had no factor (policy `required`, or a supervisor's) would otherwise still add a factor with
+  // no step-up after this one exists, become a full session, and remove the owner's.
   await voidTemporaryCodes(ctx, trx, owner);
   await voidEmailTokens(ctx, trx, 'mfa_setup', account.kind, account.id);
+  const ended = await trx.deleteFrom('sessions').where('kind', '=', owner.kind).where('subject_id', '=', owner.id).where('level', '=', 'enrollment').where('id_hash', '!=', session.idHash).executeTakeFirst();
+  const enrollmentSessionsEnded = Number(ended.numDeletedRows);
   let recoveryCodes: string[] | undefined;
   const onlyFactor = (await store.countActiveFactors(trx, owner)) === 1;
   if (codes && onlyFactor) {
@@ -264,7 +282,7 @@ async function afterFactorAdded(
     action: 'mfa.factor.enrolled',
     ...target(account),
     meta,
-    details: { factorId: factor.id, type: factor.type, name: factor.name, retiredFactors: retired, recoveryCodesIssued: recoveryCodes?.length ?? 0 },
+    details: { factorId: factor.id, type: factor.type, name: factor.name, retiredFactors: retired, recoveryCodesIssued: recoveryCodes?.length ?? 0, ...(enrollmentSessionsEnded ? { enrollmentSessionsEnded } : {}) },
   });
   const kind = factor.type === 'totp' ? 'An authenticator app' : 'A passkey or security key';
   await ctx.mailer.enqueue(
@@ -298,6 +316,7 @@ export async function removeMyFactor(ctx: Context, session: SessionRow, account:
   const settings = await getSettings(ctx);
   await ctx.db.transaction().execute(async (trx) => {
     const factors = await store.lockMFAOwner(trx, ctx.dialect, owner);
+    stepUpUnderLock(ctx, session, factors.length);
     const factor = factors.find((f) => f.id === id);
     if (!factor) throw new AppError('not_found', 'No factor has this id');
     const count = factors.length;
@@ -339,8 +358,11 @@ export async function regenerateMyRecoveryCodes(ctx: Context, session: SessionRo
   const hashes = await Promise.all(codes.map(hashRecoveryCode));
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    // Checked again under the lock: a removal of the last factor racing this must not leave codes behind.
-    if ((await store.lockMFAOwner(trx, ctx.dialect, owner)).length === 0) throw new AppError('conflict', 'Recovery codes come with a second factor: set one up first');
+    // Checked again under the lock: a removal of the last factor racing this must not leave
+    // codes behind, and a first factor added at this instant now asks for the step-up.
+    const factors = await store.lockMFAOwner(trx, ctx.dialect, owner);
+    if (factors.length === 0) throw new AppError('conflict', 'Recovery codes come with a second factor: set one up first');
+    stepUpUnderLock(ctx, session, factors.length);
     const voided = await store.replaceRecoveryCodes(trx, owner, hashes.map((hash) => ({ id: generateID('rc', now), hash })), now.toISOString());
     await appendAuditEvent(ctx, trx, { actor: { type: account.kind, id: account.id }, action: 'mfa.recovery_codes.generated', ...target(account), meta, details: { voided } });
     await ctx.mailer.enqueue(trx, selfNotice(ctx, account, 'New recovery codes were generated', 'A new set of recovery codes was generated for your account; the old ones no longer work.', meta));
