@@ -72,7 +72,8 @@ export async function levelAfterPassword(ctx: Context, account: Account, remembe
     return { level: 'mfa', methods: temporary ? [...methods, 'temporary_code'] : methods };
   }
   if (state?.setup_required === 1) return { level: 'mfa', methods: ['setup_link', 'temporary_code'] };
-  if (temporary) return { level: 'mfa', methods: ['temporary_code'] };
+  // Without a factor there is no second step for a temporary code to stand in for: one left
+  // over (its factors removed since) asks for nothing, and the next enrollment voids it.
   if (mustHaveMFA(account, settings.policy)) return { level: 'enrollment' };
   return { level: 'full' };
 }

@@ -271,9 +271,15 @@ export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Pr
  */
 export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttlMinutes: number): Promise<{ code: string; expiresAt: string } | (Scheduled & { code: string; expiresAt: string })> {
   return ctx.db.transaction().execute(async (trx) => {
-    await lockTarget(ctx, trx, a);
-    const verification = await applyVerification(ctx, trx, a);
+    const factors = await lockTarget(ctx, trx, a);
     const owner = ownerOf(a.target);
+    // A code stands in for a second step (PRODUCT.md §3, §4.4): a person with no factor and no
+    // setup required has none, signs in with the password, and enrolls after it if they must.
+    // Issued anyway, the code made the owner's password alone stop working until it expired.
+    if (!factors.length && (await stateStore.findMFAAccount(trx, owner))?.setup_required !== 1) {
+      throw new AppError('conflict', 'This person has no second step for a code to stand in for: they sign in with their password (and set up a method right after it if one is required)');
+    }
+    const verification = await applyVerification(ctx, trx, a);
     if (await waitingPeriodApplies(ctx, trx, a)) {
       const hours = (await getSettings(ctx, trx)).waitingPeriodHours;
       const validFrom = new Date(ctx.clock.now().getTime() + hours * 3600_000).toISOString();

@@ -189,6 +189,29 @@ describe.skipIf(!hasChromium)('console: the Security panel and the staff MFA too
     await c.context.close();
   });
 
+  it('offers no temporary access code for a customer without a factor, and says why', async () => {
+    const { t } = suite.web;
+    const customer = await signUpContact(t, 'nell@example.com', 'Nell Nofactor');
+    const supervisor = await staffWithMFA(t, 'supervisor');
+    const s = await openPage(suite.browser, suite.web.baseURL);
+    await signInToConsole(t, s, supervisor.email, supervisor.secret);
+    const p = s.page;
+    await p.goto(`/admin/contacts/${customer.id}`);
+    const panel = p.getByRole('region', { name: 'Security' });
+    const actions = panel.getByRole('group', { name: 'Security actions' });
+    await actions.getByRole('button', { name: 'Reset MFA' }).waitFor();
+    expect(await actions.getByRole('button', { name: 'Temporary access code' }).count()).toBe(0);
+    await panel.getByText('No temporary access code: this customer has no sign-in method yet').waitFor();
+
+    // Once the customer has a factor, the code can stand in for it.
+    await enrollTOTP(t, customer.client, 'contact', 'Phone');
+    await p.reload();
+    await actions.getByRole('button', { name: 'Temporary access code' }).waitFor();
+    expect(await panel.getByText('No temporary access code').count()).toBe(0);
+    expect(s.problems).toEqual([]);
+    await s.context.close();
+  });
+
   it('an agent sees the Security panel read-only, with no action buttons', async () => {
     const { t } = suite.web;
     const customer = await signUpContact(t, 'ada@example.com', 'Ada Agentview');

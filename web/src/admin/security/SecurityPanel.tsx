@@ -36,6 +36,8 @@ export function SecurityPanel({
   const self = target.kind === 'staff' && me?.id === target.id;
   const mayAct = !!me && !self && (target.kind === 'contact' ? me.role === 'supervisor' || me.role === 'admin' : me.role === 'admin');
   const p = panel.data;
+  // A temporary access code stands in for a second step: none without a factor, unless a setup is required.
+  const codeStandsIn = !!p && (p.factors.length > 0 || !!p.setupLinkRequired);
   const changed = () => {
     setVersion((v) => v + 1);
     onChanged?.();
@@ -57,15 +59,22 @@ export function SecurityPanel({
           <PendingActions items={(p.pendingActions ?? []) as PendingAction[]} canCancel={mayAct} onChanged={changed} />
           <SecurityFacts panel={p} factorAction={mayAct ? (f) => button('removeFactor', f, `Remove ${f.name}`) : undefined} />
           {mayAct ? (
-            <div className="actions" role="group" aria-label="Security actions">
-              {button('reset')}
-              {p.factors.length > 0 && !p.enrollmentRequired && button('requireEnrollment')}
-              {p.enrollmentRequired && p.factors.length > 0 && !p.setupLinkRequired && button('cancelEnrollment')}
-              {button('temporaryCode')}
-              {button('revokeSessions')}
-              {button('revokeDevices')}
-              {p.locked && button('unlock')}
-            </div>
+            <>
+              <div className="actions" role="group" aria-label="Security actions">
+                {button('reset')}
+                {p.factors.length > 0 && !p.enrollmentRequired && button('requireEnrollment')}
+                {p.enrollmentRequired && p.factors.length > 0 && !p.setupLinkRequired && button('cancelEnrollment')}
+                {codeStandsIn && button('temporaryCode')}
+                {button('revokeSessions')}
+                {button('revokeDevices')}
+                {p.locked && button('unlock')}
+              </div>
+              {!codeStandsIn && (
+                <p className="hint">
+                  No temporary access code: this {target.kind === 'contact' ? 'customer' : 'person'} has no sign-in method yet, so there is no second step for a code to stand in for.
+                </p>
+              )}
+            </>
           ) : (
             <p className="notice">
               {self
