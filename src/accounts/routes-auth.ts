@@ -148,6 +148,8 @@ export function registerAuthRoutes(app: App, ctx: Context, kind: SessionKind): v
       },
     },
     async (req) => {
+      // Anonymous, and a live token costs a password hash: limited per IP like a password reset.
+      await enforceRateLimit(ctx, `invitation:${kind}:${clientKey(req.ip)}`, ctx.config.rateLimitPasswordResetPerHour * 3, HOUR);
       const body = req.body as { token: string; password: string; name?: string; email?: string };
       const account = await acceptInvitation(ctx, kind, body, requestMeta(req));
       return { accepted: true, email: account.email };

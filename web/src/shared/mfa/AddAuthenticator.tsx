@@ -14,7 +14,9 @@ export function groupSecret(secret: string): string {
 
 /**
  * Adds an authenticator app: the server's QR code (an SVG string, shown as a data: image since
- * the CSP allows no inline script or style) and the secret as text, then a code to confirm.
+ * the CSP allows no inline script or style), the secret as text, and behind a disclosure the
+ * `otpauth://` URI the QR code holds (PRODUCT.md §3: "shown as a QR code and as text"), also
+ * as a link, which opens the authenticator app on a phone; then a code to confirm.
  */
 export function AddAuthenticator({ guard, onAdded, onCancel }: { guard: StepUpGuard['guard']; onAdded(a: EnrollmentAnswer): void; onCancel?(): void }): ReactNode {
   const { audience } = useSession();
@@ -61,6 +63,14 @@ export function AddAuthenticator({ guard, onAdded, onCancel }: { guard: StepUpGu
           <code className="secret" aria-label="Setup key">
             {groupSecret(started.secret)}
           </code>
+          <details className="setup-link">
+            <summary>Show the setup link</summary>
+            <span className="muted">The key and its settings as one link, for apps that take one:</span>
+            <code className="otpauth-uri" aria-label="Setup link">
+              {started.otpauthUri}
+            </code>
+            <a href={started.otpauthUri}>Open in your authenticator app</a> <span className="muted">(on the phone that has the app)</span>
+          </details>
         </li>
         <li>Enter the 6-digit code the app shows.</li>
       </ol>
