@@ -51,10 +51,12 @@ export function stateOf(s: SessionRow | null): 'anonymous' | 'mfa_required' | 'e
 function denyForLevel(s: SessionRow | null, allowed: SessionLevel[]): never | void {
   if (s && allowed.includes(s.level)) return;
   if (!s) throw new AppError('unauthenticated');
-  // The routes that finish a pending sign-in: any other session has none pending (API.md: 401).
+  // A session that must enroll is told so by every route it may not call (API.md's sign-in
+  // states), those that finish a pending sign-in included.
+  if (s.level === 'enrollment') throw new AppError('enrollment_required');
+  // The routes that finish a pending sign-in: a full session has none pending (API.md: 401).
   if (allowed.length === 1 && allowed[0] === 'mfa') throw new AppError('unauthenticated', 'No sign-in is waiting for a second step');
   if (s.level === 'mfa') throw new AppError('mfa_required');
-  if (s.level === 'enrollment') throw new AppError('enrollment_required');
   throw new AppError('forbidden');
 }
 
