@@ -2,7 +2,7 @@ import { MINUTE } from '../clock.js';
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
-import { appendAuditEvent } from '../audit/service.js';
+import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
 import * as stateStore from './state-store.js';
@@ -147,7 +147,7 @@ export async function confirmCodeFailure(ctx: Context, account: Account, meta: R
  * which limit their own tries). Returns 'hard' or 'temporary' when this failure locked the
  * account (the owner is emailed and the lock audited), else null.
  */
-export async function recordCodeFailure(ctx: Context, account: Account, meta: RequestMeta, check: string): Promise<'hard' | 'temporary' | null> {
+export async function recordCodeFailure(ctx: Context, account: Account, meta: RequestMeta, check: string, enteredBy?: EnteredBy): Promise<'hard' | 'temporary' | null> {
   const owner = ownerOf(account);
   const now = ctx.clock.now();
   const failures = await stateStore.incrementFailures(ctx.db, owner, now.toISOString());
@@ -157,22 +157,43 @@ export async function recordCodeFailure(ctx: Context, account: Account, meta: Re
   await ctx.db.transaction().execute(async (trx) => {
     if (lock === 'hard') await stateStore.updateMFAAccount(trx, owner, { hard_locked: 1 }, now.toISOString());
     if (lock === 'temporary') await stateStore.updateMFAAccount(trx, owner, { locked_until: new Date(now.getTime() + LOCK_FOR).toISOString() }, now.toISOString());
-    await announceCodeFailure(ctx, trx, account, meta, check, failures, lock, now);
+    await announceCodeFailure(ctx, trx, account, meta, check, failures, lock, now, enteredBy);
   });
   return lock;
+}
+
+/**
+ * Who typed a wrong code that was not the person's own: a staff member entering the identity
+ * check code a customer read to them. It counts against the person's counter all the same (one
+ * counter covers every code check, PRODUCT.md §7), but the audit log and the lockout email say
+ * who entered it, so a customer is never shown a staff member's wrong codes as their own.
+ */
+export interface EnteredBy {
+  actor: Actor;
+  checkID: string;
 }
 
 /**
  * The audit entries of a failed code check, and the owner's email when it locked the account.
  * Appends to the audit chain, whose head row every transaction writes last.
  */
-export async function announceCodeFailure(ctx: Context, trx: Executor, account: Account, meta: RequestMeta, check: string, failures: number, lock: 'hard' | 'temporary' | null, now: Date): Promise<void> {
+export async function announceCodeFailure(
+  ctx: Context,
+  trx: Executor,
+  account: Account,
+  meta: RequestMeta,
+  check: string,
+  failures: number,
+  lock: 'hard' | 'temporary' | null,
+  now: Date,
+  enteredBy?: EnteredBy,
+): Promise<void> {
   await appendAuditEvent(ctx, trx, {
-    actor: { type: account.kind, id: account.id },
+    actor: enteredBy?.actor ?? { type: account.kind, id: account.id },
     action: 'mfa.challenge.failed',
     ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
     meta,
-    details: { check, consecutiveFailures: failures },
+    details: { check, consecutiveFailures: failures, ...(enteredBy ? { checkId: enteredBy.checkID } : {}) },
   });
   if (!lock) return;
   await appendAuditEvent(ctx, trx, {
@@ -191,6 +212,9 @@ export async function announceCodeFailure(ctx: Context, trx: Executor, account: 
         `There were ${failures} wrong two-step verification codes in a row on your account, so we locked the second sign-in step ${
           lock === 'hard' ? 'until our support team unlocks it or you reset your password' : 'for 15 minutes'
         }.`,
+        ...(enteredBy
+          ? ['The last wrong code was one our support team entered while checking who they were talking to: the code we emailed you, read back wrong. If you were not talking to our support team, someone may be trying to take over your account.']
+          : []),
       ],
       { at: now, ...meta },
     ),

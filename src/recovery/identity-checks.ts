@@ -93,7 +93,7 @@ export async function confirmIdentityCheck(ctx: Context, actor: Actor, staffID: 
   };
   if (!ok) {
     if (!(await takeTry(ctx.db, false))) throw await refusal(ctx.db, check.id);
-    await recordCodeFailure(ctx, target, meta, 'identity_check');
+    await recordCodeFailure(ctx, target, meta, 'identity_check', { actor, checkID: check.id });
     throw new AppError('invalid_code', 'That code does not match');
   }
   await ctx.db.transaction().execute(async (trx) => {

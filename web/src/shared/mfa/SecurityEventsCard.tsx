@@ -31,7 +31,7 @@ export function SecurityEventsCard({ version }: { version: number }): ReactNode 
           {shown.map((e) => (
             <li key={e.id} className="list-item">
               <strong>{describeAction(e.action)}</strong>
-              {e.actor.type === 'staff' && audience === 'contact' && <span className="badge warn">by support</span>}
+              {(e.actor.type === 'staff' || e.actor.type === 'token') && audience === 'contact' && <span className="badge warn">by support</span>}
               <div className="muted">
                 <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 {e.ip && ` · ${e.ip}`}
