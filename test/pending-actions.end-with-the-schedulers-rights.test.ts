@@ -94,4 +94,29 @@ describe('scheduled MFA changes', () => {
     // The promoted admin's two actions fall due too, and do happen.
     await afterTheWait(s, 2);
   });
+
+  it('are cancelled when the admin who made the API token that scheduled them is deactivated', async () => {
+    admin = await staffWithMFA(t, 'admin');
+    // The token acts in a supervisor's name; its maker is an admin who is then deactivated.
+    const maker = await staffWithMFA(t, 'admin');
+    const sup = await staffWithMFA(t, 'supervisor');
+    await maker.stepUp();
+    const made = await maker.client.post('/api/v1/api-tokens', { name: 'for the help desk', scopes: ['mfa:manage'], staffId: sup.id });
+    expect(made.statusCode, made.body).toBe(201);
+    const call = (url: string, body: object) =>
+      t.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${made.json().token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const reset = await signUpContact(t);
+    await enrollTOTP(t, reset.client);
+    const temp = await signUpContact(t);
+    await enrollTOTP(t, temp.client);
+    const r = await call(`/api/v1/contacts/${reset.id}/mfa/reset`, { reason: 'caller lost phone' });
+    expect(r.statusCode, r.body).toBe(202);
+    const c = await call(`/api/v1/contacts/${temp.id}/mfa/temporary-codes`, { reason: 'caller locked out' });
+    expect(c.statusCode, c.body).toBe(202);
+    await admin.stepUp();
+    expect((await admin.client.patch(`/api/v1/staff/${maker.id}`, { active: false })).statusCode).toBe(200);
+    await afterTheWait({ reset, temp, code: c.json().code, ids: [r.json().pendingActionId, c.json().pendingActionId] });
+    const entry = await t.ctx.db.selectFrom('audit_events').select('details').where('action', '=', 'staff.deactivated').where('staff_id', '=', maker.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(entry.details!)).toMatchObject({ tokensRevoked: 1, pendingActionsCancelled: 2 });
+  });
 });

@@ -6,7 +6,8 @@ import { AppError } from '../http/errors.js';
 import { seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
-import { cancelPendingActionsScheduledBy } from '../recovery/pending-actions.js';
+import { cancelPendingActionsOf, staffAuthority, voidTemporaryCodesIssuedBy } from '../recovery/pending-actions.js';
+import { cancelBulkJobsStartedBy } from '../recovery/bulk.js';
 import { lockMFAOwner } from '../mfa/store.js';
 import { mustHaveMFA } from '../mfa/sign-in.js';
 import { issueEmailToken } from './email-tokens.js';
@@ -69,8 +70,17 @@ export async function updateStaffMember(
     } else if (withoutFactor) {
       sessionsRevoked = await endEverySession(ctx, trx, 'staff', id);
     }
-    // What they scheduled through the waiting period goes with the rights they lost.
-    const pendingActionsCancelled = await cancelPendingActionsScheduledBy(ctx, trx, { id, active: change.active ?? target.active, role: change.role ?? target.role! }, meta);
+    // What they scheduled through the waiting period, the temporary access codes they issued
+    // that still work, and the bulk resets they started go with the rights they lost (in
+    // person, or through an API token they own or made for someone else).
+    const standing = { id, active: change.active ?? target.active, role: change.role ?? target.role! };
+    const ended = await staffAuthority(trx, standing);
+    const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta);
+    const codesVoidedFor = await voidTemporaryCodesIssuedBy(ctx, trx, ended, meta);
+    const bulkJobsCancelled =
+      standing.active && standing.role === 'admin'
+        ? 0
+        : await cancelBulkJobsStartedBy(ctx, trx, ended, standing.active ? 'the admin who started it is no longer an admin' : 'the admin who started it was deactivated', meta);
     await appendAuditEvent(ctx, trx, {
       // The token, when an API token made the change (PRODUCT.md §5: the actor is a contact,
       // staff, an API token or the CLI), else the staff member.
@@ -78,7 +88,16 @@ export async function updateStaffMember(
       action: change.active === false ? 'staff.deactivated' : change.active === true ? 'staff.reactivated' : 'staff.role_changed',
       staffID: id,
       meta,
-      details: { from: { role: target.role, active: target.active }, to: change, sessionsRevoked, tokensRevoked, pendingActionsCancelled },
+      details: {
+        from: { role: target.role, active: target.active },
+        to: change,
+        sessionsRevoked,
+        tokensRevoked,
+        pendingActionsCancelled,
+        temporaryCodesVoided: codesVoidedFor.length,
+        temporaryCodesVoidedFor: codesVoidedFor,
+        bulkJobsCancelled,
+      },
     });
     return (await store.findAccountByID(trx, 'staff', id))!;
   });

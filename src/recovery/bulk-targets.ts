@@ -7,6 +7,8 @@ import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { listStaff, normalizeEmail } from '../accounts/store.js';
+import { mailboxKey } from '../accounts/mailbox.js';
+import { holdActingAuthority } from '../sessions/api-tokens.js';
 import { getBulkJob, type BulkJob } from './bulk.js';
 
 /**
@@ -40,6 +42,22 @@ interface TargetChunk {
   unknownEmails: string[];
   /** Contacts of this chunk's emails who have no active factor. */
   notEnrolled: number;
+  /** Contacts of this chunk left out as the acting admin's own customer accounts. */
+  ownLeftOut: number;
+}
+
+/**
+ * Whose own customer accounts a bulk reset leaves out: no staff member runs MFA actions on
+ * their own account (PRODUCT.md §4), and a bulk reset is no way around the single action's
+ * refusal (recovery/routes.ts, refuseOwnAccount). The addresses of the acting admin, or of an
+ * API token's owner and its maker; a contact at the same mailbox (sameMailbox: case, +tags,
+ * Gmail's dots) is left out of the dry run's count and of the job.
+ */
+export type OwnMailboxes = string[];
+
+function ownFilter(own: OwnMailboxes): (email: string) => boolean {
+  const keys = new Set(own.map(mailboxKey));
+  return (email) => keys.has(mailboxKey(email));
 }
 
 /**
@@ -47,7 +65,12 @@ interface TargetChunk {
  * (a reset of anyone else changes nothing), narrowed by each filter given. Unknown emails are
  * reported, not fatal. The event loop runs between chunks.
  */
-async function* targetChunks(db: Executor, filter: BulkFilter, size: number): AsyncGenerator<TargetChunk> {
+async function* targetChunks(db: Executor, filter: BulkFilter, size: number, own: OwnMailboxes): AsyncGenerator<TargetChunk> {
+  const isOwn = ownFilter(own);
+  const split = (rows: Array<{ id: string; email: string }>) => {
+    const kept = rows.filter((r) => !isOwn(r.email));
+    return { ids: kept.map((r) => r.id), ownLeftOut: rows.length - kept.length };
+  };
   let q = db
     .selectFrom('contacts')
     .select(['contacts.id', 'contacts.email'])
@@ -67,15 +90,15 @@ async function* targetChunks(db: Executor, filter: BulkFilter, size: number): As
       const chunk = wanted.slice(i, i + BATCH);
       const found = new Set((await db.selectFrom('contacts').select('email').where('email', 'in', chunk).execute()).map((e) => e.email));
       const rows = await q.where('contacts.email', 'in', chunk).orderBy('contacts.id').execute();
-      yield { ids: rows.map((r) => r.id), unknownEmails: chunk.filter((e) => !found.has(e)), notEnrolled: found.size - rows.length };
+      yield { ...split(rows), unknownEmails: chunk.filter((e) => !found.has(e)), notEnrolled: found.size - rows.length };
       await yieldToEventLoop();
     }
     return;
   }
   let after: string | null = null;
   for (;;) {
-    const rows: Array<{ id: string }> = await (after === null ? q : q.where('contacts.id', '>', after)).orderBy('contacts.id').limit(size).execute();
-    yield { ids: rows.map((r) => r.id), unknownEmails: [], notEnrolled: 0 };
+    const rows: Array<{ id: string; email: string }> = await (after === null ? q : q.where('contacts.id', '>', after)).orderBy('contacts.id').limit(size).execute();
+    yield { ...split(rows), unknownEmails: [], notEnrolled: 0 };
     if (rows.length < size) return;
     after = rows[rows.length - 1].id;
     await yieldToEventLoop();
@@ -88,20 +111,31 @@ function assertFilter(filter: BulkFilter): void {
   }
 }
 
-export async function dryRun(ctx: Context, filter: BulkFilter): Promise<{ matched: number; unknownEmails: string[]; notEnrolled: number; sample: Array<{ id: string; email: string; name: string }> }> {
+/**
+ * What a job with this filter would reset: `matched` contacts (the job's total), a sample of
+ * them, the emails no contact has, and `ownAccountsLeftOut`: contacts the filter selects that
+ * are the acting admin's own customer accounts (see OwnMailboxes), not counted in `matched`.
+ */
+export async function dryRun(
+  ctx: Context,
+  filter: BulkFilter,
+  own: OwnMailboxes = [],
+): Promise<{ matched: number; unknownEmails: string[]; notEnrolled: number; ownAccountsLeftOut: number; sample: Array<{ id: string; email: string; name: string }> }> {
   assertFilter(filter);
   let matched = 0;
   let notEnrolled = 0;
+  let ownAccountsLeftOut = 0;
   const unknownEmails: string[] = [];
   const sampleIDs: string[] = [];
-  for await (const c of targetChunks(ctx.db, filter, TARGET_CHUNK[ctx.dialect])) {
+  for await (const c of targetChunks(ctx.db, filter, TARGET_CHUNK[ctx.dialect], own)) {
     matched += c.ids.length;
     notEnrolled += c.notEnrolled;
+    ownAccountsLeftOut += c.ownLeftOut;
     unknownEmails.push(...c.unknownEmails);
     sampleIDs.push(...c.ids.slice(0, 20 - sampleIDs.length));
   }
   const sample = sampleIDs.length ? await ctx.db.selectFrom('contacts').select(['id', 'email', 'name']).where('id', 'in', sampleIDs).execute() : [];
-  return { matched, unknownEmails, notEnrolled, sample };
+  return { matched, unknownEmails, notEnrolled, ownAccountsLeftOut, sample };
 }
 
 /**
@@ -113,13 +147,19 @@ export async function dryRun(ctx: Context, filter: BulkFilter): Promise<{ matche
  * console stays responsive even at a million contacts); then one transaction makes it 'queued'
  * with its audit entry and the admins' emails. A failure removes it; a job left 'preparing'
  * by a stopped instance is removed by discardAbandonedJobs.
+ *
+ * The acting admin's own customer accounts (`options.own`) are left out. The transaction that
+ * queues the job first holds whoever started it (holdActingAuthority: an active admin; for a
+ * token, not revoked, its owner and maker active admins): a deactivation or demotion racing the
+ * creation comes wholly before it (refused, 403, and the job is removed) or after it (which
+ * cancels the queued job, cancelBulkJobsStartedBy).
  */
 export async function createBulkJob(
   ctx: Context,
   actor: Actor,
   input: { filter: BulkFilter; reason: string; requireEnrollment: boolean },
   meta: RequestMeta,
-  options: { chunkSize?: number } = {},
+  options: { chunkSize?: number; own?: OwnMailboxes } = {},
 ): Promise<BulkJob> {
   assertFilter(input.filter);
   const now = ctx.clock.now();
@@ -145,9 +185,11 @@ export async function createBulkJob(
     .execute();
   try {
     let total = 0;
+    let ownAccountsLeftOut = 0;
     const unknownEmails: string[] = [];
-    for await (const c of targetChunks(ctx.db, input.filter, options.chunkSize ?? TARGET_CHUNK[ctx.dialect])) {
+    for await (const c of targetChunks(ctx.db, input.filter, options.chunkSize ?? TARGET_CHUNK[ctx.dialect], options.own ?? [])) {
       unknownEmails.push(...c.unknownEmails);
+      ownAccountsLeftOut += c.ownLeftOut;
       if (!c.ids.length) continue;
       await ctx.db.transaction().execute(async (trx) => {
         for (let i = 0; i < c.ids.length; i += BATCH) {
@@ -160,6 +202,7 @@ export async function createBulkJob(
       total += c.ids.length;
     }
     await ctx.db.transaction().execute(async (trx) => {
+      await holdActingAuthority(ctx, trx, actor, (role) => role === 'admin', 'start a bulk reset');
       const r = await trx.updateTable('bulk_jobs').set({ status: 'queued', total, unknown_emails: JSON.stringify(unknownEmails) }).where('id', '=', id).where('status', '=', 'preparing').executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) throw new Error(`bulk job ${id} vanished while its targets were frozen`);
       await appendAuditEvent(ctx, trx, {
@@ -167,7 +210,7 @@ export async function createBulkJob(
         action: 'mfa.bulk_reset.started',
         reason: input.reason,
         meta,
-        details: { jobId: id, filter: input.filter, total, unknownEmails: unknownEmails.length, requireEnrollment: input.requireEnrollment, waitingPeriod: 'exempt (incident response)' },
+        details: { jobId: id, filter: input.filter, total, unknownEmails: unknownEmails.length, ownAccountsLeftOut, requireEnrollment: input.requireEnrollment, waitingPeriod: 'exempt (incident response)' },
       });
       for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
         await ctx.mailer.enqueue(

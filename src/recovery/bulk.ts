@@ -110,6 +110,41 @@ export async function cancelBulkJob(ctx: Context, actor: Actor, id: string, meta
 }
 
 /**
+ * Cancels the bulk resets still queued or running that were started by an authority that
+ * ended: a staff member in person or through an API token they own or made (deactivated, or no
+ * longer an admin), or one revoked token. A bulk reset is an admin's act; it must not go on
+ * resetting customers on the authority of someone who no longer has it. Each job by one
+ * conditional write (the runner's next batch finds it cancelled and stops, what ran stays
+ * done), with an audit entry saying why. Runs in the caller's transaction; returns how many.
+ */
+export async function cancelBulkJobsStartedBy(ctx: Context, trx: Executor, by: { staffID: string | null; tokenIDs: string[] }, why: string, meta: RequestMeta): Promise<number> {
+  if (by.staffID === null && !by.tokenIDs.length) return 0;
+  const { staffID, tokenIDs } = by;
+  const jobs = await trx
+    .updateTable('bulk_jobs')
+    .set({ status: 'cancelled', finished_at: ctx.clock.now().toISOString(), lease_owner: null, lease_until: null })
+    .where('status', 'in', ['queued', 'running'])
+    .where((eb) =>
+      eb.or([
+        ...(staffID !== null ? [eb.and([eb('actor_type', '=', 'staff'), eb('actor_id', '=', staffID)])] : []),
+        ...(tokenIDs.length ? [eb.and([eb('actor_type', '=', 'token'), eb('actor_id', 'in', tokenIDs)])] : []),
+      ]),
+    )
+    .returning(['id', 'actor_type', 'actor_id', 'total', 'done', 'failed'])
+    .execute();
+  for (const job of jobs) {
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: 'system', id: null },
+      action: 'mfa.bulk_reset.cancelled',
+      reason: why,
+      meta,
+      details: { jobId: job.id, startedBy: { type: job.actor_type, id: job.actor_id }, total: Number(job.total), done: Number(job.done), failed: Number(job.failed) },
+    });
+  }
+  return jobs.length;
+}
+
+/**
  * Removes a batch's rows of one owner-keyed table and returns how many `live` ones each contact
  * had, for the audit entries. On SQLite, sessions and remembered devices are revoked (an
  * `expires_at` in the past; see resetBatch) and factors and recovery codes deleted, after one

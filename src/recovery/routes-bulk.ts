@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Context } from '../context.js';
 import type { App } from '../http/types.js';
 import { AppError } from '../http/errors.js';
-import { requireStaff } from '../http/guards.js';
+import { requireStaff, type StaffAuth } from '../http/guards.js';
+import { getAccount } from '../accounts/service.js';
 import { requestMeta } from '../http/request-meta.js';
 import { listQuery, reasonSchema } from '../http/schemas.js';
 import { cancelBulkJob, getBulkJob, listBulkJobs } from './bulk.js';
@@ -29,8 +30,9 @@ export function registerBulkRoutes(app: App, ctx: Context): void {
     },
     async (req, reply) => {
       const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk', stepUp: !req.body.dryRun });
-      if (req.body.dryRun) return dryRun(ctx, req.body.filter);
-      const job = await createBulkJob(ctx, auth.actor, req.body, requestMeta(req));
+      const own = await ownMailboxes(ctx, auth);
+      if (req.body.dryRun) return dryRun(ctx, req.body.filter, own);
+      const job = await createBulkJob(ctx, auth.actor, req.body, requestMeta(req), { own });
       ctx.wake?.();
       reply.code(202);
       return job;
@@ -53,6 +55,21 @@ export function registerBulkRoutes(app: App, ctx: Context): void {
     const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk', stepUp: true });
     return cancelBulkJob(ctx, auth.actor, req.params.id, requestMeta(req));
   });
+}
+
+/**
+ * The addresses whose customer accounts a bulk reset by this admin leaves out (as the single
+ * action refuses them, routes.ts refuseOwnAccount): the admin's, or a token's owner's and its
+ * maker's.
+ */
+async function ownMailboxes(ctx: Context, auth: StaffAuth): Promise<string[]> {
+  const own = [auth.account.email];
+  const makerID = auth.token?.createdBy;
+  if (makerID && makerID !== auth.account.id) {
+    const maker = await getAccount(ctx, 'staff', makerID);
+    if (maker) own.push(maker.email);
+  }
+  return own;
 }
 
 /** The admins' MFA overview (charts in the console). */

@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates, type Audience, type Circumstances } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
-import { endEverySession, getAccountHeld, link } from '../accounts/service.js';
+import { endEverySession, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
@@ -16,6 +16,7 @@ import { lockState, ownerOf, unlockSecondStep } from '../mfa/lockout.js';
 import { forgetRememberedDevices } from '../mfa/remembered-devices.js';
 import { issueTemporaryCode, voidTemporaryCodes } from '../mfa/temporary-codes.js';
 import { authenticatorName } from '../mfa/webauthn.js';
+import { holdActingAuthority } from '../sessions/api-tokens.js';
 import { consumeIdentityCheck } from './identity-checks.js';
 import { listPendingActions, scheduleAction, waitingPeriodApplies, type Scheduled } from './pending-actions.js';
 
@@ -78,19 +79,21 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
  * transaction, and returns their active factors as they are then: every count or list a toolkit
  * action decides on is read after it, in the transaction that acts.
  *
- * Then the staff member acting (a token's owner), as they stand now and held: their rights were
- * checked on a read from before the transaction, and a deactivation or demotion racing the
- * action must come wholly before it (refused here, 403) or after it (which cancels what they
- * scheduled, pending-actions.ts). Without this, a supervisor deactivated at that moment left
- * a scheduled reset that the waiting period then carried out on their authority.
+ * Then whoever acts, as they stand now and held (holdActingAuthority): the staff member, or the
+ * API token with its owner and maker. Their rights were checked on a read from before the
+ * transaction, and a deactivation, demotion or token revocation racing the action must come
+ * wholly before it (refused here: 403, or 401 for a revoked or expired token) or after it
+ * (which cancels what they scheduled and voids the codes they issued, pending-actions.ts).
+ * Without this, a supervisor deactivated at that moment left a scheduled reset that the
+ * waiting period then carried out on their authority, and a token revoked during a request
+ * still committed its action.
  */
 async function lockTarget(ctx: Context, trx: Executor, a: StaffAction): Promise<mfaStore.Factor[]> {
   const factors = await mfaStore.lockMFAOwner(trx, ctx.dialect, ownerOf(a.target));
   if (a.staffID !== null) {
-    const acting = await getAccountHeld(ctx, trx, 'staff', a.staffID);
-    // As cancelPendingActionsScheduledBy decides: admins act on staff, supervisors and admins on customers.
-    const mayAct = acting !== null && acting.active && (a.target.kind === 'staff' ? acting.role === 'admin' : acting.role !== 'agent');
-    if (!mayAct) throw new AppError('forbidden', 'Your role or status has just changed: you can no longer act on this account');
+    // As staffMayStill decides (pending-actions.ts): admins act on staff, supervisors and admins on customers.
+    const actor = a.actor.type === 'token' ? a.actor : { type: 'staff' as const, id: a.staffID };
+    await holdActingAuthority(ctx, trx, actor, (role) => (a.target.kind === 'staff' ? role === 'admin' : role !== 'agent'), 'act on this account');
   }
   return factors;
 }

@@ -9,6 +9,8 @@ import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account, StaffRole } from '../accounts/store.js';
 import { findAccountByID, findAccountHeld, listStaff, lockActiveAdmins } from '../accounts/store.js';
+import { cancelPendingActionsOf, tokenAuthority, voidTemporaryCodesIssuedBy } from '../recovery/pending-actions.js';
+import { cancelBulkJobsStartedBy } from '../recovery/bulk.js';
 
 export const SCOPES = ['contacts:read', 'contacts:write', 'mfa:manage', 'mfa:bulk', 'audit:read', 'settings:write', 'staff:manage', 'tickets:read', 'tickets:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -107,12 +109,70 @@ export async function listAPITokens(ctx: Context, page: { limit: number; cursor?
   return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
 }
 
+/**
+ * Revokes a token, and with it what it issued that has not taken effect (PRODUCT.md §4: a
+ * change must not outlive the authority that made it): the waiting-period changes it
+ * scheduled are cancelled (each person emailed, their ticket noted), the temporary access
+ * codes it issued that still work are voided (each person emailed), and the bulk resets it
+ * started that are still queued or running are cancelled. All in the revocation's
+ * transaction, after the one conditional write that decides it; an action the token is
+ * committing at that moment holds the token's row (lockTarget), so it comes wholly before
+ * (and is cancelled here) or after (and is refused).
+ */
 export async function revokeAPIToken(ctx: Context, actor: Actor, id: string, meta: RequestMeta): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const r = await trx.updateTable('api_tokens').set({ revoked_at: ctx.clock.now().toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).returning(['staff_id']).executeTakeFirst();
     if (!r) throw new AppError('not_found', 'No active API token has this id');
-    await appendAuditEvent(ctx, trx, { actor, action: 'api_token.revoked', staffID: r.staff_id, meta, details: { tokenId: id } });
+    const ended = tokenAuthority(id);
+    const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta);
+    const codesVoidedFor = await voidTemporaryCodesIssuedBy(ctx, trx, ended, meta);
+    const bulkJobsCancelled = await cancelBulkJobsStartedBy(ctx, trx, { staffID: null, tokenIDs: [id] }, 'the API token that started it was revoked', meta);
+    await appendAuditEvent(ctx, trx, {
+      actor,
+      action: 'api_token.revoked',
+      staffID: r.staff_id,
+      meta,
+      details: { tokenId: id, pendingActionsCancelled, temporaryCodesVoided: codesVoidedFor.length, temporaryCodesVoidedFor: codesVoidedFor, bulkJobsCancelled },
+    });
   });
+}
+
+/**
+ * Holds, in the caller's transaction, whoever acts for a request, and checks they still may:
+ * their rights were checked on a read from before the transaction, and a revocation,
+ * deactivation or demotion racing the action must come wholly before it (refused here) or
+ * after it (and then cancels or voids what it left, see revokeAPIToken and updateStaffMember).
+ * - a staff member: active, with a role `may` allows (else 403);
+ * - an API token: not revoked nor expired (else 401, as the token's next request), its owner
+ *   and, for a token made for someone else, its maker active with a role `may` allows (else
+ *   403; the token holds only what both roles allow, see resolveAPIToken).
+ * The CLI and the system are not checked. On PostgreSQL the people are held (FOR SHARE) in the
+ * order a staff change takes them (the active admins in id order, then the others), and the
+ * token's row after them, as a deactivation updates the person and then their tokens; so the
+ * two wait for each other instead of deadlocking.
+ */
+export async function holdActingAuthority(ctx: Context, trx: Executor, actor: Actor, may: (role: StaffRole) => boolean, doing: string): Promise<void> {
+  if (!actor.id || (actor.type !== 'staff' && actor.type !== 'token')) return;
+  let people = [actor.id];
+  if (actor.type === 'token') {
+    // Its owner and maker never change: a plain read finds them.
+    const token = await trx.selectFrom('api_tokens').select(['staff_id', 'created_by']).where('id', '=', actor.id).executeTakeFirst();
+    if (!token) throw new AppError('unauthenticated', 'The API token is not valid, expired or revoked');
+    people = [...new Set([token.staff_id, ...(token.created_by ? [token.created_by] : [])])];
+  }
+  const roles = new Map((await trx.selectFrom('staff').select(['id', 'role', 'active']).where('id', 'in', people).execute()).map((p) => [p.id, p.role === 'admin' && p.active === 1]));
+  people.sort((a, b) => Number(roles.get(b) ?? false) - Number(roles.get(a) ?? false) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const personID of people) {
+    const person = await findAccountHeld(trx, ctx.dialect, 'staff', personID);
+    if (!person?.active || !may(person.role!)) {
+      throw new AppError('forbidden', actor.type === 'token' ? `The role or status of this API token's owner or maker has just changed: it can no longer ${doing}` : `Your role or status has just changed: you can no longer ${doing}`);
+    }
+  }
+  if (actor.type === 'token') {
+    const q = trx.selectFrom('api_tokens').select(['revoked_at', 'expires_at']).where('id', '=', actor.id);
+    const token = await (ctx.dialect === 'postgres' ? q.forShare() : q).executeTakeFirst();
+    if (!token || token.revoked_at || token.expires_at <= ctx.clock.now().toISOString()) throw new AppError('unauthenticated', 'The API token is not valid, expired or revoked');
+  }
 }
 
 /**
