@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
-import { cancelPendingActionsOf, staffAuthority, voidTemporaryCodesIssuedBy } from '../recovery/pending-actions.js';
+import { cancelPendingActionsOf, staffAuthority, voidTemporaryCodesIssuedBy } from '../recovery/ended-authority.js';
 import { cancelBulkJobsStartedBy } from '../recovery/bulk.js';
 import { lockMFAOwner } from '../mfa/store.js';
 import { mustHaveMFA } from '../mfa/sign-in.js';

@@ -91,7 +91,7 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
 async function lockTarget(ctx: Context, trx: Executor, a: StaffAction): Promise<mfaStore.Factor[]> {
   const factors = await mfaStore.lockMFAOwner(trx, ctx.dialect, ownerOf(a.target));
   if (a.staffID !== null) {
-    // As staffMayStill decides (pending-actions.ts): admins act on staff, supervisors and admins on customers.
+    // As staffMayStill decides (ended-authority.ts): admins act on staff, supervisors and admins on customers.
     const actor = a.actor.type === 'token' ? a.actor : { type: 'staff' as const, id: a.staffID };
     await holdActingAuthority(ctx, trx, actor, (role) => (a.target.kind === 'staff' ? role === 'admin' : role !== 'agent'), 'act on this account');
   }

@@ -9,7 +9,7 @@ import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account, StaffRole } from '../accounts/store.js';
 import { findAccountByID, findAccountHeld, listStaff, lockActiveAdmins } from '../accounts/store.js';
-import { cancelPendingActionsOf, tokenAuthority, voidTemporaryCodesIssuedBy } from '../recovery/pending-actions.js';
+import { cancelPendingActionsOf, tokenAuthority, voidTemporaryCodesIssuedBy } from '../recovery/ended-authority.js';
 import { cancelBulkJobsStartedBy } from '../recovery/bulk.js';
 
 export const SCOPES = ['contacts:read', 'contacts:write', 'mfa:manage', 'mfa:bulk', 'audit:read', 'settings:write', 'staff:manage', 'tickets:read', 'tickets:write'] as const;

@@ -1,0 +1,171 @@
+import type { Context, RequestMeta } from '../context.js';
+import type { Executor } from '../db/index.js';
+import { appendAuditEvent } from '../audit/service.js';
+import { templates } from '../notify/templates.js';
+import { findAccountByID } from '../accounts/store.js';
+import { addSystemNote } from '../tickets/service.js';
+import { KIND_TEXT, openRecoveryTicket, takeBackScheduledCode, tellOwnerItIsOff, whenText } from './pending-actions.js';
+
+// When a staff member is deactivated or loses the role an action needs, or an API token is
+// revoked, what they issued that has not taken effect goes with their authority: the
+// waiting-period changes they scheduled, and the temporary access codes they issued that still
+// work (PRODUCT.md §4: a change must not outlive the authority that made it). Bulk jobs they
+// started are cancelled by bulk.ts. Called in the transaction that ends the authority.
+
+/**
+ * Whose authority ended: a staff member (in person, and through the API tokens they own or
+ * made for someone else) or one API token; which accounts they may still act on; and the words
+ * for the audit log and the ticket.
+ */
+export interface EndedAuthority {
+  /** Actor ids: the staff member's id (staff actor), the token ids (token actor). */
+  staffID: string | null;
+  tokenIDs: string[];
+  mayStill: (ownerKind: 'contact' | 'staff') => boolean;
+  /** The audit entry's reason. */
+  why: string;
+  /** For the ticket: "the staff member who scheduled it no longer has the rights to make it". */
+  whoCannot: (verb: 'scheduled' | 'issued') => string;
+  /** The audit entry's details (who it was). */
+  details: Record<string, unknown>;
+}
+
+/** What a staff member may still do, as lockTarget decides: admins act on staff, supervisors and admins on customers. */
+export function staffMayStill(staff: { active: boolean; role: 'agent' | 'supervisor' | 'admin' }): (ownerKind: 'contact' | 'staff') => boolean {
+  return (ownerKind) => staff.active && (ownerKind === 'staff' ? staff.role === 'admin' : staff.role !== 'agent');
+}
+
+/** The ids of the API tokens a staff member owns or made for someone else (revoked or not). */
+export async function tokensOf(trx: Executor, staffID: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('api_tokens')
+    .select('id')
+    .where((eb) => eb.or([eb('staff_id', '=', staffID), eb('created_by', '=', staffID)]))
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A staff member's ended (or cut) authority, for the cleanups below. */
+export async function staffAuthority(trx: Executor, staff: { id: string; active: boolean; role: 'agent' | 'supervisor' | 'admin' }): Promise<EndedAuthority> {
+  return {
+    staffID: staff.id,
+    tokenIDs: await tokensOf(trx, staff.id),
+    mayStill: staffMayStill(staff),
+    why: staff.active ? 'the staff member who scheduled it no longer has a role that may do it' : 'the staff member who scheduled it was deactivated',
+    whoCannot: (verb) => `the staff member who ${verb} it no longer has the rights to make it`,
+    details: { scheduledBy: staff.id },
+  };
+}
+
+/** One API token's ended authority (revoked): nothing it issued may still take effect. */
+export function tokenAuthority(tokenID: string): EndedAuthority {
+  return {
+    staffID: null,
+    tokenIDs: [tokenID],
+    mayStill: () => false,
+    why: 'the API token that scheduled it was revoked',
+    whoCannot: (verb) => `the API token that ${verb} it was revoked`,
+    details: { scheduledBy: tokenID },
+  };
+}
+
+/**
+ * Cancels the pending actions scheduled under an authority that ended (a staff member's, or a
+ * revoked API token's) on accounts it may no longer act on: each by one conditional write, with
+ * an audit entry, an email telling the person it is off, and a note on their recovery ticket.
+ */
+export async function cancelPendingActionsOf(ctx: Context, trx: Executor, who: EndedAuthority, meta: RequestMeta): Promise<number> {
+  const { staffID, tokenIDs } = who;
+  if (staffID === null && !tokenIDs.length) return 0;
+  const rows = await trx
+    .selectFrom('pending_actions')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where((eb) =>
+      eb.or([
+        ...(staffID !== null ? [eb.and([eb('actor_type', '=', 'staff'), eb('actor_id', '=', staffID)])] : []),
+        ...(tokenIDs.length ? [eb.and([eb('actor_type', '=', 'token'), eb('actor_id', 'in', tokenIDs)])] : []),
+      ]),
+    )
+    .execute();
+  const nowISO = ctx.clock.now().toISOString();
+  let cancelled = 0;
+  for (const row of rows) {
+    if (who.mayStill(row.owner_kind)) continue;
+    // A code used and enrolled already is a change made: the action is left for the runner to close as done.
+    if (row.kind === 'temporary_code' && (await takeBackScheduledCode(ctx, trx, row, { tooLate: 'keep' })) === 'happened') continue;
+    const r = await trx.updateTable('pending_actions').set({ status: 'cancelled', finished_at: nowISO, cancelled_by: 'system' }).where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) continue;
+    await appendAuditEvent(ctx, trx, {
+      actor: { type: 'system', id: null },
+      action: 'mfa.pending_action.cancelled',
+      ...(row.owner_kind === 'contact' ? { contactID: row.owner_id } : { staffID: row.owner_id }),
+      reason: who.why,
+      meta,
+      details: { pendingActionId: row.id, kind: row.kind, ...who.details },
+    });
+    // The customer was told the change was coming; they are told it is off, and why, like a
+    // cancel by staff (PRODUCT.md §4: every action emails the person it concerns).
+    await tellOwnerItIsOff(
+      ctx,
+      trx,
+      row,
+      `The change scheduled for ${whenText(row.effective_at)} was cancelled because the support team member who scheduled it can no longer make it: it will not ${KIND_TEXT[row.kind]}. Nothing changes on your account. If you still need help, contact support again.`,
+      meta,
+    );
+    const ticket = row.owner_kind === 'contact' ? await openRecoveryTicket(trx, row.owner_id) : null;
+    if (ticket) await addSystemNote(ctx, trx, ticket, `The scheduled ${row.kind.replace('_', ' ')} was cancelled: ${who.whoCannot('scheduled')}.`);
+    cancelled++;
+  }
+  return cancelled;
+}
+
+/**
+ * Voids the temporary access codes issued under an authority that ended (in person or through
+ * one of the tokens) that still work or would: unused, not voided, not expired, for accounts it
+ * may no longer act on. A code issued at once (no waiting period) is not a pending action, so
+ * cancelPendingActionsOf does not see it; a 72-hour code from a deactivated supervisor must not
+ * keep working. Run after cancelPendingActionsOf (which takes back the codes its actions held).
+ * One conditional write decides which codes; each person whose code it voided is emailed, and
+ * their recovery ticket noted. Returns the owners of the voided codes, for the caller's audit
+ * entry.
+ */
+export async function voidTemporaryCodesIssuedBy(ctx: Context, trx: Executor, who: EndedAuthority, meta: RequestMeta): Promise<string[]> {
+  const issuers = [...(who.staffID !== null ? [who.staffID] : []), ...who.tokenIDs];
+  const kinds = (['contact', 'staff'] as const).filter((k) => !who.mayStill(k));
+  if (!issuers.length || !kinds.length) return [];
+  const now = ctx.clock.now();
+  const nowISO = now.toISOString();
+  const voided = await trx
+    .updateTable('temporary_codes')
+    .set({ voided_at: nowISO })
+    .where('issued_by', 'in', issuers)
+    .where('owner_kind', 'in', kinds)
+    .where('used_at', 'is', null)
+    .where('voided_at', 'is', null)
+    .where('expires_at', '>', nowISO)
+    .returning(['owner_kind', 'owner_id'])
+    .execute();
+  const owners: string[] = [];
+  for (const code of voided) {
+    if (owners.includes(code.owner_id)) continue;
+    owners.push(code.owner_id);
+    const owner = await findAccountByID(trx, code.owner_kind, code.owner_id);
+    if (owner) {
+      await ctx.mailer.enqueue(
+        trx,
+        templates.securityNoticeFor(code.owner_kind)(
+          owner.email,
+          'The temporary access code for your account no longer works',
+          [
+            'The temporary access code our support team issued for your account was cancelled because the support team member who issued it can no longer act on your account: it no longer works. Nothing else changes on your account. If you still need help, contact support again.',
+          ],
+          { at: now, ip: meta.ip, userAgent: meta.userAgent, actor: 'our support team' },
+        ),
+      );
+    }
+    const ticket = code.owner_kind === 'contact' ? await openRecoveryTicket(trx, code.owner_id) : null;
+    if (ticket) await addSystemNote(ctx, trx, ticket, `The temporary access code was voided: ${who.whoCannot('issued')}.`);
+  }
+  return owners;
+}
