@@ -288,6 +288,8 @@ export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttl
       const validFrom = new Date(ctx.clock.now().getTime() + hours * 3600_000).toISOString();
       const issued = await issueTemporaryCode(ctx, trx, owner, a.actor.id, ttlMinutes, validFrom);
       const scheduled = await scheduleAction(ctx, trx, a, 'temporary_code', { ttlMinutes, expiresAt: issued.expiresAt }, verification);
+      // Handed out now, usable when the period ends: the log of issued codes names it too.
+      await audit(ctx, trx, a, 'mfa.temporary_code.issued', verification, { expiresAt: issued.expiresAt, ttlMinutes, validFrom, pendingActionId: scheduled.pendingActionId });
       return { ...scheduled, code: issued.code, expiresAt: issued.expiresAt };
     }
     const issued = await issueTemporaryCode(ctx, trx, owner, a.actor.id, ttlMinutes);
@@ -311,7 +313,14 @@ export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unl
     // unlocked already, and only one email tells the customer.
     const unlocked = await unlockSecondStep(ctx, trx, ownerOf(a.target));
     await audit(ctx, trx, a, 'mfa.unlocked', verification, { wasLocked: unlocked });
-    if (unlocked) await ctx.mailer.enqueue(trx, notice(ctx, a, 'Two-step verification unlocked', ['Our support team unlocked the second sign-in step of your account.']));
+    // Every toolkit action tells the person (PRODUCT.md §4), one that found nothing to do too:
+    // that support was asked to act on their account is itself worth knowing.
+    await ctx.mailer.enqueue(
+      trx,
+      unlocked
+        ? notice(ctx, a, 'Two-step verification unlocked', ['Our support team unlocked the second sign-in step of your account.'])
+        : notice(ctx, a, 'Our support team checked your two-step verification', ['Our support team was asked to unlock the second sign-in step of your account. It was not locked, so nothing changed.']),
+    );
     return { unlocked };
   });
 }
