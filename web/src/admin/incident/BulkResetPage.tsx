@@ -126,6 +126,11 @@ export function BulkResetPage(): ReactNode {
           </h2>
           {preview.unknownEmails.length > 0 && <p className="hint">Unknown emails (skipped): {preview.unknownEmails.join(', ')}</p>}
           {preview.notEnrolled > 0 && <p className="hint">{preview.notEnrolled} listed customers have no two-step verification and are skipped.</p>}
+          {preview.ownAccountsLeftOut > 0 && (
+            <p className="hint">
+              {preview.ownAccountsLeftOut === 1 ? 'Your own customer account is' : `${preview.ownAccountsLeftOut} customer accounts at your own address are`} left out: nobody resets their own MFA. Another admin can.
+            </p>
+          )}
           {preview.sample.length > 0 ? (
             <>
               <p className="hint">

@@ -11,6 +11,8 @@ export interface DryRun {
   matched: number;
   unknownEmails: string[];
   notEnrolled: number;
+  /** Customer accounts at the acting admin's own mailbox: a bulk reset leaves them out, as the single action refuses them. */
+  ownAccountsLeftOut: number;
   sample: Array<{ id: string; email: string; name: string }>;
 }
 
