@@ -120,6 +120,16 @@ describe('a temporary code cancelled after its waiting period', () => {
     expect(await activeFactorNames(customer.id)).toEqual(['Phone']);
   });
 
+  it('goes through when the sign-in the code opened ended without setting up a method', async () => {
+    const c = await codeNowWorking();
+    const caller = await callerSignsInWithTheCode(c.email, c.code);
+    expect((await caller.post('/api/v1/auth/logout')).statusCode).toBeLessThan(300);
+    const cancel = await t.client().post('/api/v1/auth/pending-actions/cancel', { token: c.cancelToken });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(await status(c.pendingActionId)).toBe('cancelled');
+    expect(await activeFactorNames(c.id)).toEqual(['Phone']);
+  });
+
   it('is refused as too late once the code has set up a factor, and changes nothing', async () => {
     const c = await codeNowWorking();
     const caller = await callerSignsInWithTheCode(c.email, c.code);

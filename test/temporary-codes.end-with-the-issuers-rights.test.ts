@@ -70,6 +70,22 @@ describe('a temporary access code issued at once', () => {
     expect((await admin.client.get(`/api/v1/contacts/${victim.id}/mfa`)).json().temporaryCode).toBeNull();
   });
 
+  it('already used: the sign-in it opened ends with its issuer and cannot set up a method', async () => {
+    const sup = await staffWithMFA(t, 'supervisor');
+    const victim = await enrolledContact();
+    const code = await issue(sup, victim);
+    const caller = t.client();
+    await caller.post('/api/v1/auth/login', { email: victim.email, password: PASSWORD });
+    expect((await caller.post('/api/v1/auth/mfa/verify', { method: 'temporary_code', code })).json().state).toBe('enrollment_required');
+    const details = await change(sup, { active: false });
+    expect(details).toMatchObject({ temporaryCodesVoidedFor: [victim.id] });
+    expect((await caller.post('/api/v1/me/mfa/totp')).statusCode).toBe(401);
+    const factors = await t.ctx.db.selectFrom('mfa_factors').select('name').where('owner_id', '=', victim.id).where('status', '=', 'active').execute();
+    expect(factors).toHaveLength(1);
+    const mail = await t.mail.waitFor(victim.email, 'The temporary access code for your account no longer works');
+    expect(mail.text).toContain('the sign-in made with it was ended');
+  });
+
   it('stops working when its supervisor is moved to agent, and keeps working when they are made admin', async () => {
     const kept = await staffWithMFA(t, 'supervisor');
     const keptFor = await enrolledContact();

@@ -4,7 +4,7 @@ import { generateID } from '../crypto/random.js';
 import { hashPassword } from '../crypto/password.js';
 import { AppError } from '../http/errors.js';
 import { seqCursor } from '../http/schemas.js';
-import { appendAuditEvent, type Actor } from '../audit/service.js';
+import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from '../audit/service.js';
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
 import { cancelPendingActionsOf, staffAuthority, voidTemporaryCodesIssuedBy } from '../recovery/ended-authority.js';
 import { cancelBulkJobsStartedBy } from '../recovery/bulk.js';
@@ -74,13 +74,16 @@ export async function updateStaffMember(
     // that still work, and the bulk resets they started go with the rights they lost (in
     // person, or through an API token they own or made for someone else).
     const standing = { id, active: change.active ?? target.active, role: change.role ?? target.role! };
+    // Bulk jobs first, audit entries last (ended-authority.ts says why).
     const ended = await staffAuthority(trx, standing);
-    const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta);
-    const codesVoidedFor = await voidTemporaryCodesIssuedBy(ctx, trx, ended, meta);
+    const entries: AuditEntry[] = [];
     const bulkJobsCancelled =
       standing.active && standing.role === 'admin'
         ? 0
-        : await cancelBulkJobsStartedBy(ctx, trx, ended, standing.active ? 'the admin who started it is no longer an admin' : 'the admin who started it was deactivated', meta);
+        : await cancelBulkJobsStartedBy(ctx, trx, ended, standing.active ? 'the admin who started it is no longer an admin' : 'the admin who started it was deactivated', meta, entries);
+    const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta, entries);
+    const codesVoidedFor = await voidTemporaryCodesIssuedBy(ctx, trx, ended, meta);
+    await appendAuditEvents(ctx, trx, entries);
     await appendAuditEvent(ctx, trx, {
       // The token, when an API token made the change (PRODUCT.md §5: the actor is a contact,
       // staff, an API token or the CLI), else the staff member.

@@ -21,7 +21,7 @@ import { base32Secret, generateTOTPSecret, matchTOTPStep, totpQRSVG, totpURI } f
 import { authenticatorName, registrationOptions, verifyRegistration } from './webauthn.js';
 import { forgetRememberedDevices } from './remembered-devices.js';
 import { presentFactor, type FactorView } from './security-page.js';
-import { factorsRetiredBySession, voidTemporaryCodes } from './temporary-codes.js';
+import { codeSessionEnrolled, factorsRetiredBySession, voidTemporaryCodes } from './temporary-codes.js';
 
 /**
  * Once any factor exists, adding, removing and regenerating need a step-up. An
@@ -248,6 +248,7 @@ async function afterFactorAdded(
   // opened this very session). An enrollment in an ordinary session retires nothing.
   if (session.level === 'enrollment') {
     const ids = new Set(await factorsRetiredBySession(trx, owner, session.idHash));
+    await codeSessionEnrolled(trx, owner, session.idHash);
     if (state?.enrollment_required === 1 && state.retire_factor_ids) for (const id of JSON.parse(state.retire_factor_ids) as string[]) ids.add(id);
     ids.delete(factor.id);
     if (ids.size) retired = await store.deleteFactors(trx, owner, [...ids]);

@@ -158,10 +158,13 @@ export async function findHeldCode(db: Executor, owner: Owner, expiresAt: string
  * enrollment's own move of that session to a new id (one wins; the loser's row count says so).
  * - `voided`: the code was unused and is void now;
  * - `sign-in ended`: it had been used, and the sign-in it opened is ended before it enrolled;
- * - `happened`: it had been used and its session is gone (it enrolled, or ended): too late;
+ * - `spent`: it had been used, and that sign-in ended without enrolling (signed out, expired):
+ *   nothing is left to take back;
+ * - `happened`: it had been used and its sign-in enrolled (which clears the code's
+ *   session_hash, codeSessionEnrolled): too late;
  * - `none`: no live code (voided before, or none found).
  */
-export async function takeBackHeldCode(ctx: Context, trx: Executor, owner: Owner, expiresAt: string): Promise<'voided' | 'sign-in ended' | 'happened' | 'none'> {
+export async function takeBackHeldCode(ctx: Context, trx: Executor, owner: Owner, expiresAt: string): Promise<'voided' | 'sign-in ended' | 'spent' | 'happened' | 'none'> {
   let code = await findHeldCode(trx, owner, expiresAt);
   if (!code || code.voided_at) return 'none';
   if (!code.used_at) {
@@ -173,7 +176,20 @@ export async function takeBackHeldCode(ctx: Context, trx: Executor, owner: Owner
   }
   if (!code.session_hash) return 'happened';
   const ended = await trx.deleteFrom('sessions').where('id_hash', '=', code.session_hash).where('level', '=', 'enrollment').executeTakeFirst();
-  return Number(ended.numDeletedRows) === 1 ? 'sign-in ended' : 'happened';
+  if (Number(ended.numDeletedRows) === 1) return 'sign-in ended';
+  // Gone: read again what the enrollment that may have moved it left (a new statement sees its
+  // commit; on PostgreSQL the delete above waited for it).
+  const now = await findHeldCode(trx, owner, expiresAt);
+  return now?.session_hash ? 'spent' : 'happened';
+}
+
+/**
+ * Marks the code that opened an enrollment-only session as having enrolled (its session_hash
+ * cleared), in the enrollment's transaction: its purpose is served, the factors it named are
+ * retired, and a cancel of its scheduled change must say it is too late (takeBackHeldCode).
+ */
+export async function codeSessionEnrolled(trx: Executor, owner: Owner, sessionHash: string): Promise<void> {
+  await trx.updateTable('temporary_codes').set({ session_hash: null }).where('owner_kind', '=', owner.kind).where('owner_id', '=', owner.id).where('session_hash', '=', sessionHash).execute();
 }
 
 /** The factors to retire when `sessionHash` enrolls: those of the code that opened it, if one did. */

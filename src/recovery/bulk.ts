@@ -117,7 +117,7 @@ export async function cancelBulkJob(ctx: Context, actor: Actor, id: string, meta
  * conditional write (the runner's next batch finds it cancelled and stops, what ran stays
  * done), with an audit entry saying why. Runs in the caller's transaction; returns how many.
  */
-export async function cancelBulkJobsStartedBy(ctx: Context, trx: Executor, by: { staffID: string | null; tokenIDs: string[] }, why: string, meta: RequestMeta): Promise<number> {
+export async function cancelBulkJobsStartedBy(ctx: Context, trx: Executor, by: { staffID: string | null; tokenIDs: string[] }, why: string, meta: RequestMeta, audit: AuditEntry[]): Promise<number> {
   if (by.staffID === null && !by.tokenIDs.length) return 0;
   const { staffID, tokenIDs } = by;
   const jobs = await trx
@@ -132,8 +132,9 @@ export async function cancelBulkJobsStartedBy(ctx: Context, trx: Executor, by: {
     )
     .returning(['id', 'actor_type', 'actor_id', 'total', 'done', 'failed'])
     .execute();
+  // Appended by the caller, last (see ended-authority.ts).
   for (const job of jobs) {
-    await appendAuditEvent(ctx, trx, {
+    audit.push({
       actor: { type: 'system', id: null },
       action: 'mfa.bulk_reset.cancelled',
       reason: why,

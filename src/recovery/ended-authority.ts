@@ -1,6 +1,6 @@
 import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
-import { appendAuditEvent } from '../audit/service.js';
+import type { AuditEntry } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { findAccountByID } from '../accounts/store.js';
 import { addSystemNote } from '../tickets/service.js';
@@ -10,7 +10,12 @@ import { KIND_TEXT, openRecoveryTicket, takeBackScheduledCode, tellOwnerItIsOff,
 // revoked, what they issued that has not taken effect goes with their authority: the
 // waiting-period changes they scheduled, and the temporary access codes they issued that still
 // work (PRODUCT.md §4: a change must not outlive the authority that made it). Bulk jobs they
-// started are cancelled by bulk.ts. Called in the transaction that ends the authority.
+// started are cancelled by bulk.ts. Called in the transaction that ends the authority, in this
+// order: bulk jobs (cancelBulkJobsStartedBy), pending actions, codes; their audit entries are
+// collected in `audit` and appended by the caller last. The audit head is the row every
+// transaction writes last: a bulk batch holds its job's row and then appends, and a sign-in
+// with a code holds the code's row and then appends, so writing the head before those rows
+// deadlocked a deactivation against them on PostgreSQL.
 
 /**
  * Whose authority ended: a staff member (in person, and through the API tokens they own or
@@ -74,7 +79,7 @@ export function tokenAuthority(tokenID: string): EndedAuthority {
  * revoked API token's) on accounts it may no longer act on: each by one conditional write, with
  * an audit entry, an email telling the person it is off, and a note on their recovery ticket.
  */
-export async function cancelPendingActionsOf(ctx: Context, trx: Executor, who: EndedAuthority, meta: RequestMeta): Promise<number> {
+export async function cancelPendingActionsOf(ctx: Context, trx: Executor, who: EndedAuthority, meta: RequestMeta, audit: AuditEntry[]): Promise<number> {
   const { staffID, tokenIDs } = who;
   if (staffID === null && !tokenIDs.length) return 0;
   const rows = await trx
@@ -92,11 +97,16 @@ export async function cancelPendingActionsOf(ctx: Context, trx: Executor, who: E
   let cancelled = 0;
   for (const row of rows) {
     if (who.mayStill(row.owner_kind)) continue;
-    // A code used and enrolled already is a change made: the action is left for the runner to close as done.
-    if (row.kind === 'temporary_code' && (await takeBackScheduledCode(ctx, trx, row, { tooLate: 'keep' })) === 'happened') continue;
+    // The conditional write decides first; only then is the code taken back.
     const r = await trx.updateTable('pending_actions').set({ status: 'cancelled', finished_at: nowISO, cancelled_by: 'system' }).where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) continue;
-    await appendAuditEvent(ctx, trx, {
+    // A code used and enrolled already is a change made: the action goes back to pending, for
+    // the runner to close as done.
+    if (row.kind === 'temporary_code' && (await takeBackScheduledCode(ctx, trx, row, { tooLate: 'keep' })) === 'happened') {
+      await trx.updateTable('pending_actions').set({ status: 'pending', finished_at: null, cancelled_by: null }).where('id', '=', row.id).execute();
+      continue;
+    }
+    audit.push({
       actor: { type: 'system', id: null },
       action: 'mfa.pending_action.cancelled',
       ...(row.owner_kind === 'contact' ? { contactID: row.owner_id } : { staffID: row.owner_id }),
@@ -121,14 +131,16 @@ export async function cancelPendingActionsOf(ctx: Context, trx: Executor, who: E
 }
 
 /**
- * Voids the temporary access codes issued under an authority that ended (in person or through
- * one of the tokens) that still work or would: unused, not voided, not expired, for accounts it
- * may no longer act on. A code issued at once (no waiting period) is not a pending action, so
- * cancelPendingActionsOf does not see it; a 72-hour code from a deactivated supervisor must not
- * keep working. Run after cancelPendingActionsOf (which takes back the codes its actions held).
- * One conditional write decides which codes; each person whose code it voided is emailed, and
- * their recovery ticket noted. Returns the owners of the voided codes, for the caller's audit
- * entry.
+ * Takes back the temporary access codes issued under an authority that ended (in person or
+ * through one of the tokens), for accounts it may no longer act on: those that still work or
+ * would (unused, not voided, not expired) are voided; and a code used already has its
+ * enrollment-only sign-in ended, if that sign-in has not enrolled yet (its session still at
+ * the enrollment level), as a cancelled scheduled code has (takeBackHeldCode). A code issued at
+ * once (no waiting period) is not a pending action, so cancelPendingActionsOf does not see it;
+ * a 72-hour code from a deactivated supervisor must not keep working, nor the sign-in it
+ * opened go on to retire the owner's factors. Conditional writes decide which; each person
+ * concerned is emailed, and their recovery ticket noted. Returns their ids, for the caller's
+ * audit entry.
  */
 export async function voidTemporaryCodesIssuedBy(ctx: Context, trx: Executor, who: EndedAuthority, meta: RequestMeta): Promise<string[]> {
   const issuers = [...(who.staffID !== null ? [who.staffID] : []), ...who.tokenIDs];
@@ -146,26 +158,39 @@ export async function voidTemporaryCodesIssuedBy(ctx: Context, trx: Executor, wh
     .where('expires_at', '>', nowISO)
     .returning(['owner_kind', 'owner_id'])
     .execute();
-  const owners: string[] = [];
-  for (const code of voided) {
-    if (owners.includes(code.owner_id)) continue;
-    owners.push(code.owner_id);
-    const owner = await findAccountByID(trx, code.owner_kind, code.owner_id);
+  // Codes used whose sign-in has not enrolled (an enrollment clears the code's session_hash).
+  const used = await trx
+    .selectFrom('temporary_codes')
+    .select('session_hash')
+    .where('issued_by', 'in', issuers)
+    .where('owner_kind', 'in', kinds)
+    .where('used_at', 'is not', null)
+    .where('session_hash', 'is not', null)
+    .execute();
+  const hashes = used.map((c) => c.session_hash!);
+  const ended = hashes.length
+    ? await trx.deleteFrom('sessions').where('id_hash', 'in', hashes).where('level', '=', 'enrollment').returning(['kind', 'subject_id']).execute()
+    : [];
+  const concerned = new Map<string, { kind: 'contact' | 'staff'; signInEnded: boolean }>();
+  for (const c of voided) concerned.set(c.owner_id, { kind: c.owner_kind, signInEnded: false });
+  for (const e of ended) concerned.set(e.subject_id, { kind: e.kind, signInEnded: true });
+  for (const [ownerID, { kind, signInEnded }] of concerned) {
+    const owner = await findAccountByID(trx, kind, ownerID);
     if (owner) {
       await ctx.mailer.enqueue(
         trx,
-        templates.securityNoticeFor(code.owner_kind)(
+        templates.securityNoticeFor(kind)(
           owner.email,
           'The temporary access code for your account no longer works',
           [
-            'The temporary access code our support team issued for your account was cancelled because the support team member who issued it can no longer act on your account: it no longer works. Nothing else changes on your account. If you still need help, contact support again.',
+            `The temporary access code our support team issued for your account was cancelled because the support team member who issued it can no longer act on your account: it no longer works${signInEnded ? ', and the sign-in made with it was ended before it could set up a sign-in method' : ''}. Nothing else changes on your account. If you still need help, contact support again.`,
           ],
           { at: now, ip: meta.ip, userAgent: meta.userAgent, actor: 'our support team' },
         ),
       );
     }
-    const ticket = code.owner_kind === 'contact' ? await openRecoveryTicket(trx, code.owner_id) : null;
-    if (ticket) await addSystemNote(ctx, trx, ticket, `The temporary access code was voided: ${who.whoCannot('issued')}.`);
+    const ticket = kind === 'contact' ? await openRecoveryTicket(trx, ownerID) : null;
+    if (ticket) await addSystemNote(ctx, trx, ticket, `The temporary access code was ${signInEnded ? 'taken back (the sign-in made with it was ended before it set up a method)' : 'voided'}: ${who.whoCannot('issued')}.`);
   }
-  return owners;
+  return [...concerned.keys()];
 }

@@ -249,7 +249,7 @@ const SIGN_IN_ENDED = 'The temporary access code had already been used to sign i
  * cannot be cancelled: 409, and the caller's transaction rolls back (with `tooLate: 'keep'` the
  * caller is told instead, and keeps the action for the runner to close as done).
  */
-export async function takeBackScheduledCode(ctx: Context, trx: Executor, row: Selectable<PendingActionsTable>, o: { tooLate?: 'keep' } = {}): Promise<'voided' | 'sign-in ended' | 'happened' | 'none'> {
+export async function takeBackScheduledCode(ctx: Context, trx: Executor, row: Selectable<PendingActionsTable>, o: { tooLate?: 'keep' } = {}): Promise<'voided' | 'sign-in ended' | 'spent' | 'happened' | 'none'> {
   const owner = { kind: row.owner_kind, id: row.owner_id };
   const back = await takeBackHeldCode(ctx, trx, owner, String(JSON.parse(row.params).expiresAt));
   if (back === 'happened' && o.tooLate !== 'keep') {

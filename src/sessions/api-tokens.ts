@@ -5,7 +5,7 @@ import { generateID, generateToken } from '../crypto/random.js';
 import { hashToken } from '../crypto/hash.js';
 import { AppError } from '../http/errors.js';
 import { idCursor } from '../http/schemas.js';
-import { appendAuditEvent, type Actor } from '../audit/service.js';
+import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import type { Account, StaffRole } from '../accounts/store.js';
 import { findAccountByID, findAccountHeld, listStaff, lockActiveAdmins } from '../accounts/store.js';
@@ -123,10 +123,13 @@ export async function revokeAPIToken(ctx: Context, actor: Actor, id: string, met
   await ctx.db.transaction().execute(async (trx) => {
     const r = await trx.updateTable('api_tokens').set({ revoked_at: ctx.clock.now().toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).returning(['staff_id']).executeTakeFirst();
     if (!r) throw new AppError('not_found', 'No active API token has this id');
+    // Bulk jobs first, audit entries last (recovery/ended-authority.ts says why).
     const ended = tokenAuthority(id);
-    const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta);
+    const entries: AuditEntry[] = [];
+    const bulkJobsCancelled = await cancelBulkJobsStartedBy(ctx, trx, { staffID: null, tokenIDs: [id] }, 'the API token that started it was revoked', meta, entries);
+    const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta, entries);
     const codesVoidedFor = await voidTemporaryCodesIssuedBy(ctx, trx, ended, meta);
-    const bulkJobsCancelled = await cancelBulkJobsStartedBy(ctx, trx, { staffID: null, tokenIDs: [id] }, 'the API token that started it was revoked', meta);
+    await appendAuditEvents(ctx, trx, entries);
     await appendAuditEvent(ctx, trx, {
       actor,
       action: 'api_token.revoked',
