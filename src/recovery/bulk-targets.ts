@@ -56,6 +56,7 @@ interface TargetChunk {
 export type OwnMailboxes = string[];
 
 function ownFilter(own: OwnMailboxes): (email: string) => boolean {
+  if (!own.length) return () => false;
   const keys = new Set(own.map(mailboxKey));
   return (email) => keys.has(mailboxKey(email));
 }
