@@ -32,7 +32,7 @@ export async function issueEmailToken(
   data: string | null = null,
 ): Promise<string> {
   const now = ctx.clock.now();
-  if (ctx.dialect === 'postgres') await takeAdvisoryLock(db, `portico.email-token:${purpose}:${subjectKind}:${subjectID}`);
+  await queueWithIssuers(ctx, db, purpose, subjectKind, subjectID);
   await voidEmailTokens(ctx, db, purpose, subjectKind, subjectID);
   const token = generateToken();
   await db
@@ -85,6 +85,16 @@ export async function peekEmailToken(ctx: Context, db: Executor, purpose: EmailT
     .where('expires_at', '>', nowISO)
     .executeTakeFirst();
   return r ? { subjectKind: r.subject_kind, subjectID: r.subject_id, data: r.data } : null;
+}
+
+/**
+ * Queues `db`'s transaction with every other that issues links of `purpose` to this person,
+ * until it ends (PostgreSQL; SQLite runs one transaction at a time already). An email change
+ * takes it before it moves the address, so that a link issued at that moment either comes
+ * wholly before the move (and is voided by it) or after it (and sees the new address).
+ */
+export async function queueWithIssuers(ctx: Context, db: Executor, purpose: EmailTokenPurpose, subjectKind: AccountKind, subjectID: string): Promise<void> {
+  if (ctx.dialect === 'postgres') await takeAdvisoryLock(db, `portico.email-token:${purpose}:${subjectKind}:${subjectID}`);
 }
 
 export async function voidEmailTokens(ctx: Context, db: Executor, purpose: EmailTokenPurpose, subjectKind: AccountKind, subjectID: string): Promise<void> {

@@ -13,7 +13,7 @@ import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { decideLevelInTransaction, openSecondStep, type SecondStepDecision } from '../mfa/sign-in.js';
 import { liftHardLockAfterPasswordReset } from '../mfa/lockout.js';
-import { consumeEmailToken, issueEmailToken, peekEmailToken, voidEmailTokens } from './email-tokens.js';
+import { consumeEmailToken, issueEmailToken, peekEmailToken, queueWithIssuers, voidEmailTokens } from './email-tokens.js';
 import { clearLoginFailures, takePasswordTry } from './login-backoff.js';
 import * as store from './store.js';
 import type { Account, AccountKind } from './store.js';
@@ -256,15 +256,27 @@ export async function requestPasswordReset(ctx: Context, kind: AccountKind, emai
   if (!account || !account.active || (kind === 'staff' && !account.passwordHash)) return;
   // Beyond the limit nothing is sent, and the link already sent stays live (issuing voids it).
   if (!(await mayEmailAddress(ctx, 'password-reset', kind, account.email))) return;
-  await ctx.db.transaction().execute(async (trx) => {
-    const token = await issueEmailToken(ctx, trx, 'password_reset', kind, account.id, HOUR);
-    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset_requested', ...targetOf(account), meta });
-    await ctx.mailer.enqueue(
-      trx,
-      templates.passwordReset(account.email, link(ctx, `${consolePath(kind)}/reset-password?token=${token}`), { at: ctx.clock.now(), ...meta }),
-    );
-  });
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      const token = await issueEmailToken(ctx, trx, 'password_reset', kind, account.id, HOUR);
+      // The address again, now that this transaction is queued with an email change's (see
+      // confirmEmailChange): a change confirmed since the read above voided the old address's
+      // links, and this one would otherwise reach that mailbox live.
+      const now = await store.findAccountByID(trx, kind, account.id);
+      if (!now || !now.active || now.email !== account.email) throw new AddressMoved();
+      await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset_requested', ...targetOf(account), meta });
+      await ctx.mailer.enqueue(
+        trx,
+        templates.passwordReset(account.email, link(ctx, `${consolePath(kind)}/reset-password?token=${token}`), { at: ctx.clock.now(), ...meta }),
+      );
+    });
+  } catch (error) {
+    if (!(error instanceof AddressMoved)) throw error;
+  }
 }
+
+/** The account's address changed (or it was deactivated) while a reset link was being issued. */
+class AddressMoved extends Error {}
 
 /**
  * Sets a new password from an emailed link. It never signs anyone in and never touches MFA;
@@ -359,6 +371,11 @@ export async function confirmEmailChange(ctx: Context, kind: AccountKind, token:
   await ctx.db.transaction().execute(async (trx) => {
     const t = await consumeEmailToken(ctx, trx, 'email_change', token);
     if (!t || t.subjectKind !== kind || !t.data) throw new AppError('invalid_token');
+    // Queued with whoever issues this person's reset and setup links, before the address moves
+    // (and before the person's row, which a link being used locks after its token): a link
+    // issued meanwhile is voided below, or is issued after the move and sees the new address.
+    await queueWithIssuers(ctx, trx, 'password_reset', kind, t.subjectID);
+    await queueWithIssuers(ctx, trx, 'mfa_setup', kind, t.subjectID);
     const taken = await store.findAccountByEmail(trx, kind, t.data);
     if (taken) throw new AppError('conflict', 'That address already belongs to another account');
     const account = await store.findAccountByID(trx, kind, t.subjectID);
