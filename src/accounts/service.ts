@@ -209,6 +209,7 @@ export async function signOut(ctx: Context, session: SessionRow, meta: RequestMe
 
 export async function signOutEverywhere(ctx: Context, session: SessionRow, meta: RequestMeta): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
+    await voidResetLinks(ctx, trx, session.kind, session.subjectID);
     const n = await endEverySession(ctx, trx, session.kind, session.subjectID);
     await appendAuditEvent(ctx, trx, {
       actor: { type: session.kind, id: session.subjectID },
@@ -241,6 +242,17 @@ export async function endEverySession(ctx: Context, trx: Executor, kind: Account
   const n = await sessions.endAllSessions(trx, kind, id, keep);
   await voidPendingEmailChanges(ctx, trx, kind, id);
   return n;
+}
+
+/**
+ * Voids the person's password-reset links: a person who changes their password or signs out
+ * everywhere may be doing it because someone else got in, perhaps through their mailbox, and a
+ * link already mailed would let that someone set the password after all. Taken first in the
+ * transaction, in the order using a link takes rows (its token, then the person, then the
+ * sessions), so the two never deadlock on PostgreSQL.
+ */
+async function voidResetLinks(ctx: Context, trx: Executor, kind: AccountKind, id: string): Promise<void> {
+  await voidEmailTokens(ctx, trx, 'password_reset', kind, id);
 }
 
 // ---------------------------------------------------------------- passwords
@@ -328,6 +340,7 @@ export async function changePassword(
   await checkOwnPassword(ctx, account, current, 'The current password is wrong');
   const passwordHash = await hashPassword(next);
   return ctx.db.transaction().execute(async (trx) => {
+    await voidResetLinks(ctx, trx, account.kind, account.id);
     await store.updatePassword(trx, account.kind, account.id, passwordHash, ctx.clock.now().toISOString());
     const revoked = await endEverySession(ctx, trx, account.kind, account.id, session);
     const renewed = await sessions.rotateSession(ctx, trx, session, session.level, meta);
