@@ -227,8 +227,15 @@ export interface VerifyResult {
 
 /**
  * Recomputes the chain in pages (a million entries never sit in memory at once). Detects an
- * edited entry, a deleted or reordered entry, and a deleted tail that the head row still
- * remembers. A truncation that also rewrote the head needs the head hash recorded elsewhere.
+ * edited entry, a deleted or reordered entry, a deleted tail that the head row still
+ * remembers, and an entry written beyond the head. A truncation that also rewrote the head
+ * needs the head hash recorded elsewhere.
+ *
+ * It runs beside the traffic that appends, without a snapshot (a long read transaction would
+ * hold up every writer on SQLite). So the head is read first: an entry commits with the head
+ * that names it, so every entry up to that head is there to read, and the check covers those;
+ * entries appended while it runs lie beyond it and are left to the next check. Reading the
+ * head last, as before, counted those as "deleted from the end" under ordinary sign-in traffic.
  */
 export async function verifyAuditChain(ctx: Context): Promise<VerifyResult> {
   // The chain runs from seq 1; the pages below read from there. An entry slipped in below it
@@ -240,13 +247,15 @@ export async function verifyAuditChain(ctx: Context): Promise<VerifyResult> {
     .limit(1)
     .executeTakeFirst();
   if (outside) return { ok: false, checked: 0, headHash: GENESIS_HASH, firstBrokenId: outside.id, problem: `entry ${outside.id} is outside the chain (its seq is below 1)` };
+  const head = await readHead(ctx.db);
+  const end = Number(head.seq);
   const PAGE = 2000;
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
   let after = 0;
   for (;;) {
-    const rows = await ctx.db.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(PAGE).execute();
+    const rows = await ctx.db.selectFrom('audit_events').selectAll().where('seq', '>', after).where('seq', '<=', end).orderBy('seq').limit(PAGE).execute();
     for (const raw of rows) {
       const r = { ...raw, seq: Number(raw.seq) };
       const { hash, ...rest } = r;
@@ -263,9 +272,22 @@ export async function verifyAuditChain(ctx: Context): Promise<VerifyResult> {
     }
     if (rows.length < PAGE) break;
   }
-  const head = await ctx.db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
-  if (Number(head.seq) !== checked || head.hash !== prev) {
-    return { ok: false, checked, headHash: prev, problem: `the log ends at entry ${checked} but ${Number(head.seq)} were written: entries were deleted from the end` };
+  if (checked !== end) {
+    return { ok: false, checked, headHash: prev, problem: `the log ends at entry ${checked} but ${end} were written: entries were deleted from the end` };
+  }
+  if (head.hash !== prev) {
+    return { ok: false, checked, headHash: prev, problem: `the head names another entry ${end} than the log holds: the end of the log was rewritten` };
+  }
+  // Nothing written past the chain: the last entry first, then the head, so that an entry
+  // appended in between is under the head read after it.
+  const last = await ctx.db.selectFrom('audit_events').select(['id', 'seq']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const headNow = await readHead(ctx.db);
+  if (last && Number(last.seq) > Number(headNow.seq)) {
+    return { ok: false, checked, headHash: prev, firstBrokenId: last.id, problem: `entry ${last.id} lies beyond the head (entry ${Number(headNow.seq)}): it was written outside the chain` };
   }
   return { ok: true, checked, headHash: prev };
+}
+
+async function readHead(db: Executor): Promise<{ seq: number | string; hash: string }> {
+  return db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
 }
