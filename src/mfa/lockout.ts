@@ -3,7 +3,7 @@ import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
-import { templates } from '../notify/templates.js';
+import { selfNotYou, templates } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
 import * as stateStore from './state-store.js';
 import type { Owner } from './store.js';
@@ -216,7 +216,10 @@ export async function announceCodeFailure(
           ? ['The last wrong code was one our support team entered while checking who they were talking to: the code we emailed you, read back wrong. If you were not talking to our support team, someone may be trying to take over your account.']
           : []),
       ],
-      { at: now, ...meta },
+      // Not "by you": whoever typed the codes, which the owner may not have been.
+      { at: now, ...meta, actor: enteredBy ? 'our support team, checking who they were talking to' : 'someone signing in to your account' },
+      undefined,
+      enteredBy ? undefined : selfNotYou(account.kind),
     ),
   );
 }

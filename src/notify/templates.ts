@@ -52,7 +52,8 @@ export function render(m: Message): Email {
     details.push(`When: ${c.at.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
     details.push(`By: ${c.actor ?? 'you'}`);
     // Only an IP address is shown as one (see requestMeta: a forwarding header can say anything).
-    details.push(`From: ${c.ip !== null && isIP(c.ip) ? c.ip : 'an unknown address'}, ${describeBrowser(c.userAgent)}`);
+    // Work no request asked for (a bulk job's emails) has no "From" at all.
+    if (c.ip !== null || c.userAgent !== null) details.push(`From: ${c.ip !== null && isIP(c.ip) ? c.ip : 'an unknown address'}, ${describeBrowser(c.userAgent)}`);
   }
   const text = [
     ...m.lines,
@@ -75,14 +76,28 @@ ${m.notYou ? `<p style="margin:0 0 16px"><strong>${escapeHTML(m.notYou)}</strong
 const STAFF_OWN_ACCOUNT_NOT_YOU = 'If you did not expect this change to your staff account, tell your Portico administrator or security team right away, and change your password.';
 const STAFF_OWN_ACCOUNT_NOT_YOU_SELF = 'If this was not you, change your password now and tell your Portico administrator or security team right away: someone may have access to your staff account.';
 
-/** The email of a change to someone's sign-in security; `action` is a button (a link) in it. */
-type SecurityNotice = (to: string, subject: string, lines: string[], c: Circumstances, action?: { label: string; url: string }) => Email;
+/**
+ * The email of a change to someone's sign-in security; `action` is a button (a link) in it, and
+ * `notYou` replaces the closing "if it was not you" advice the actor would choose.
+ */
+type SecurityNotice = (to: string, subject: string, lines: string[], c: Circumstances, action?: { label: string; url: string }, notYou?: string) => Email;
+
+/** The closing advice of a customer's email about something they did, or that was done as them. */
+export const CUSTOMER_SELF_NOT_YOU = 'If this was not you, change your password now and contact support: someone may have access to your account.';
+
+/**
+ * The closing advice of a bulk reset's email. Nobody asked for it, so "if you did not ask our
+ * support team for this, contact support" would send every customer of an incident to the help
+ * desk; and those are the days impostors call customers "from support".
+ */
+export const INCIDENT_NOT_YOU =
+  'You do not need to contact us about this email: set up two-step verification again when you next sign in. Our support team will never ask you for a code or your password; if anyone does, do not give it to them.';
 
 /**
  * Every change to a customer's MFA (PRODUCT.md §3): what changed, when, by whom, from where,
  * and what to do if it was not them. For customers only: staff get staffSecurityNotice.
  */
-const securityNotice: SecurityNotice = (to, subject, lines, c, action) =>
+const securityNotice: SecurityNotice = (to, subject, lines, c, action, notYou) =>
   render({
     to,
     subject,
@@ -90,9 +105,8 @@ const securityNotice: SecurityNotice = (to, subject, lines, c, action) =>
     circumstances: c,
     action,
     notYou:
-      c.actor && c.actor !== 'you'
-        ? 'If you did not ask our support team for this, reply to this email or contact support right away, and change your password.'
-        : 'If this was not you, change your password now and contact support: someone may have access to your account.',
+      notYou ??
+      (c.actor && c.actor !== 'you' ? 'If you did not ask our support team for this, reply to this email or contact support right away, and change your password.' : CUSTOMER_SELF_NOT_YOU),
   });
 
 /**
@@ -100,8 +114,11 @@ const securityNotice: SecurityNotice = (to, subject, lines, c, action) =>
  * as securityNotice, but the support team cannot be "contacted" by itself, so it sends them to
  * their Portico administrator or security team.
  */
-const staffSecurityNotice: SecurityNotice = (to, subject, lines, c, action) =>
-  render({ to, subject, lines, circumstances: c, action, notYou: c.actor && c.actor !== 'you' ? STAFF_OWN_ACCOUNT_NOT_YOU : STAFF_OWN_ACCOUNT_NOT_YOU_SELF });
+const staffSecurityNotice: SecurityNotice = (to, subject, lines, c, action, notYou) =>
+  render({ to, subject, lines, circumstances: c, action, notYou: notYou ?? (c.actor && c.actor !== 'you' ? STAFF_OWN_ACCOUNT_NOT_YOU : STAFF_OWN_ACCOUNT_NOT_YOU_SELF) });
+
+/** The closing advice of an email about something done as the reader (`CUSTOMER_SELF_NOT_YOU`, or the staff one). */
+export const selfNotYou = (audience: Audience): string => (audience === 'staff' ? STAFF_OWN_ACCOUNT_NOT_YOU_SELF : CUSTOMER_SELF_NOT_YOU);
 
 export const templates = {
   verifyEmail: (to: string, url: string): Email =>

@@ -4,7 +4,7 @@ import type { Context, RequestMeta } from '../context.js';
 import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
-import { templates, type Audience, type Circumstances } from '../notify/templates.js';
+import { INCIDENT_NOT_YOU, templates, type Audience, type Circumstances } from '../notify/templates.js';
 import type { Account } from '../accounts/store.js';
 import { endEverySession, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
@@ -121,6 +121,7 @@ export function resetNotice(to: string, c: Circumstances, factorsRemoved: number
     ],
     c,
     setupURL ? { label: 'Set up two-step verification', url: setupURL } : undefined,
+    incident ? INCIDENT_NOT_YOU : undefined,
   );
 }
 
