@@ -4,13 +4,12 @@ import { sql } from 'kysely';
 import type { Context } from '../context.js';
 import type { App } from '../http/types.js';
 import { requireStaff } from '../http/guards.js';
-import { listQuery, seqCursor } from '../http/schemas.js';
+import { isoInstantSchema, listQuery, seqCursor } from '../http/schemas.js';
 import type { Executor } from '../db/index.js';
 import { toAuditEvent, verifyAuditChain, type ActorType } from './service.js';
 import { ACTOR_TYPES, AUDIT_ACTIONS } from './actions.js';
 import { CSV_COLUMNS, csvRow } from './export.js';
 
-const isoDate = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date or time');
 const filterSchema = {
   contactId: z.string().max(100).optional(),
   staffId: z.string().max(100).optional(),
@@ -22,8 +21,8 @@ const filterSchema = {
   action: z
     .union([z.enum(AUDIT_ACTIONS), z.string().regex(/^[a-z_]+(\.[a-z_]+)*\.\*$/, 'must be an audit action name or a family such as mfa.*')])
     .optional(),
-  since: isoDate.optional(),
-  until: isoDate.optional(),
+  since: isoInstantSchema.optional(),
+  until: isoInstantSchema.optional(),
 };
 type Filter = { contactId?: string; staffId?: string; actorType?: ActorType; actorId?: string; action?: string; since?: string; until?: string };
 

@@ -20,6 +20,31 @@ export const nameSchema = z.string().trim().min(1).max(200);
 export const tokenSchema = z.string().min(1).max(256);
 export const reasonSchema = z.string().trim().min(1).max(1000);
 
+/**
+ * An instant in ISO-8601 UTC as API.md has them: a date (`2026-03-01`, midnight UTC) or a date
+ * and time with its zone (`2026-03-01T09:30:00Z`, `…+02:00`), a real calendar day, years 0000
+ * to 9999. Not whatever `Date.parse` takes: it reads "1" or "March 7" as dates, rolls
+ * 2024-02-31 over into March, and an extended year (`+010000-…`) sorts below 2026 as text,
+ * turning a "since" or "enrolled before" filter upside down.
+ */
+export const isoInstantSchema = z
+  .string()
+  .max(40)
+  .refine(isISOInstant, 'must be an ISO-8601 UTC date or time, such as 2026-03-01 or 2026-03-01T09:30:00Z');
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+
+export function isISOInstant(s: string): boolean {
+  const m = ISO_INSTANT.exec(s);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year);
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
+  const [hour, minute, second, zoneHour, zoneMinute] = [m[4], m[5], m[6], m[7], m[8]].map((v) => Number(v ?? 0));
+  return hour <= 23 && minute <= 59 && second <= 59 && zoneHour <= 23 && zoneMinute <= 59 && !Number.isNaN(Date.parse(s));
+}
+
 export const listQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(100).optional(),

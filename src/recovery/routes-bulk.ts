@@ -5,7 +5,7 @@ import { AppError } from '../http/errors.js';
 import { requireStaff, type StaffAuth } from '../http/guards.js';
 import { getAccount } from '../accounts/service.js';
 import { requestMeta } from '../http/request-meta.js';
-import { listQuery, reasonSchema } from '../http/schemas.js';
+import { isoInstantSchema, listQuery, reasonSchema } from '../http/schemas.js';
 import { cancelBulkJob, getBulkJob, listBulkJobs } from './bulk.js';
 import { createBulkJob, dryRun } from './bulk-targets.js';
 import { mfaOverview } from '../mfa/overview.js';
@@ -14,8 +14,10 @@ const filterSchema = z
   .object({
     all: z.boolean().optional(),
     methods: z.array(z.enum(['totp', 'webauthn'])).min(1).optional(),
-    enrolledBefore: z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date').optional(),
-    emails: z.array(z.string().trim().max(254)).min(1).max(200_000).optional(),
+    enrolledBefore: isoInstantSchema.optional(),
+    // Each a non-blank line: a blank one would quietly match nobody, and a list of blanks would
+    // still count as the filter given and start a job of no one.
+    emails: z.array(z.string().trim().min(1, 'must not be blank').max(254)).min(1).max(200_000).optional(),
   })
   .refine((f) => f.all === true || f.methods || f.enrolledBefore || f.emails, 'give at least one filter: all, methods, enrolledBefore or emails');
 
