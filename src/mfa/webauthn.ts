@@ -4,6 +4,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
   type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
@@ -61,7 +62,7 @@ export async function registrationOptions(
     userID: new TextEncoder().encode(user.id),
     attestationType: 'none',
     timeout: 300_000,
-    excludeCredentials: existing.filter((f) => f.type === 'webauthn' && f.credentialID).map((f) => ({ id: f.credentialID!, transports: f.transports })),
+    excludeCredentials: existing.filter((f) => f.type === 'webauthn' && f.credentialID).map((f) => ({ id: f.credentialID!, transports: knownTransports(f.transports) as AuthenticatorTransport[] })),
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
   });
 }
@@ -76,6 +77,19 @@ export interface VerifiedRegistration {
   backedUp: boolean;
 }
 
+/** The transports WebAuthn names (a hint for the browser: how to reach the authenticator). */
+const AUTHENTICATOR_TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+
+/**
+ * The known transport names in `value`, each once. The browser sends the list, and the library
+ * copies it unchecked: a string, an object or 15,000 entries were stored as sent and handed
+ * back in every sign-in's options, where a browser may refuse them and so the owner's passkey.
+ */
+export function knownTransports(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return [...new Set(value.filter((t): t is string => typeof t === 'string' && AUTHENTICATOR_TRANSPORTS.has(t)))];
+}
+
 /** Verifies a registration against the challenge; null when it does not verify. */
 export async function verifyRegistration(config: Config, response: RegistrationResponseJSON, expectedChallenge: string): Promise<VerifiedRegistration | null> {
   const rp = relyingParty(config);
@@ -87,7 +101,7 @@ export async function verifyRegistration(config: Config, response: RegistrationR
       credentialID: info.credential.id,
       publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       counter: info.credential.counter,
-      transports: info.credential.transports ?? response.response.transports ?? [],
+      transports: knownTransports(info.credential.transports ?? response.response.transports),
       aaguid: info.aaguid,
       deviceType: info.credentialDeviceType,
       backedUp: info.credentialBackedUp,
@@ -102,7 +116,7 @@ export async function authenticationOptions(config: Config, factors: Factor[]): 
     rpID: relyingParty(config).rpID,
     timeout: 300_000,
     userVerification: 'preferred',
-    allowCredentials: factors.filter((f) => f.type === 'webauthn' && f.credentialID).map((f) => ({ id: f.credentialID!, transports: f.transports })),
+    allowCredentials: factors.filter((f) => f.type === 'webauthn' && f.credentialID).map((f) => ({ id: f.credentialID!, transports: knownTransports(f.transports) as AuthenticatorTransport[] })),
   });
 }
 
@@ -129,7 +143,7 @@ export async function verifyAuthentication(
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
       requireUserVerification: false,
-      credential: { id: factor.credentialID!, publicKey: new Uint8Array(Buffer.from(factor.publicKey!, 'base64url')), counter: 0, transports: factor.transports as never },
+      credential: { id: factor.credentialID!, publicKey: new Uint8Array(Buffer.from(factor.publicKey!, 'base64url')), counter: 0, transports: knownTransports(factor.transports) as never },
     });
     if (!r.verified) return null;
     const newCounter = r.authenticationInfo.newCounter;
