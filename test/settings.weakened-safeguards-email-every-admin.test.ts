@@ -9,7 +9,8 @@ import { useRacingApp } from './helpers/racing-app.js';
  * against a caller posing as a customer (the MGM and Okta attacks). An attacker holding one
  * admin's session would turn them off first, and only a policy change emailed the other
  * admins. Now shortening the waiting period or dropping the identity check emails every admin
- * too, as a policy change does; strengthening them, or changing other settings, does not.
+ * too, as a policy change does; strengthening them, or changing other settings, does not. So
+ * does remembering browsers longer (or at all): a remembered browser skips the second step.
  */
 const race = useRacingApp();
 let t: TestApp;
@@ -70,5 +71,25 @@ describe('weakening the help desk safeguards', () => {
     await change({ rememberDeviceDays: 3 });
     await settle();
     expect(alertsTo(otherAdmin.email)).toHaveLength(3);
+  });
+
+  it('remembering browsers longer, or at all, emails every admin: a remembered browser skips the second step', async () => {
+    const seen = alertsTo(otherAdmin.email).length;
+    await change({ rememberDeviceDays: 0 });
+    await settle();
+    expect(alertsTo(otherAdmin.email)).toHaveLength(seen);
+
+    await change({ rememberDeviceDays: 30 });
+    const on = await nextAlert(otherAdmin.email, seen);
+    expect(on.subject).toBe('Help-desk safeguards weakened');
+    expect(on.text).toContain('Browsers can now be remembered, skipping the second step for 30 days.');
+
+    await change({ rememberDeviceDays: 90 });
+    const longer = await nextAlert(otherAdmin.email, seen + 1);
+    expect(longer.text).toContain('Remembered browsers now skip the second step for 90 days instead of 30.');
+
+    await change({ rememberDeviceDays: 45 });
+    await settle();
+    expect(alertsTo(otherAdmin.email)).toHaveLength(seen + 2);
   });
 });

@@ -52,6 +52,14 @@ function settingsAlerts(before: Settings, after: Settings): string[] {
     alerts.push(`The waiting period before staff MFA changes take effect went from ${before.waitingPeriodHours} to ${after.waitingPeriodHours} hours.`);
   }
   if (before.requireEmailVerification && !after.requireEmailVerification) alerts.push('Staff no longer need a confirmed email identity check before acting on a customer with factors.');
+  // A remembered browser skips the second step: remembering longer, or at all, weakens it.
+  if (after.rememberDeviceDays > before.rememberDeviceDays) {
+    alerts.push(
+      before.rememberDeviceDays === 0
+        ? `Browsers can now be remembered, skipping the second step for ${after.rememberDeviceDays} days.`
+        : `Remembered browsers now skip the second step for ${after.rememberDeviceDays} days instead of ${before.rememberDeviceDays}.`,
+    );
+  }
   return alerts;
 }
 
