@@ -5,7 +5,7 @@ import { deleteExpiredInKeyOrder } from '../db/sets.js';
 import { generateID, generateToken } from '../crypto/random.js';
 import { hmacHex } from '../crypto/hash.js';
 import type { Account } from '../accounts/store.js';
-import { describeBrowser } from '../notify/templates.js';
+import { describeBrowser, templates } from '../notify/templates.js';
 import * as store from './store.js';
 import { ownerOf } from './lockout.js';
 
@@ -29,6 +29,20 @@ export async function rememberDevice(ctx: Context, db: Executor, account: Accoun
     last_used_at: now.toISOString(),
     expires_at: new Date(now.getTime() + days * DAY).toISOString(),
   });
+  // A browser that skips the second step for weeks is worth a word to the owner: if a phished
+  // password and code were used with "Remember this browser", this email is how they learn it.
+  const until = new Date(now.getTime() + days * DAY);
+  await ctx.mailer.enqueue(
+    db,
+    templates.securityNoticeFor(account.kind)(
+      account.email,
+      'A browser was remembered for your sign-ins',
+      [
+        `${describeBrowser(meta.userAgent)} was remembered at sign-in: it will skip the second step until ${until.toISOString().replace('T', ' ').slice(0, 16)} UTC. You can forget it on your security page at any time.`,
+      ],
+      { at: now, ...meta, actor: 'you' },
+    ),
+  );
   return { token, maxAgeSeconds: days * 86400 };
 }
 

@@ -376,5 +376,6 @@ export async function forgetMyDevice(ctx: Context, account: Account, id: string,
     const n = await forgetRememberedDevices(ctx, trx, account, id);
     if (n === 0) throw new AppError('not_found', 'No remembered device has this id');
     await appendAuditEvent(ctx, trx, { actor: { type: account.kind, id: account.id }, action: 'mfa.remembered_device.revoked', ...target(account), meta, details: { deviceId: id } });
+    await ctx.mailer.enqueue(trx, selfNotice(ctx, account, 'A remembered browser was forgotten', 'A browser remembered for your sign-ins was forgotten: it will ask for the second step again.', meta));
   });
 }
