@@ -66,7 +66,12 @@ export function OutboxPage(): ReactNode {
               </tbody>
             </table>
           ) : (
-            <p className="card">Every email was delivered.</p>
+            // Nothing failing is not everything delivered: emails may still wait their turn.
+            <p className="card">
+              {box.data.queued === 0
+                ? 'No failing deliveries: every email was delivered.'
+                : `No failing deliveries. ${box.data.queued} email${box.data.queued === 1 ? ' is' : 's are'} still waiting to be sent.`}
+            </p>
           )}
         </>
       )}

@@ -17,6 +17,8 @@ export interface PendingAction {
   effectiveAt: string;
   finishedAt?: string | null;
   cancelledBy?: string | null;
+  /** What the change was scheduled with: `requireEnrollment` for a reset, `ttlMinutes` and `expiresAt` for a temporary code. */
+  params?: Record<string, unknown>;
 }
 
 export const PENDING_KIND: Record<PendingAction['kind'], string> = {
@@ -25,12 +27,57 @@ export const PENDING_KIND: Record<PendingAction['kind'], string> = {
   remove_factor: 'Remove authenticator',
 };
 
-function outcome(pa: PendingAction): string {
+/** How long until `iso`, from `now`: "in 17 h", "in 25 min", "in 3 days"; "any moment now" once it is due. */
+export function timeLeft(iso: string, now: number): string {
+  const minutes = Math.round((new Date(iso).getTime() - now) / 60_000);
+  if (Number.isNaN(minutes)) return '';
+  if (minutes <= 0) return 'any moment now';
+  if (minutes < 60) return `in ${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `in ${hours} h`;
+  return `in ${Math.round(hours / 24)} days`;
+}
+
+/** The current time, again every minute, so "in 25 min" counts down while the page is open. */
+function useNow(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+function outcome(pa: PendingAction, now: number): string {
   const at = pa.finishedAt ? ` ${formatDateTime(pa.finishedAt)}` : '';
   if (pa.status === 'cancelled') return `Cancelled${pa.cancelledBy === 'contact' ? ' by the customer' : pa.cancelledBy === 'staff' ? ' by support' : ''}${at}`;
   if (pa.status === 'done') return `Done${at}`;
   if (pa.status === 'failed') return `Failed${at}`;
-  return `Takes effect ${formatDateTime(pa.effectiveAt)}`;
+  const left = timeLeft(pa.effectiveAt, now);
+  return `Takes effect ${formatDateTime(pa.effectiveAt)}${left ? ` (${left})` : ''}`;
+}
+
+function duration(minutes: number): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
+  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** What a scheduled change will do, from what it was scheduled with (nothing when the row does not say, or it is no longer scheduled). */
+export function pendingEffect(pa: PendingAction): string | null {
+  const p = pa.params ?? {};
+  if (pa.status !== 'pending') return null;
+  if (pa.kind === 'reset' && typeof p.requireEnrollment === 'boolean') {
+    const removes = 'Removes every sign-in method, recovery code and remembered browser, and signs the customer out everywhere';
+    return p.requireEnrollment
+      ? `${removes}; the customer must set up MFA again at the next sign-in.`
+      : `${removes}; the customer can sign in with the password alone until they set up MFA again.`;
+  }
+  if (pa.kind === 'temporary_code' && typeof p.ttlMinutes === 'number') {
+    const until = typeof p.expiresAt === 'string' ? ` (until ${formatDateTime(p.expiresAt)})` : '';
+    return `The code then works once for ${duration(p.ttlMinutes)}${until}, to set up a new sign-in method.`;
+  }
+  return null;
 }
 
 /** One scheduled change: what, when, who scheduled it and why, with a Cancel that asks for a reason. */
@@ -42,6 +89,8 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
   const cancelWordID = useId();
   const cancel = useAction();
   const who = useActorLabel();
+  const now = useNow();
+  const effect = pendingEffect(pa);
   // Cancelling is a toolkit action: over a browser session it needs the staff member's step-up.
   const stepUp = useStepUp();
   // "Keep it" (or Escape) closes the reason form and puts the focus back on the button that opened it.
@@ -67,9 +116,15 @@ export function PendingActionRow({ action: pa, canCancel, onChanged, contactLink
     <li className="pending-action" aria-label={`${PENDING_KIND[pa.kind]}: ${pa.status}`}>
       {/* The Cancel… button's name reads this line: each says which change it cancels (and for whom). */}
       <span id={summaryID}>
-        <strong>{PENDING_KIND[pa.kind]}</strong> — {outcome(pa)} {contactLink}
+        <strong>{PENDING_KIND[pa.kind]}</strong> — {outcome(pa, now)} {contactLink}
       </span>
       <br />
+      {effect && (
+        <>
+          <span>{effect}</span>
+          <br />
+        </>
+      )}
       <small className="hint">
         Scheduled by {who(pa.actor)} on {formatDateTime(pa.createdAt)} — reason: {pa.reason}
       </small>

@@ -15,21 +15,27 @@ interface FactorRowProps {
   /** Two-step verification is required of this person: the last factor cannot be removed (the API answers 409). */
   required: boolean;
   recoveryCodesLeft: number;
+  /** Browsers the person has remembered: removing the last method forgets them all (removeMyFactor). */
+  rememberedBrowsers: number;
   guard: StepUpGuard['guard'];
   onChanged(message: string): void;
 }
 
 /** One sign-in method with rename and remove (which says what it will remove first). */
-export function FactorRow({ factor, last, required, recoveryCodesLeft, guard, onChanged }: FactorRowProps): ReactNode {
+export function FactorRow({ factor, last, required, recoveryCodesLeft, rememberedBrowsers: remembered, guard, onChanged }: FactorRowProps): ReactNode {
   const { audience } = useSession();
   const api = mfaApi(audience);
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(factor.name);
   const action = useAction();
   const kind = METHOD_LABELS[factor.type];
-  const question = last
-    ? `This removes “${factor.name}”, your last method: two-step verification turns off and your ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? '' : 's'} are deleted too.`
-    : `This removes the ${kind.toLowerCase()} “${factor.name}”; you can no longer sign in with it.`;
+  const codes = `your ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? ' is' : 's are'}`;
+  const browsers = `${remembered} remembered browser${remembered === 1 ? ' is' : 's are'}`;
+  const question = !last
+    ? `This removes the ${kind.toLowerCase()} “${factor.name}”; you can no longer sign in with it.`
+    : remembered > 0
+      ? `This removes “${factor.name}”, your last method: two-step verification turns off, ${codes} deleted and ${browsers} forgotten too.`
+      : `This removes “${factor.name}”, your last method: two-step verification turns off and ${codes} deleted too.`;
 
   async function rename(e: React.FormEvent) {
     e.preventDefault();

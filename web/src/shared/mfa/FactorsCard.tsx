@@ -43,7 +43,7 @@ export function FactorsCard({ overview, guard, required, onAdded, onChanged }: F
           </thead>
           <tbody>
             {factors.map((f) => (
-              <FactorRow key={f.id} factor={f} last={factors.length === 1} required={required} recoveryCodesLeft={overview.recoveryCodesLeft} guard={guard} onChanged={onChanged} />
+              <FactorRow key={f.id} factor={f} last={factors.length === 1} required={required} recoveryCodesLeft={overview.recoveryCodesLeft} rememberedBrowsers={overview.rememberedDevices.length} guard={guard} onChanged={onChanged} />
             ))}
           </tbody>
         </table>

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 /** Offers the codes as a text file (a blob: download, which the CSP allows). */
 function download(codes: string[]): void {
@@ -15,13 +15,21 @@ function download(codes: string[]): void {
 
 /**
  * New recovery codes, shown once: the person saves them (download or copy) and says so before
- * going on, since the server keeps only their hashes.
+ * going on, since the server keeps only their hashes. They take the keyboard focus when they
+ * appear: what was focused (the confirmation that asked for them, the form that added the first
+ * method) has left the page, and the focus would otherwise fall to the page's body.
  */
 export function RecoveryCodes({ codes, onDone, doneLabel = 'Continue' }: { codes: string[]; onDone(): void; doneLabel?: string }): ReactNode {
   const [saved, setSaved] = useState(false);
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    title.current?.focus();
+  }, []);
   return (
     <section className="card recovery-codes" aria-labelledby="recovery-codes-title">
-      <h2 id="recovery-codes-title">Save your recovery codes</h2>
+      <h2 id="recovery-codes-title" ref={title} tabIndex={-1}>
+        Save your recovery codes
+      </h2>
       <p>
         If you lose your phone or passkey, each of these codes lets you sign in once. <strong>They are shown only now.</strong> Store them in a
         password manager or print them.

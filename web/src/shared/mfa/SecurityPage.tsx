@@ -25,6 +25,9 @@ export function SecurityPage(): ReactNode {
   const { settings, error: settingsError, retry: retrySettings } = useHelpCenterSettings();
   const overview = useLoad(() => mfaApi(audience).overview(), [audience]);
   const [codes, setCodes] = useState<string[] | null>(null);
+  // Once the person is done with new codes, the Recovery codes card that comes back in their
+  // place takes the focus they had (else it falls to the page's body).
+  const [codesDone, setCodesDone] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const factors = overview.data?.factors ?? [];
@@ -46,6 +49,8 @@ export function SecurityPage(): ReactNode {
   const required = audience === 'staff' ? session?.staff?.role === 'supervisor' || session?.staff?.role === 'admin' : settings?.mfaPolicy === 'required';
   // Customers' enrollment is hidden when the help center turned two-step verification off.
   const off = audience === 'contact' && settings?.mfaPolicy === 'off';
+  // As the sign-in page decides whether to offer "Remember this browser" (SecondStepPage).
+  const remembersBrowsers = audience === 'contact' && !off && (settings?.rememberDeviceDays ?? 0) > 0;
   return (
     <section>
       <p className="breadcrumb">
@@ -57,7 +62,16 @@ export function SecurityPage(): ReactNode {
           {message}
         </p>
       )}
-      {codes && <RecoveryCodes codes={codes} onDone={() => setCodes(null)} doneLabel="Done" />}
+      {codes && (
+        <RecoveryCodes
+          codes={codes}
+          onDone={() => {
+            setCodes(null);
+            setCodesDone(true);
+          }}
+          doneLabel="Done"
+        />
+      )}
       {overview.error ? (
         <LoadFailed error={overview.error} what="your security settings" onRetry={() => void overview.reload()} />
       ) : audience === 'contact' && !settings && settingsError ? (
@@ -75,8 +89,18 @@ export function SecurityPage(): ReactNode {
             <FactorsCard overview={overview.data} guard={stepUp.guard} required={required} onAdded={added} onChanged={changed} />
           )}
           <div className="grid">
-          {!off && factors.length > 0 && !codes && <RecoveryCodesCard left={overview.data.recoveryCodesLeft} guard={stepUp.guard} onCodes={(c) => { setCodes(c); void changed('New recovery codes generated; the old ones no longer work'); }} />}
-          {audience === 'contact' && <RememberedDevicesCard devices={overview.data.rememberedDevices} onChanged={changed} />}
+          {!off && factors.length > 0 && !codes && (
+            <RecoveryCodesCard
+              left={overview.data.recoveryCodesLeft}
+              guard={stepUp.guard}
+              takeFocus={codesDone}
+              onCodes={(c) => {
+                setCodes(c);
+                void changed('New recovery codes generated; the old ones no longer work');
+              }}
+            />
+          )}
+          {audience === 'contact' && <RememberedDevicesCard devices={overview.data.rememberedDevices} remembersBrowsers={remembersBrowsers} onChanged={changed} />}
           <SecurityEventsCard version={version} />
           </div>
         </>
