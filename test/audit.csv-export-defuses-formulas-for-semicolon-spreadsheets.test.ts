@@ -46,6 +46,11 @@ describe('the CSV export read by a spreadsheet that splits at ";"', () => {
     expect(csvCell('x; -1')).toBe("x;' -1");
     expect(csvCell('line one\n=1+1')).toBe(`"line one\n'=1+1"`);
     expect(csvCell('a\t@SUM(A1)')).toBe("a\t'@SUM(A1)");
+    // Spaces before it (an import that trims them), and the full-width forms.
+    expect(csvCell('  =1+1')).toBe("'  =1+1");
+    expect(csvCell('\uFF1D1+1')).toBe("'\uFF1D1+1");
+    expect(csvCell('\uFF20SUM(A1)')).toBe("'\uFF20SUM(A1)");
+    expect(csvCell('x;\uFF0B1')).toBe("x;'\uFF0B1");
     // Text that starts no formula is left alone.
     expect(csvCell('Chrome; Linux')).toBe('Chrome; Linux');
     expect(csvCell('a;b')).toBe('a;b');
