@@ -10,7 +10,7 @@ import { pingDatabase, untilCommitted } from './db/index.js';
 import { checkAPIRequests } from './http/api-requests.js';
 import { computeHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
-import { handleError } from './http/errors-handler.js';
+import { handleClientError, handleError } from './http/errors-handler.js';
 import { problemFor } from './http/errors.js';
 import type { App } from './http/types.js';
 import { registerAuthRoutes } from './accounts/routes-auth.js';
@@ -61,6 +61,10 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
     // The router's own refusals (an over-long id, a malformed URL) leave as problem+json too.
     // They skip the request hooks, so they are given the security headers here.
     frameworkErrors: (error, req, reply) => void handleError(error, req, reply.headers(securityHeaders)),
+    // What Node's HTTP parser refuses before any route sees it (a bad Content-Length or chunked
+    // body, headers over 16 KB, a garbage request line) leaves as problem+json too, written
+    // straight to the socket with the same headers.
+    clientErrorHandler: (error, socket) => handleClientError(error, socket, securityHeaders),
     ajv: { customOptions: { removeAdditional: false } },
     childLoggerFactory: lazyChildLoggerFactory,
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { z } from 'zod';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Context } from '../context.js';
 import { createRuntime } from '../runtime.js';
 import { openDatabase } from '../db/index.js';
@@ -12,11 +13,41 @@ import { createStaffWithPassword, ensureFirstAdminSetupLink } from '../accounts/
 import { verifyAuditChain } from '../audit/service.js';
 import { findAccountByEmail, type StaffRole } from '../accounts/service.js';
 import { PLAIN_EMAIL_ADDRESS } from '../accounts/mailbox.js';
+import { nameSchema } from '../http/schemas.js';
 import { createAPIToken, SCOPES } from '../sessions/api-tokens.js';
 import { breakGlassReset } from '../recovery/break-glass.js';
 import { startServer } from './serve.js';
 
 export class CLIError extends Error {}
+
+/**
+ * The lines `portico` prints for an error that ended a command: one `portico: …` line (one per
+ * problem for a bad configuration), never an empty message and never a line break inside one.
+ * An AggregateError (Node connecting to a host with several addresses, every one refused) has
+ * an empty message of its own: its inner errors' messages say what happened.
+ */
+export function errorLines(error: unknown): string[] {
+  if (error instanceof ConfigError) return error.problems.map((p) => `portico: configuration: ${oneLine(p) || 'not valid'}`);
+  return [`portico: ${describeError(error) || 'failed with an error that says nothing more (no message)'}`];
+}
+
+function describeError(error: unknown, depth = 0): string {
+  if (error instanceof AggregateError && depth < 3) {
+    const inner = [...new Set(error.errors.map((e: unknown) => describeError(e, depth + 1)).filter(Boolean))].join('; ');
+    const own = oneLine(error.message);
+    if (own && inner) return `${own}: ${inner}`;
+    if (own || inner) return own || inner;
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return oneLine(error.message) || (typeof code === 'string' || typeof code === 'number' ? String(code) : '') || (error.name !== 'Error' && error.name !== 'AggregateError' ? error.name : '');
+  }
+  return oneLine(typeof error === 'string' ? error : error === undefined || error === null ? '' : String(error));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
 
 export interface Flags {
   email?: string;
@@ -92,6 +123,39 @@ function need(value: string | undefined, flag: string): string {
   return value.trim();
 }
 
+/**
+ * What POST /api/v1/api-tokens takes (its body schema in src/sessions/routes.ts): the CLI makes
+ * no token the API would refuse. The staff name's limit is the API's own `nameSchema`.
+ */
+const tokenNameSchema = z.string().trim().min(1).max(100);
+const TOKEN_DAYS_MIN = 1;
+const TOKEN_DAYS_MAX = 365;
+const TOKEN_DAYS_DEFAULT = 90;
+
+/** `--name`, trimmed, as the API's `schema` takes it (the same length, counted the same way). */
+function checkName(value: string | undefined, schema: z.ZodString): string {
+  const name = need(value, '--name');
+  if (!schema.safeParse(name).success) throw new CLIError(`--name must be at most ${schema.maxLength} characters (this one has ${name.length})`);
+  return name;
+}
+
+/** `--scopes s1,s2`: at least one scope, every one known. */
+function checkScopes(value: string | undefined): string[] {
+  const scopes = need(value, '--scopes').split(',').map((x) => x.trim()).filter(Boolean);
+  if (!scopes.length) throw new CLIError(`--scopes: name at least one scope (known: ${SCOPES.join(', ')})`);
+  const bad = scopes.filter((x) => !(SCOPES as readonly string[]).includes(x));
+  if (bad.length) throw new CLIError(`--scopes: unknown scope ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
+  return [...new Set(scopes)];
+}
+
+/** `--days`: digits only (no `1e2`, `0x10`, `2.0` or sign), from 1 to 365; 90 when left out. */
+function checkDays(value: string | undefined): number {
+  if (value === undefined) return TOKEN_DAYS_DEFAULT;
+  const days = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(days >= TOKEN_DAYS_MIN && days <= TOKEN_DAYS_MAX)) throw new CLIError(`--days must be a whole number from ${TOKEN_DAYS_MIN} to ${TOKEN_DAYS_MAX}`);
+  return days;
+}
+
 function checkEmail(email: string): string {
   if (!PLAIN_EMAIL_ADDRESS.test(email) || email.length > 254) throw new CLIError(`--email: "${email}" is not an email address (a plain name@example.com)`);
   return email;
@@ -158,7 +222,7 @@ export async function runCommand(words: string[], flags: Flags, loadConfig: () =
     case 'admin create':
     case 'staff create': {
       const email = checkEmail(need(flags.email, '--email'));
-      const name = need(flags.name, '--name');
+      const name = checkName(flags.name, nameSchema);
       const role = (command === 'admin create' ? 'admin' : need(flags.role, '--role')) as StaffRole;
       if (!['agent', 'supervisor', 'admin'].includes(role)) throw new CLIError(`--role must be agent, supervisor or admin, not "${role}"`);
       const password = await readPassword();
@@ -180,12 +244,9 @@ export async function runCommand(words: string[], flags: Flags, loadConfig: () =
       });
     case 'token create': {
       const email = checkEmail(need(flags.email, '--email'));
-      const name = need(flags.name, '--name');
-      const scopes = need(flags.scopes, '--scopes').split(',').map((x) => x.trim()).filter(Boolean);
-      const bad = scopes.filter((x) => !(SCOPES as readonly string[]).includes(x));
-      if (bad.length) throw new CLIError(`--scopes: unknown scope ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
-      const days = flags.days === undefined ? 90 : Number(flags.days);
-      if (!Number.isInteger(days) || days < 1 || days > 365) throw new CLIError('--days must be a whole number from 1 to 365');
+      const name = checkName(flags.name, tokenNameSchema);
+      const scopes = checkScopes(flags.scopes);
+      const days = checkDays(flags.days);
       return withRuntime(config, async (ctx) => {
         const owner = await findAccountByEmail(ctx, 'staff', email);
         if (!owner || !owner.active) throw new CLIError(`no active staff member has email ${email}`);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { runCommand, CLIError } from './commands.js';
+import { loadConfig } from '../config.js';
+import { errorLines, runCommand } from './commands.js';
 
 /**
  * `portico <command>`: every command exits non-zero with one clear line on bad input, and
@@ -45,15 +45,8 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exit(code);
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) {
-      for (const p of error.problems) console.error(`portico: configuration: ${p}`);
-    } else if (error instanceof CLIError) {
-      console.error(`portico: ${error.message}`);
-    } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`portico: ${error.message}`);
-    } else {
-      console.error(`portico: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    // A configuration problem per line, else one line: never a stack trace, never empty.
+    for (const line of errorLines(error)) console.error(line);
     process.exit(1);
   },
 );

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isUniqueViolation } from '../db/index.js';
@@ -61,3 +62,60 @@ export function handleError(error: FastifyError | AppError | Error, req: Fastify
   req.log.error({ err: error }, 'request failed');
   return send(reply, 'internal');
 }
+
+/** What Node's HTTP parser found wrong, by its error code, in words for the problem's detail. */
+const PARSER_ERRORS: Record<string, string> = {
+  HPE_INVALID_CONTENT_LENGTH: 'The Content-Length header is not a number',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'Send either Content-Length or Transfer-Encoding, not both',
+  HPE_INVALID_TRANSFER_ENCODING: 'The Transfer-Encoding header is not valid',
+  HPE_INVALID_CHUNK_SIZE: 'The chunked body is malformed',
+  HPE_STRICT: 'The chunked body is malformed',
+  HPE_INVALID_HEADER_TOKEN: 'A header name or value holds a character that is not allowed',
+  HPE_LF_EXPECTED: 'The request is not valid HTTP',
+  HPE_INVALID_METHOD: 'The request line is not valid HTTP',
+  HPE_INVALID_URL: 'The request line is not valid HTTP',
+  HPE_INVALID_VERSION: 'The request line is not valid HTTP',
+  HPE_INVALID_CONSTANT: 'The request is not valid HTTP',
+};
+
+/**
+ * Fastify's `clientErrorHandler`: a request so malformed that Node's HTTP parser refused it (a
+ * bad Content-Length, a broken chunked body, a control character in a header, headers over
+ * 16 KB, a garbage request line) never reaches a route or `handleError`. It still leaves as
+ * problem+json with code `invalid_input` (400; 431 for headers too large, 408 for a request too
+ * slow to arrive), with `headers` (the security headers) and `Connection: close`, and the
+ * connection is closed: after a parse error nothing more can be read from it. Nothing is
+ * written when the connection is gone, or when an answer to a request on it has already begun
+ * (a second answer would be read as the answer to the client's next request). Never throws.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Socket, headers: Record<string, string>): void {
+  try {
+    // A reset connection has nobody left to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      let problem;
+      if (error.code === 'HPE_HEADER_OVERFLOW') problem = problemFor('invalid_input', 'The request headers are too large (over 16 KB)', { status: 431 });
+      else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = problemFor('invalid_input', 'The request took too long to arrive', { status: 408 });
+      else problem = problemFor('invalid_input', PARSER_ERRORS[error.code ?? ''] ?? 'The request is not valid HTTP');
+      const body = JSON.stringify(problem);
+      const lines = [
+        `HTTP/1.1 ${problem.status} ${STATUS_TEXT[problem.status] ?? 'Bad Request'}`,
+        'content-type: application/problem+json; charset=utf-8',
+        `content-length: ${Buffer.byteLength(body)}`,
+        'cache-control: no-store',
+        'connection: close',
+        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+      ];
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+      // Closed once written (or at once if the peer reads nothing): no further request on it.
+      socket.setTimeout(5_000, () => socket.destroy());
+      return;
+    }
+    socket.destroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
