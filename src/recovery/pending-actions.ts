@@ -188,6 +188,24 @@ export async function tellOwnerItIsOff(ctx: Context, trx: Executor, row: Selecta
   );
 }
 
+/**
+ * What the emailed cancel link would cancel, for the page it opens: the kind, when support
+ * scheduled it and when it takes effect, and whether it is still pending. Read-only, by the
+ * token alone (whoever holds it was sent it); an unknown token is 400 `invalid_token`.
+ */
+export async function lookUpByCancelToken(
+  ctx: Context,
+  token: string,
+): Promise<{ kind: PendingActionsTable['kind']; status: PendingActionsTable['status']; scheduledAt: string; effectiveAt: string; change: string }> {
+  const row = await ctx.db
+    .selectFrom('pending_actions')
+    .select(['kind', 'status', 'created_at', 'effective_at'])
+    .where('cancel_token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row) throw new AppError('invalid_token', 'This link is not valid: open the link from the email again');
+  return { kind: row.kind, status: row.status, scheduledAt: row.created_at, effectiveAt: row.effective_at, change: `Our support team will ${KIND_TEXT[row.kind]}.` };
+}
+
 /** Cancels by staff (with a reason) or by the customer (the emailed token). One conditional write decides. */
 export async function cancelPendingAction(
   ctx: Context,

@@ -10,7 +10,7 @@ import { getAccount, type Account } from '../accounts/service.js';
 import { sameMailbox } from '../accounts/mailbox.js';
 import * as toolkit from './service.js';
 import { confirmIdentityCheck, startIdentityCheck } from './identity-checks.js';
-import { cancelPendingAction, listPendingActions, pendingActionOwner } from './pending-actions.js';
+import { cancelPendingAction, listPendingActions, lookUpByCancelToken, pendingActionOwner } from './pending-actions.js';
 import { cancelRecoveryRequest, openRecoveryRequest } from './requests.js';
 
 const verificationSchema = z
@@ -209,7 +209,12 @@ export function registerPendingActionRoutes(app: App, ctx: Context): void {
     return cancelPendingAction(ctx, { staff: auth.actor, reason: req.body.reason, id: req.params.id, meta: requestMeta(req) });
   });
 
-  // The customer's emailed link: works in every sign-in state, by the token alone.
+  // The customer's emailed link: what it would cancel (read-only, so its page can say so before
+  // the button), and the cancel itself. Both work in every sign-in state, by the token alone.
+  app.post('/api/v1/auth/pending-actions/lookup', { schema: { tags, body: z.object({ token: z.string().min(1).max(256) }) } }, async (req) => {
+    return lookUpByCancelToken(ctx, req.body.token);
+  });
+
   app.post('/api/v1/auth/pending-actions/cancel', { schema: { tags, body: z.object({ token: z.string().min(1).max(256) }) } }, async (req) => {
     const r = await cancelPendingAction(ctx, { token: req.body.token, meta: requestMeta(req) });
     return { cancelled: true, kind: r.kind };

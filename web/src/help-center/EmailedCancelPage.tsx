@@ -1,9 +1,19 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { request } from '../api.js';
+import { formatDateTime, timeLeft } from '../shared/format.js';
 import { FormError } from '../shared/FormError.js';
 import { useAction } from '../shared/useAction.js';
 import { useTitle } from '../shared/useTitle.js';
+
+/** What a scheduled change's link would cancel (POST …/pending-actions/lookup). */
+interface ScheduledChange {
+  kind: 'reset' | 'temporary_code' | 'remove_factor';
+  status: 'pending' | 'done' | 'cancelled' | 'failed';
+  scheduledAt: string;
+  effectiveAt: string;
+  change: string;
+}
 
 interface Props {
   title: string;
@@ -11,18 +21,59 @@ interface Props {
   button: string;
   done: string;
   endpoint: string;
+  /** Where to ask, without changing anything, what the link would cancel (shown above the button). */
+  lookup?: string;
+}
+
+const ALREADY: Record<Exclude<ScheduledChange['status'], 'pending'>, string> = {
+  cancelled: 'This change was already cancelled: nothing will change on your account.',
+  done: 'The waiting period is over and this change was made. If you did not ask for it, contact support now and change your password.',
+  failed: 'This change could not be made: nothing changed on your account.',
+};
+
+/** The change the link names, what it will do and when; or that it is no longer pending. */
+function ScheduledChangeFacts({ change }: { change: ScheduledChange }): ReactNode {
+  if (change.status !== 'pending') {
+    return (
+      <p role="status" className={change.status === 'done' ? 'error' : 'success'}>
+        {ALREADY[change.status]}
+      </p>
+    );
+  }
+  return (
+    <dl className="details" aria-label="The scheduled change">
+      <dt>What</dt>
+      <dd>{change.change}</dd>
+      <dt>Scheduled</dt>
+      <dd>{formatDateTime(change.scheduledAt)}</dd>
+      <dt>Takes effect</dt>
+      <dd>
+        {formatDateTime(change.effectiveAt)} ({timeLeft(change.effectiveAt, Date.now())})
+      </dd>
+    </dl>
+  );
 }
 
 /**
  * A page opened from an emailed "it was not me" link. Opening it changes nothing: only the
  * button POSTs the token, so a mail scanner that follows links cancels nothing.
  */
-function EmailedCancelPage({ title, explanation, button, done, endpoint }: Props): ReactNode {
+function EmailedCancelPage({ title, explanation, button, done, endpoint, lookup }: Props): ReactNode {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const [cancelled, setCancelled] = useState(false);
   const action = useAction();
+  const looking = useAction();
+  const [change, setChange] = useState<ScheduledChange | null>(null);
   useTitle(title);
+  // The links carry 32 random bytes in base64url: anything else was cut or mangled on the way.
+  const wellFormed = /^[A-Za-z0-9_-]{43}$/.test(token);
+  useEffect(() => {
+    if (lookup && wellFormed) void looking.run(async () => setChange(await request<ScheduledChange>('POST', lookup, { token })));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lookup, token]);
+  // Nothing left to cancel: a link that is not valid, or a change no longer pending.
+  const nothingToCancel = looking.error !== null || (lookup !== undefined && token !== '' && !wellFormed) || (change !== null && change.status !== 'pending');
 
   async function cancel() {
     if (await action.run(() => request('POST', endpoint, { token }))) setCancelled(true);
@@ -48,10 +99,19 @@ function EmailedCancelPage({ title, explanation, button, done, endpoint }: Props
               This link is incomplete. Open the link from the email again.
             </p>
           )}
+          {lookup && token && !wellFormed && (
+            <p role="alert" className="error">
+              This link is not valid: open the link from the email again, all of it.
+            </p>
+          )}
+          {change && <ScheduledChangeFacts change={change} />}
+          <FormError error={looking.error} />
           <FormError error={action.error} />
-          <button type="button" className="danger" onClick={cancel} disabled={action.busy || !token}>
-            {action.busy ? 'Cancelling…' : button}
-          </button>
+          {!nothingToCancel && (
+            <button type="button" className="danger" onClick={cancel} disabled={action.busy || looking.busy || !token}>
+              {action.busy ? 'Cancelling…' : button}
+            </button>
+          )}
         </>
       )}
     </section>
@@ -67,6 +127,7 @@ export function CancelPendingActionPage(): ReactNode {
       button="Cancel the change"
       done="Cancelled. Nothing will change on your account, and our support team has been told."
       endpoint="/api/v1/auth/pending-actions/cancel"
+      lookup="/api/v1/auth/pending-actions/lookup"
     />
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { request } from '../../api.js';
-import { formatDateTime } from '../../shared/format.js';
+import { formatDateTime, timeLeft } from '../../shared/format.js';
 import { FormError } from '../../shared/FormError.js';
 import { useAction } from '../../shared/useAction.js';
 import { useActorLabel } from './useActorLabel.js';
@@ -26,17 +26,6 @@ export const PENDING_KIND: Record<PendingAction['kind'], string> = {
   temporary_code: 'Temporary access code becomes usable',
   remove_factor: 'Remove authenticator',
 };
-
-/** How long until `iso`, from `now`: "in 17 h", "in 25 min", "in 3 days"; "any moment now" once it is due. */
-export function timeLeft(iso: string, now: number): string {
-  const minutes = Math.round((new Date(iso).getTime() - now) / 60_000);
-  if (Number.isNaN(minutes)) return '';
-  if (minutes <= 0) return 'any moment now';
-  if (minutes < 60) return `in ${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return `in ${hours} h`;
-  return `in ${Math.round(hours / 24)} days`;
-}
 
 /** The current time, again every minute, so "in 25 min" counts down while the page is open. */
 function useNow(): number {
