@@ -9,6 +9,7 @@ import { mfaFilterConditions, summarizeMFA, type MFASummary } from '../mfa/summa
 import * as accounts from './service.js';
 import { createContact, inviteStaff } from './invitations.js';
 import { listStaffPage, updateStaffMember } from './staff.js';
+import { countWhatStaffChangeTakesBack } from '../recovery/ended-authority.js';
 import * as store from './store.js';
 import type { Account } from './service.js';
 
@@ -95,6 +96,28 @@ export function registerStaffAccountRoutes(app: App, ctx: Context): void {
     if (!s) throw new AppError('not_found', 'No staff member has this id');
     return presentStaff(s);
   });
+
+  // What deactivating a staff member (or, with `role`, moving them to that role) would take
+  // back, for the console's confirmation: read-only, under the rights of reading the staff
+  // list; the change itself needs the step-up.
+  app.get(
+    '/api/v1/staff/:id/authority',
+    {
+      schema: {
+        tags: ['staff'],
+        summary: 'What deactivating a staff member, or moving them to `role`, would also take back (counts only; nothing changes)',
+        params: z.object({ id: z.string().max(100) }),
+        querystring: z.object({ role: z.enum(['agent', 'supervisor', 'admin']).optional() }),
+      },
+    },
+    async (req) => {
+      await requireStaff(ctx, req, { minRole: 'admin', scope: 'staff:manage' });
+      const s = req.params.id.startsWith('st_') ? await accounts.getAccount(ctx, 'staff', req.params.id) : null;
+      if (!s) throw new AppError('not_found', 'No staff member has this id');
+      const change = req.query.role ? { role: req.query.role } : { active: false };
+      return { staffId: s.id, change, ...(await countWhatStaffChangeTakesBack(ctx, { id: s.id, active: s.active, role: s.role! }, change)) };
+    },
+  );
 
   app.post(
     '/api/v1/staff',

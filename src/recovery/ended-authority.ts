@@ -1,5 +1,7 @@
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
 import type { Context, RequestMeta } from '../context.js';
-import type { Executor } from '../db/index.js';
+import type { Database, Executor } from '../db/index.js';
+import type { PendingActionsTable } from '../db/types.js';
 import type { AuditEntry } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { findAccountByID } from '../accounts/store.js';
@@ -33,6 +35,13 @@ export interface EndedAuthority {
   whoCannot: (verb: 'scheduled' | 'issued') => string;
   /** The audit entry's details (who it was). */
   details: Record<string, unknown>;
+  /**
+   * Whether the bulk resets it started are cancelled (cancelBulkJobsStartedBy): always for a
+   * token; for a staff member unless they stay an active admin (as updateStaffMember decides).
+   */
+  endsBulkJobs: boolean;
+  /** Whether its API tokens (`tokenIDs`) are revoked with it: a deactivation's or a revocation's, not a demotion's. */
+  revokesTokens: boolean;
 }
 
 /** What a staff member may still do, as lockTarget decides: admins act on staff, supervisors and admins on customers. */
@@ -50,6 +59,123 @@ export async function tokensOf(trx: Executor, staffID: string): Promise<string[]
   return rows.map((r) => r.id);
 }
 
+/**
+ * The rows (pending actions, bulk jobs) made under an authority: in person (a staff actor) or
+ * through one of its tokens (a token actor). For a `where`; `who` must name someone.
+ */
+export function actedUnder<T extends 'pending_actions' | 'bulk_jobs'>(who: Pick<EndedAuthority, 'staffID' | 'tokenIDs'>): (eb: ExpressionBuilder<Database, T>) => Expression<SqlBool> {
+  const { staffID, tokenIDs } = who;
+  return (eb: ExpressionBuilder<Database, T>) => {
+    // Both tables have these two columns alike; Kysely cannot see that through the generic.
+    const e = eb as unknown as ExpressionBuilder<Database, 'pending_actions'>;
+    return e.or([
+      ...(staffID !== null ? [e.and([e('actor_type', '=', 'staff'), e('actor_id', '=', staffID)])] : []),
+      ...(tokenIDs.length ? [e.and([e('actor_type', '=', 'token'), e('actor_id', 'in', tokenIDs)])] : []),
+    ]);
+  };
+}
+
+/** The pending actions scheduled under an authority that it may no longer make (cancelPendingActionsOf cancels them). */
+async function pendingActionsCutFrom(trx: Executor, who: EndedAuthority): Promise<Selectable<PendingActionsTable>[]> {
+  if (who.staffID === null && !who.tokenIDs.length) return [];
+  const rows = await trx.selectFrom('pending_actions').selectAll().where('status', '=', 'pending').where(actedUnder(who)).execute();
+  return rows.filter((row) => !who.mayStill(row.owner_kind));
+}
+
+/** Who issued the temporary codes an authority takes back (in person, through its tokens), and for which kinds of account. */
+function codesCutFrom(who: EndedAuthority): { issuers: string[]; kinds: ('contact' | 'staff')[] } {
+  return {
+    issuers: [...(who.staffID !== null ? [who.staffID] : []), ...who.tokenIDs],
+    kinds: (['contact', 'staff'] as const).filter((k) => !who.mayStill(k)),
+  };
+}
+
+/** A temporary code that works now or would (unused, not voided, not expired): voidTemporaryCodesIssuedBy voids it. */
+function liveCode(issuers: string[], kinds: ('contact' | 'staff')[], nowISO: string) {
+  return (eb: ExpressionBuilder<Database, 'temporary_codes'>) =>
+    eb.and([eb('issued_by', 'in', issuers), eb('owner_kind', 'in', kinds), eb('used_at', 'is', null), eb('voided_at', 'is', null), eb('expires_at', '>', nowISO)]);
+}
+
+/** A temporary code used to sign in whose sign-in has not enrolled (an enrollment clears session_hash). */
+function usedCodeNotEnrolled(issuers: string[], kinds: ('contact' | 'staff')[]) {
+  return (eb: ExpressionBuilder<Database, 'temporary_codes'>) =>
+    eb.and([eb('issued_by', 'in', issuers), eb('owner_kind', 'in', kinds), eb('used_at', 'is not', null), eb('session_hash', 'is not', null)]);
+}
+
+/** What ending an authority would take back, as counted before it ends. */
+export interface WhatEndingTakesBack {
+  /** Its API tokens not revoked yet (0 when it revokes none: a demotion). */
+  apiTokens: number;
+  /** Bulk resets it started that are queued or running. */
+  runningBulkResets: number;
+  /** Changes it scheduled through the waiting period on accounts it could then no longer act on. */
+  scheduledChanges: number;
+  /**
+   * Temporary codes it issued for such accounts that work now or still would, and those used
+   * whose sign-in has not set up a method yet (that sign-in is ended). A code held back for a
+   * scheduled change still waiting is that change's, counted in `scheduledChanges`.
+   */
+  liveTemporaryCodes: number;
+}
+
+/**
+ * Counts, without changing anything, what ending `who` would take back: the same selections
+ * the cleanups above (and cancelBulkJobsStartedBy, revokeStaffTokens) make in the transaction
+ * that ends it. A preview for the console's confirmations; what is taken back is decided there.
+ */
+export async function countWhatEndingTakesBack(ctx: Context, db: Executor, who: EndedAuthority): Promise<WhatEndingTakesBack> {
+  const nowISO = ctx.clock.now().toISOString();
+  const count = async (q: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) => Number((await q.executeTakeFirstOrThrow()).n);
+  const anyActor = who.staffID !== null || who.tokenIDs.length > 0;
+  const apiTokens =
+    who.revokesTokens && who.tokenIDs.length
+      ? await count(db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'in', who.tokenIDs).where('revoked_at', 'is', null))
+      : 0;
+  const runningBulkResets =
+    who.endsBulkJobs && anyActor
+      ? await count(db.selectFrom('bulk_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['queued', 'running']).where(actedUnder(who)))
+      : 0;
+  const scheduledChanges = (await pendingActionsCutFrom(db, who)).length;
+  const { issuers, kinds } = codesCutFrom(who);
+  let liveTemporaryCodes = 0;
+  if (issuers.length && kinds.length) {
+    liveTemporaryCodes += await count(
+      db
+        .selectFrom('temporary_codes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(liveCode(issuers, kinds, nowISO))
+        .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', nowISO)])),
+    );
+    liveTemporaryCodes += await count(
+      db
+        .selectFrom('temporary_codes')
+        .innerJoin('sessions', 'sessions.id_hash', 'temporary_codes.session_hash')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(usedCodeNotEnrolled(issuers, kinds))
+        .where('sessions.level', '=', 'enrollment'),
+    );
+  }
+  return { apiTokens, runningBulkResets, scheduledChanges, liveTemporaryCodes };
+}
+
+/**
+ * What a staff change would take back (countWhatEndingTakesBack): a deactivation (`{active:
+ * false}`) or a move to `role`, judged on where it leaves them, as updateStaffMember does.
+ */
+export async function countWhatStaffChangeTakesBack(
+  ctx: Context,
+  staff: { id: string; active: boolean; role: 'agent' | 'supervisor' | 'admin' },
+  change: { role?: 'agent' | 'supervisor' | 'admin'; active?: boolean },
+): Promise<WhatEndingTakesBack> {
+  const standing = { id: staff.id, active: change.active ?? staff.active, role: change.role ?? staff.role };
+  return countWhatEndingTakesBack(ctx, ctx.db, await staffAuthority(ctx.db, standing));
+}
+
+/** What revoking an API token would take back (countWhatEndingTakesBack). */
+export async function countWhatRevokingTakesBack(ctx: Context, tokenID: string): Promise<WhatEndingTakesBack> {
+  return countWhatEndingTakesBack(ctx, ctx.db, tokenAuthority(tokenID));
+}
+
 /** A staff member's ended (or cut) authority, for the cleanups below. */
 export async function staffAuthority(trx: Executor, staff: { id: string; active: boolean; role: 'agent' | 'supervisor' | 'admin' }): Promise<EndedAuthority> {
   return {
@@ -59,6 +185,8 @@ export async function staffAuthority(trx: Executor, staff: { id: string; active:
     why: staff.active ? 'the staff member who scheduled it no longer has a role that may do it' : 'the staff member who scheduled it was deactivated',
     whoCannot: (verb) => `the staff member who ${verb} it no longer has the rights to make it`,
     details: { scheduledBy: staff.id },
+    endsBulkJobs: !(staff.active && staff.role === 'admin'),
+    revokesTokens: !staff.active,
   };
 }
 
@@ -71,6 +199,8 @@ export function tokenAuthority(tokenID: string): EndedAuthority {
     why: 'the API token that scheduled it was revoked',
     whoCannot: (verb) => `the API token that ${verb} it was revoked`,
     details: { scheduledBy: tokenID },
+    endsBulkJobs: true,
+    revokesTokens: true,
   };
 }
 
@@ -80,23 +210,10 @@ export function tokenAuthority(tokenID: string): EndedAuthority {
  * an audit entry, an email telling the person it is off, and a note on their recovery ticket.
  */
 export async function cancelPendingActionsOf(ctx: Context, trx: Executor, who: EndedAuthority, meta: RequestMeta, audit: AuditEntry[]): Promise<number> {
-  const { staffID, tokenIDs } = who;
-  if (staffID === null && !tokenIDs.length) return 0;
-  const rows = await trx
-    .selectFrom('pending_actions')
-    .selectAll()
-    .where('status', '=', 'pending')
-    .where((eb) =>
-      eb.or([
-        ...(staffID !== null ? [eb.and([eb('actor_type', '=', 'staff'), eb('actor_id', '=', staffID)])] : []),
-        ...(tokenIDs.length ? [eb.and([eb('actor_type', '=', 'token'), eb('actor_id', 'in', tokenIDs)])] : []),
-      ]),
-    )
-    .execute();
+  const rows = await pendingActionsCutFrom(trx, who);
   const nowISO = ctx.clock.now().toISOString();
   let cancelled = 0;
   for (const row of rows) {
-    if (who.mayStill(row.owner_kind)) continue;
     // The conditional write decides first; only then is the code taken back.
     const r = await trx.updateTable('pending_actions').set({ status: 'cancelled', finished_at: nowISO, cancelled_by: 'system' }).where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) continue;
@@ -143,30 +260,13 @@ export async function cancelPendingActionsOf(ctx: Context, trx: Executor, who: E
  * audit entry.
  */
 export async function voidTemporaryCodesIssuedBy(ctx: Context, trx: Executor, who: EndedAuthority, meta: RequestMeta): Promise<string[]> {
-  const issuers = [...(who.staffID !== null ? [who.staffID] : []), ...who.tokenIDs];
-  const kinds = (['contact', 'staff'] as const).filter((k) => !who.mayStill(k));
+  const { issuers, kinds } = codesCutFrom(who);
   if (!issuers.length || !kinds.length) return [];
   const now = ctx.clock.now();
   const nowISO = now.toISOString();
-  const voided = await trx
-    .updateTable('temporary_codes')
-    .set({ voided_at: nowISO })
-    .where('issued_by', 'in', issuers)
-    .where('owner_kind', 'in', kinds)
-    .where('used_at', 'is', null)
-    .where('voided_at', 'is', null)
-    .where('expires_at', '>', nowISO)
-    .returning(['owner_kind', 'owner_id'])
-    .execute();
+  const voided = await trx.updateTable('temporary_codes').set({ voided_at: nowISO }).where(liveCode(issuers, kinds, nowISO)).returning(['owner_kind', 'owner_id']).execute();
   // Codes used whose sign-in has not enrolled (an enrollment clears the code's session_hash).
-  const used = await trx
-    .selectFrom('temporary_codes')
-    .select('session_hash')
-    .where('issued_by', 'in', issuers)
-    .where('owner_kind', 'in', kinds)
-    .where('used_at', 'is not', null)
-    .where('session_hash', 'is not', null)
-    .execute();
+  const used = await trx.selectFrom('temporary_codes').select('session_hash').where(usedCodeNotEnrolled(issuers, kinds)).execute();
   const hashes = used.map((c) => c.session_hash!);
   const ended = hashes.length
     ? await trx.deleteFrom('sessions').where('id_hash', 'in', hashes).where('level', '=', 'enrollment').returning(['kind', 'subject_id']).execute()

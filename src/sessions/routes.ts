@@ -6,7 +6,9 @@ import { requireStaff } from '../http/guards.js';
 import { requestMeta } from '../http/request-meta.js';
 import { listQuery } from '../http/schemas.js';
 import { getAccount } from '../accounts/service.js';
+import { countWhatRevokingTakesBack } from '../recovery/ended-authority.js';
 import { createAPIToken, listAPITokens, revokeAPIToken, SCOPES } from './api-tokens.js';
+import { findAPITokenOwner, findTokenOwners } from './token-owners.js';
 
 /** API tokens: admins manage them from a signed-in console session with a fresh step-up. */
 export function registerAPITokenRoutes(app: App, ctx: Context): void {
@@ -17,7 +19,29 @@ export function registerAPITokenRoutes(app: App, ctx: Context): void {
     { schema: { tags, summary: 'API tokens, newest first; keyset-paged', querystring: z.object(listQuery) } },
     async (req) => {
       await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true, stepUp: true });
-      return listAPITokens(ctx, { limit: req.query.limit, cursor: req.query.cursor });
+      const page = await listAPITokens(ctx, { limit: req.query.limit, cursor: req.query.cursor });
+      // Whose each token is, by name: staffId alone says nothing to the admin reading the list.
+      const owners = await findTokenOwners(ctx, page.items.map((t) => t.staffId));
+      return { items: page.items.map((t) => ({ ...t, owner: owners.get(t.staffId) ?? null })), nextCursor: page.nextCursor };
+    },
+  );
+
+  // What revoking would take back with the token, for the console's confirmation: read-only,
+  // under the same rights as the list (which shows the tokens it would be asked about).
+  app.get(
+    '/api/v1/api-tokens/:id/authority',
+    {
+      schema: {
+        tags,
+        summary: 'What revoking an API token would also take back (counts only; nothing changes)',
+        params: z.object({ id: z.string().max(100) }),
+      },
+    },
+    async (req) => {
+      await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true, stepUp: true });
+      const token = req.params.id.startsWith('tok_') ? await findAPITokenOwner(ctx, req.params.id) : null;
+      if (!token) throw new AppError('not_found', 'No API token has this id');
+      return { tokenId: token.id, owner: token.owner, ...(await countWhatRevokingTakesBack(ctx, token.id)) };
     },
   );
 

@@ -1,11 +1,11 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { consoleApi, type StaffRecord, type StaffRole } from '../api.js';
-import { ConfirmButton } from '../shared/ConfirmButton.js';
 import { FormError } from '../shared/FormError.js';
 import { useAction } from '../shared/useAction.js';
 import { ROLES } from './roles.js';
 import { useStepUp } from './security/useStepUp.js';
+import { alsoTakesBack, authorityApi, ConfirmAfterCounting, countOf, MAY_ALSO_TAKE_BACK, withAlso, type TakenBack } from './authority.js';
 
 /** What a staff member with each role may do, said before an admin gives them that role. */
 const ROLE_ALLOWS: Record<StaffRole, string> = {
@@ -14,10 +14,26 @@ const ROLE_ALLOWS: Record<StaffRole, string> = {
   admin: 'They will be able to do everything: manage staff and their roles, API tokens, the MFA policy and settings, bulk resets and the audit export.',
 };
 
+const RANK: Record<StaffRole, number> = { agent: 1, supervisor: 2, admin: 3 };
+
 /** "Change Sam Lee's role from Agent to Admin?" and what the new role allows. */
 function roleChangeQuestion(member: StaffRecord, to: StaffRole): string {
   return `Change ${member.name}'s role from ${ROLES[member.role]} to ${ROLES[to]}? ${ROLE_ALLOWS[to]}`;
 }
+
+/**
+ * "Sam Lee will be signed out everywhere and their API tokens revoked (2 tokens, counting any
+ * they made for others). This also cancels …": what a deactivation takes back, counted (null:
+ * not counted).
+ */
+function deactivationQuestion(member: StaffRecord, c: TakenBack | null): string {
+  const signedOut = `${member.name} will be signed out everywhere and their API tokens revoked`;
+  if (!c) return withAlso(`${signedOut}.`, MAY_ALSO_TAKE_BACK);
+  return withAlso(c.apiTokens ? `${signedOut} (${countOf(c.apiTokens, 'token')}, counting any they made for others).` : `${signedOut}.`, alsoTakesBack(c));
+}
+
+/** What a move to a lesser role takes back, as the confirmation says it (counting: null). */
+type RoleAlso = { role: StaffRole; text: string | null };
 
 /**
  * One staff member: a role select whose change is confirmed (it says what the new role allows)
@@ -41,20 +57,44 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
     }
   }, [refocus, action.busy]);
 
+  // A move to a lesser role takes back what the old one made and the new one may not keep
+  // (its bulk resets, scheduled changes, temporary codes): counted for the question.
+  const [roleAlso, setRoleAlso] = useState<RoleAlso | null>(null);
+  const picked = useRef<StaffRole | null>(null);
+
+  async function countRoleChange(role: StaffRole) {
+    setRoleAlso({ role, text: null });
+    let text: string;
+    try {
+      text = alsoTakesBack(await authorityApi.ofStaff(member.id, role));
+    } catch {
+      text = MAY_ALSO_TAKE_BACK;
+    }
+    // Only the answer for the role still picked.
+    if (picked.current === role) setRoleAlso({ role, text });
+  }
   function pickRole(role: StaffRole) {
     action.clear();
-    setNewRole(role === member.role ? null : role);
+    const next = role === member.role ? null : role;
+    picked.current = next;
+    setNewRole(next);
+    if (next && RANK[next] < RANK[member.role]) void countRoleChange(next);
+    else setRoleAlso(null);
   }
   function keepRole() {
     action.clear();
+    picked.current = null;
     setNewRole(null);
+    setRoleAlso(null);
     setRefocus(true);
   }
   async function changeRole(role: StaffRole) {
     const saved = await action.run(async () => onUpdated(await stepUp.guard(() => consoleApi.updateStaff(member.id, { role })), `${member.name} is now ${ROLES[role].toLowerCase()}.`));
     // A failure (or a cancelled step-up) keeps the question, to try again or cancel.
     if (saved) {
+      picked.current = null;
       setNewRole(null);
+      setRoleAlso(null);
       setRefocus(true);
     }
   }
@@ -63,6 +103,9 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
       onUpdated(await stepUp.guard(() => consoleApi.updateStaff(member.id, { active })), `${member.name} was ${active ? 'reactivated' : 'deactivated'}.`),
     );
   }
+
+  // Yes waits for the count: the question is whole before the change is made.
+  const counting = newRole !== null && roleAlso?.role === newRole && roleAlso.text === null;
 
   return (
     <tr>
@@ -107,8 +150,15 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
           >
             <span id={questionID} className="confirm-question">
               {roleChangeQuestion(member, newRole)}
+              {/* The focus stays on the select: what the move takes back is announced when counted. */}
+              <span aria-live="polite">{roleAlso?.role === newRole && roleAlso.text ? ` ${roleAlso.text}` : ''}</span>
             </span>
-            <button type="button" aria-describedby={questionID} disabled={action.busy} onClick={() => void changeRole(newRole)}>
+            {counting && (
+              <span role="status" className="muted">
+                Counting what this also cancels…
+              </span>
+            )}
+            <button type="button" aria-describedby={questionID} disabled={action.busy || counting} onClick={() => void changeRole(newRole)}>
               Yes, make {ROLES[newRole].toLowerCase()}
             </button>
             <button type="button" className="secondary" disabled={action.busy} onClick={keepRole}>
@@ -121,17 +171,19 @@ export function StaffRow({ member, self, onUpdated }: { member: StaffRecord; sel
       <td>
         {!self &&
           (member.active ? (
-            <ConfirmButton
+            <ConfirmAfterCounting
               label={`Deactivate ${member.name}`}
-              question={`${member.name} will be signed out everywhere and their API tokens revoked.`}
+              count={() => authorityApi.ofStaff(member.id)}
+              question={(c) => deactivationQuestion(member, c)}
               confirmLabel="Yes, deactivate"
               disabled={action.busy}
               onConfirm={() => setActive(false)}
             />
           ) : (
-            <ConfirmButton
+            // The same component as Deactivate's, so the focus lands on this button after that change.
+            <ConfirmAfterCounting
               label={`Reactivate ${member.name}`}
-              question={`${member.name} will be able to sign in again.`}
+              question={() => `${member.name} will be able to sign in again.`}
               confirmLabel="Yes, reactivate"
               danger={false}
               disabled={action.busy}

@@ -1,6 +1,5 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../../api.js';
-import { ConfirmButton } from '../../shared/ConfirmButton.js';
 import { FormError } from '../../shared/FormError.js';
 import { Loading } from '../../shared/Loading.js';
 import { formatDateTime } from '../../shared/format.js';
@@ -8,6 +7,7 @@ import { useAction } from '../../shared/useAction.js';
 import { useTitle } from '../../shared/useTitle.js';
 import { useStepUp } from '../security/useStepUp.js';
 import { usePagedList } from '../usePagedList.js';
+import { alsoTakesBack, authorityApi, ConfirmAfterCounting, MAY_ALSO_TAKE_BACK, withAlso, type TakenBack } from '../authority.js';
 import { CreateTokenForm } from './CreateTokenForm.js';
 import { tokensApi, type APIToken } from './tokens-api.js';
 
@@ -18,6 +18,14 @@ function status(t: APIToken): string {
 }
 
 const needsStepUp = (err: unknown) => err instanceof ApiError && err.code === 'step_up_required';
+
+/** Whose a token is, by name ("Sam Lee"); its staff id if they cannot be found. */
+const ownerName = (t: APIToken) => t.owner?.name ?? t.staffId;
+
+/** "Anything using Sam Lee's token "CI" stops working at once. This also cancels …" (counts null: not counted). */
+function revokeQuestion(t: APIToken, c: TakenBack | null): string {
+  return withAlso(`Anything using ${ownerName(t)}'s token "${t.name}" stops working at once.`, c ? alsoTakesBack(c) : MAY_ALSO_TAKE_BACK);
+}
 
 /**
  * Admins: API tokens (API.md), newest first with "Show more". Listing, creating and revoking
@@ -52,7 +60,7 @@ export function TokensPage(): ReactNode {
         <table className="table" aria-label="API tokens">
           <thead>
             <tr>
-              {['Name', 'Scopes', 'Created', 'Expires', 'Last used', 'Status', 'Actions'].map((h) => (
+              {['Name', 'Owner', 'Scopes', 'Created', 'Expires', 'Last used', 'Status', 'Actions'].map((h) => (
                 <th scope="col" key={h}>
                   {h}
                 </th>
@@ -63,6 +71,7 @@ export function TokensPage(): ReactNode {
             {tokens.items.map((t) => (
               <tr key={t.id}>
                 <td>{t.name}</td>
+                <td title={t.owner?.email}>{ownerName(t)}</td>
                 <td>{t.scopes.join(', ')}</td>
                 <td>{formatDateTime(t.createdAt)}</td>
                 <td>{formatDateTime(t.expiresAt)}</td>
@@ -70,9 +79,11 @@ export function TokensPage(): ReactNode {
                 <td>{status(t)}</td>
                 <td>
                   {!t.revokedAt && (
-                    <ConfirmButton
+                    <ConfirmAfterCounting
                       label={`Revoke ${t.name}`}
-                      question={`Anything using "${t.name}" stops working at once.`}
+                      // Counting needs the step-up the list needs (asked for inline when stale).
+                      count={() => stepUp.guard(() => authorityApi.ofToken(t.id))}
+                      question={(c) => revokeQuestion(t, c)}
                       confirmLabel="Yes, revoke"
                       disabled={revoke.busy}
                       onConfirm={async () => {

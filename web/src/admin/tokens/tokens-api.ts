@@ -2,9 +2,18 @@ import { request, type Page } from '../../api.js';
 
 export const SCOPES = ['contacts:read', 'contacts:write', 'mfa:manage', 'mfa:bulk', 'audit:read', 'settings:write', 'staff:manage', 'tickets:read', 'tickets:write'] as const;
 
+/** The staff member a token acts as. */
+export interface TokenOwner {
+  id: string;
+  name: string;
+  email: string;
+}
+
 export interface APIToken {
   id: string;
   staffId: string;
+  /** Whose it is (null only if the staff member cannot be found). */
+  owner: TokenOwner | null;
   name: string;
   scopes: string[];
   createdAt: string;
