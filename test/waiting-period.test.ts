@@ -41,7 +41,11 @@ describe('waiting period', () => {
     const scheduler = sup.id;
     sup = await staffWithMFA(t, 'supervisor');
     expect((await sup.client.get(`/api/v1/contacts/${id}/mfa`)).json()).toMatchObject({ enrolled: false, setupLinkRequired: true });
-    await t.mail.waitFor(email, 'Your two-step verification was reset');
+    const applied = await t.mail.waitFor(email, 'Your two-step verification was reset');
+    // Made by the waiting period's end, not by a request: it says which change it is, and
+    // shows no made-up "From".
+    expect(applied.text).toMatch(/This is the change we emailed you about on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: the waiting period to cancel it is over/);
+    expect(applied.text).not.toContain('From:');
     const events = (await sup.client.get(`/api/v1/audit-events?contactId=${id}&action=mfa.reset`)).json().items;
     expect(events[0]).toMatchObject({ actor: { type: 'staff', id: scheduler }, reason: 'caller lost phone', details: { pendingActionId } });
   });
@@ -85,7 +89,9 @@ describe('waiting period', () => {
     const { code } = (await sup.client.post(`/api/v1/contacts/${id}/mfa/temporary-codes`, { reason: 'verified by callback', ttlMinutes: 120 })).json();
     t.clock.advance(24 * 3600_000 + 1000);
     await runDuePendingActions(t.ctx);
-    await t.mail.waitFor(email, 'A temporary access code for your account is now active');
+    const active = await t.mail.waitFor(email, 'A temporary access code for your account is now active');
+    expect(active.text).toMatch(/issued for your account on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(we emailed you about it then\)/);
+    expect(active.text).not.toContain('From:');
     const c = t.client();
     expect((await c.post('/api/v1/auth/login', { email, password: PASSWORD })).json().methods).toContain('temporary_code');
     expect((await c.post('/api/v1/auth/mfa/verify', { method: 'temporary_code', code })).json().state).toBe('enrollment_required');

@@ -344,7 +344,7 @@ export async function runDuePendingActions(ctx: Context): Promise<number> {
         if (state === 'used') return true;
         await ctx.mailer.enqueue(
           trx,
-          templates.securityNotice(target.email, 'A temporary access code for your account is now active', ['The waiting period is over: the temporary access code our support team issued for your account can now be used once to sign in and set up a new sign-in method.'], {
+          templates.securityNotice(target.email, 'A temporary access code for your account is now active', [`The waiting period is over: the temporary access code our support team issued for your account on ${whenText(row.created_at)} (we emailed you about it then) can now be used once to sign in and set up a new sign-in method.`], {
             at: ctx.clock.now(),
             ip: null,
             userAgent: null,

@@ -18,7 +18,7 @@ import { issueTemporaryCode, voidTemporaryCodes } from '../mfa/temporary-codes.j
 import { authenticatorName } from '../mfa/webauthn.js';
 import { holdActingAuthority } from '../sessions/api-tokens.js';
 import { consumeIdentityCheck } from './identity-checks.js';
-import { listPendingActions, scheduleAction, waitingPeriodApplies, type Scheduled } from './pending-actions.js';
+import { listPendingActions, scheduleAction, waitingPeriodApplies, whenText, type Scheduled } from './pending-actions.js';
 
 /** How the staff member checked who they were talking to (API.md `verification`). */
 export interface Verification {
@@ -109,11 +109,13 @@ function notice(ctx: Context, a: StaffAction, subject: string, lines: string[], 
 export const RESET_NOTICE_SUBJECT = 'Your two-step verification was reset';
 
 /** The email of a reset, single or bulk: what went, and the setup link when one is needed. */
-export function resetNotice(to: string, c: Circumstances, factorsRemoved: number, setupURL: string | null, incident = false, audience: Audience = 'contact') {
+export function resetNotice(to: string, c: Circumstances, factorsRemoved: number, setupURL: string | null, incident = false, audience: Audience = 'contact', scheduledAt?: string) {
   return templates.securityNoticeFor(audience)(
     to,
     RESET_NOTICE_SUBJECT,
     [
+      // Applied by the waiting period's end, not by a request: which change this is, and since when it was known.
+      ...(scheduledAt ? [`This is the change we emailed you about on ${whenText(scheduledAt)}: the waiting period to cancel it is over.`] : []),
       incident
         ? `As a security precaution, our support team reset the two-step verification of every affected account, including yours: ${factorsRemoved} sign-in method${factorsRemoved === 1 ? '' : 's'} and your recovery codes were removed, and you were signed out everywhere.`
         : `Our support team reset the two-step verification of your account: ${factorsRemoved} sign-in method${factorsRemoved === 1 ? '' : 's'} and your recovery codes were removed, and you were signed out everywhere.`,
@@ -189,7 +191,8 @@ export async function applyReset(
   }
   const result = { factorsRemoved, recoveryCodesRemoved, rememberedDevicesRemoved, sessionsRevoked, enrollmentRequired: requireEnrollment };
   await audit(ctx, trx, a, 'mfa.reset', verification, { ...result, ...extraDetails });
-  await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL, false, a.target.kind));
+  const scheduledAt = typeof extraDetails.scheduledAt === 'string' ? extraDetails.scheduledAt : undefined;
+  await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL, false, a.target.kind, scheduledAt));
   return result;
 }
 
