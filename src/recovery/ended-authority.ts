@@ -4,6 +4,7 @@ import type { Database, Executor } from '../db/index.js';
 import type { PendingActionsTable } from '../db/types.js';
 import type { AuditEntry } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
+import { mayActOn } from './who-may-act.js';
 import { findAccountByID } from '../accounts/store.js';
 import { addSystemNote } from '../tickets/service.js';
 import { KIND_TEXT, openRecoveryTicket, takeBackScheduledCode, tellOwnerItIsOff, whenText } from './pending-actions.js';
@@ -44,9 +45,9 @@ export interface EndedAuthority {
   revokesTokens: boolean;
 }
 
-/** What a staff member may still do, as lockTarget decides: admins act on staff, supervisors and admins on customers. */
+/** What a staff member may still do (mayActOn): nothing once deactivated. */
 export function staffMayStill(staff: { active: boolean; role: 'agent' | 'supervisor' | 'admin' }): (ownerKind: 'contact' | 'staff') => boolean {
-  return (ownerKind) => staff.active && (ownerKind === 'staff' ? staff.role === 'admin' : staff.role !== 'agent');
+  return (ownerKind) => staff.active && mayActOn(staff.role, ownerKind);
 }
 
 /** The ids of the API tokens a staff member owns or made for someone else (revoked or not). */

@@ -18,6 +18,7 @@ import { issueTemporaryCode, voidTemporaryCodes } from '../mfa/temporary-codes.j
 import { authenticatorName } from '../mfa/webauthn.js';
 import { holdActingAuthority } from '../sessions/api-tokens.js';
 import { consumeIdentityCheck } from './identity-checks.js';
+import { mayActOn } from './who-may-act.js';
 import { listPendingActions, scheduleAction, waitingPeriodApplies, whenText, type Scheduled } from './pending-actions.js';
 
 /** How the staff member checked who they were talking to (API.md `verification`). */
@@ -91,9 +92,8 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
 async function lockTarget(ctx: Context, trx: Executor, a: StaffAction): Promise<mfaStore.Factor[]> {
   const factors = await mfaStore.lockMFAOwner(trx, ctx.dialect, ownerOf(a.target));
   if (a.staffID !== null) {
-    // As staffMayStill decides (ended-authority.ts): admins act on staff, supervisors and admins on customers.
     const actor = a.actor.type === 'token' ? a.actor : { type: 'staff' as const, id: a.staffID };
-    await holdActingAuthority(ctx, trx, actor, (role) => (a.target.kind === 'staff' ? role === 'admin' : role !== 'agent'), 'act on this account');
+    await holdActingAuthority(ctx, trx, actor, (role) => mayActOn(role, a.target.kind), 'act on this account');
   }
   return factors;
 }
