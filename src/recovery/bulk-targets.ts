@@ -38,6 +38,8 @@ const ABANDONED_AFTER_MS = 60 * 60_000;
 
 interface TargetChunk {
   ids: string[];
+  /** The same contacts as `ids`, in the same order, with their emails. */
+  contacts: Array<{ id: string; email: string }>;
   /** Emails of this chunk that no contact has. */
   unknownEmails: string[];
   /** Contacts of this chunk's emails who have no active factor. */
@@ -70,7 +72,7 @@ async function* targetChunks(db: Executor, filter: BulkFilter, size: number, own
   const isOwn = ownFilter(own);
   const split = (rows: Array<{ id: string; email: string }>) => {
     const kept = rows.filter((r) => !isOwn(r.email));
-    return { ids: kept.map((r) => r.id), ownLeftOut: rows.length - kept.length };
+    return { ids: kept.map((r) => r.id), contacts: kept, ownLeftOut: rows.length - kept.length };
   };
   let q = db
     .selectFrom('contacts')
@@ -137,6 +139,20 @@ export async function dryRun(
   }
   const sample = sampleIDs.length ? await ctx.db.selectFrom('contacts').select(['id', 'email', 'name']).where('id', 'in', sampleIDs).execute() : [];
   return { matched, unknownEmails, notEnrolled, ownAccountsLeftOut, sample };
+}
+
+/**
+ * Every contact a job with this filter would reset, a chunk at a time (id and email), by the
+ * very selection the job freezes (targetChunks: enrolled only, unknown emails and the acting
+ * admin's own customer accounts left out): the dry run's full list, which its sample only
+ * begins. The filter is checked before the first chunk, so a bad one is refused before
+ * anything is streamed.
+ */
+export function matchedContacts(ctx: Context, filter: BulkFilter, own: OwnMailboxes = []): AsyncGenerator<Array<{ id: string; email: string }>> {
+  assertFilter(filter);
+  return (async function* () {
+    for await (const c of targetChunks(ctx.db, filter, TARGET_CHUNK[ctx.dialect], own)) if (c.contacts.length) yield c.contacts;
+  })();
 }
 
 /**

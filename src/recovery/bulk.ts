@@ -7,7 +7,7 @@ import type { BulkJobsTable, Dialect, OutboxTable } from '../db/types.js';
 import { inSet, insertSet, yieldToEventLoop } from '../db/sets.js';
 import { generateID } from '../crypto/random.js';
 import { AppError } from '../http/errors.js';
-import { idCursor } from '../http/schemas.js';
+import { idCursor, seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from '../audit/service.js';
 import { RESET_NOTICE_SUBJECT } from './service.js';
 import { bulkResetNotice } from './bulk-notice.js';
@@ -88,6 +88,62 @@ export async function listBulkJobs(ctx: Context, page: { limit: number; cursor?:
   const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
   const items = rows.slice(0, page.limit).map((r) => present(ctx, r));
   return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
+}
+
+/** One contact a job could not reset (`GET /mfa/bulk-resets/{id}/failures`). */
+export interface BulkJobFailure {
+  contactId: string;
+  /** Null when the contact no longer exists. */
+  email: string | null;
+  /** Why, in words for an admin (failureMessage); never the database's own text. */
+  error: string;
+  /** When the job gave up on the contact. */
+  at: string | null;
+}
+
+/** What an item's stored error says, when the contact was gone as its batch ran (resetBatch). */
+const CONTACT_GONE = 'contact no longer exists';
+
+/**
+ * The admin's words for why a contact's reset failed. An item keeps the raw error of its last
+ * try (markNextFailed: the database's message, which may quote SQL, a constraint or a table);
+ * that stays in the server log and the row for whoever investigates, and is never shown.
+ */
+export function failureMessage(stored: string | null): string {
+  const raw = (stored ?? '').trim();
+  if (!raw) return 'The reset failed; no reason was recorded. Their two-step verification was left as it was.';
+  if (raw === CONTACT_GONE) return 'The contact was deleted before the job reached them; there was nothing left to reset.';
+  if (/deadlock|lock|busy|timeout|timed out|serializ|could not obtain|canceling statement/i.test(raw)) {
+    return `Other activity on this contact's account kept it busy on all ${BATCH_RETRIES} tries; their two-step verification was left as it was. Reset it from their contact page.`;
+  }
+  if (/connect|connection|terminat|ECONN|shutdown|too many clients/i.test(raw)) {
+    return `The database could not be reached on all ${BATCH_RETRIES} tries; their two-step verification was left as it was. Reset it from their contact page.`;
+  }
+  return `The database refused this contact's reset on all ${BATCH_RETRIES} tries; their two-step verification was left as it was. Reset it from their contact page; the server log has the technical details.`;
+}
+
+/**
+ * `GET /mfa/bulk-resets/{id}/failures`: the contacts a job could not reset, in the job's order
+ * (the order it reached them), keyset-paged on the items' sequence; the cursor is the `seq` of
+ * the last item of the page before. Null when no job has this id.
+ */
+export async function listBulkJobFailures(ctx: Context, jobID: string, page: { limit: number; cursor?: string }): Promise<{ items: BulkJobFailure[]; nextCursor: string | null } | null> {
+  const after = seqCursor(page.cursor);
+  const job = await ctx.db.selectFrom('bulk_jobs').select('id').where('id', '=', jobID).where('status', '!=', 'preparing').executeTakeFirst();
+  if (!job) return null;
+  let q = ctx.db
+    .selectFrom('bulk_job_items as i')
+    .leftJoin('contacts as c', 'c.id', 'i.contact_id')
+    .select(['i.seq', 'i.contact_id', 'i.error', 'i.finished_at', 'c.email'])
+    .where('i.job_id', '=', jobID)
+    .where('i.status', '=', 'failed');
+  if (after !== undefined) q = q.where('i.seq', '>', after);
+  const rows = await q.orderBy('i.seq').limit(page.limit + 1).execute();
+  const shown = rows.slice(0, page.limit);
+  return {
+    items: shown.map((r) => ({ contactId: r.contact_id, email: r.email ?? null, error: failureMessage(r.error), at: r.finished_at })),
+    nextCursor: rows.length > page.limit ? String(shown[shown.length - 1].seq) : null,
+  };
 }
 
 /** Cancels a queued or running job; what was reset stays reset. */
@@ -270,7 +326,7 @@ async function resetBatch(ctx: Context, trx: Executor, job: Selectable<BulkJobsT
   const done = items.filter((i) => found.has(i.contact_id)).map((i) => i.seq);
   const gone = items.filter((i) => !found.has(i.contact_id)).map((i) => i.seq);
   if (done.length) await trx.updateTable('bulk_job_items').set({ status: 'done', finished_at: nowISO }).where(inSet(d, 'seq', done, 'bigint')).where('status', '=', 'pending').execute();
-  if (gone.length) await trx.updateTable('bulk_job_items').set({ status: 'failed', error: 'contact no longer exists', finished_at: nowISO }).where(inSet(d, 'seq', gone, 'bigint')).execute();
+  if (gone.length) await trx.updateTable('bulk_job_items').set({ status: 'failed', error: CONTACT_GONE, finished_at: nowISO }).where(inSet(d, 'seq', gone, 'bigint')).execute();
   await trx
     .updateTable('bulk_jobs')
     .set((eb) => ({ done: eb('done', '+', done.length), failed: eb('failed', '+', gone.length) }))

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import type { App } from '../http/types.js';
@@ -6,8 +7,9 @@ import { requireStaff, type StaffAuth } from '../http/guards.js';
 import { getAccount } from '../accounts/service.js';
 import { requestMeta } from '../http/request-meta.js';
 import { isoInstantSchema, listQuery, reasonSchema } from '../http/schemas.js';
-import { cancelBulkJob, getBulkJob, listBulkJobs } from './bulk.js';
-import { createBulkJob, dryRun } from './bulk-targets.js';
+import { csvCell } from '../audit/export.js';
+import { cancelBulkJob, getBulkJob, listBulkJobFailures, listBulkJobs } from './bulk.js';
+import { createBulkJob, dryRun, matchedContacts } from './bulk-targets.js';
 import { mfaOverview } from '../mfa/overview.js';
 
 const filterSchema = z
@@ -41,6 +43,33 @@ export function registerBulkRoutes(app: App, ctx: Context): void {
     },
   );
 
+  // The dry run's full answer to "which": every contact a job with this filter would reset, as
+  // CSV, streamed a chunk at a time. A POST for the same body as the dry run (a pasted list can
+  // be 200,000 addresses); it changes nothing, so, like the dry run, it needs no step-up.
+  app.post(
+    '/api/v1/mfa/bulk-resets/matches',
+    {
+      bodyLimit: 8 * 1024 * 1024,
+      schema: { tags, summary: 'Every contact a bulk reset with this filter would reset, as CSV (email,contactId)', body: z.object({ filter: filterSchema }) },
+    },
+    async (req, reply) => {
+      const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk' });
+      const own = await ownMailboxes(ctx, auth);
+      const chunks = matchedContacts(ctx, req.body.filter, own);
+      async function* lines(): AsyncGenerator<string> {
+        yield 'email,contactId\r\n';
+        for await (const contacts of chunks) {
+          let text = '';
+          for (const c of contacts) text += `${csvCell(c.email)},${csvCell(c.id)}\r\n`;
+          yield text;
+        }
+      }
+      const stamp = ctx.clock.now().toISOString().slice(0, 10);
+      reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portico-bulk-reset-matches-${stamp}.csv"`).header('cache-control', 'no-store');
+      return reply.send(Readable.from(lines()));
+    },
+  );
+
   app.get('/api/v1/mfa/bulk-resets', { schema: { tags, summary: 'Bulk reset jobs, newest first; keyset-paged', querystring: z.object(listQuery) } }, async (req) => {
     await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk' });
     return listBulkJobs(ctx, req.query);
@@ -52,6 +81,17 @@ export function registerBulkRoutes(app: App, ctx: Context): void {
     if (!job) throw new AppError('not_found', 'No bulk job has this id');
     return job;
   });
+
+  app.get(
+    '/api/v1/mfa/bulk-resets/:id/failures',
+    { schema: { tags, summary: "The contacts a bulk reset job could not reset, in the job's order; keyset-paged", params: z.object({ id: z.string().max(100) }), querystring: z.object(listQuery) } },
+    async (req) => {
+      await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk' });
+      const page = await listBulkJobFailures(ctx, req.params.id, req.query);
+      if (!page) throw new AppError('not_found', 'No bulk job has this id');
+      return page;
+    },
+  );
 
   app.post('/api/v1/mfa/bulk-resets/:id/cancel', { schema: { tags, params: z.object({ id: z.string().max(100) }) } }, async (req) => {
     const auth = await requireStaff(ctx, req, { minRole: 'admin', scope: 'mfa:bulk', stepUp: true });

@@ -1,7 +1,11 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { Link } from 'react-router';
 import { useAction } from '../../shared/useAction.js';
 import { FormError } from '../../shared/FormError.js';
+import { Loading } from '../../shared/Loading.js';
+import { formatDateTime } from '../../shared/format.js';
 import { useStepUp } from '../security/useStepUp.js';
+import { usePagedList } from '../usePagedList.js';
 import { BULK_STATUS, bulkApi, type BulkJob } from './bulk-api.js';
 
 function duration(seconds: number): string {
@@ -21,6 +25,65 @@ function announcement(job: BulkJob, percent: number): string {
     return quarter > 0 ? `Bulk reset running: ${quarter} % done` : 'Bulk reset running';
   }
   return `Bulk reset ${BULK_STATUS[job.status] ?? job.status}: ${job.done} reset, ${job.failed} failed`;
+}
+
+/** What the job's end is called, by how it ended. */
+const ENDED: Partial<Record<BulkJob['status'], string>> = { completed: 'Finished', cancelled: 'Cancelled', failed: 'Stopped' };
+
+/**
+ * The contacts a job could not reset, with why, a page at a time, in the job's order; each email
+ * links to the contact's page (a deleted contact has none). Reloaded as the failed count grows
+ * while the job runs.
+ */
+function BulkJobFailures({ job }: { job: BulkJob }): ReactNode {
+  const headingID = useId();
+  const failed = job.failed;
+  const list = usePagedList(
+    async (cursor) => {
+      // Nothing failed: nothing to ask the server.
+      if (failed === 0) return { items: [], nextCursor: null };
+      const page = await bulkApi.failures(job.id, cursor);
+      return { ...page, items: page.items.map((f) => ({ ...f, id: f.contactId })) };
+    },
+    [job.id, failed],
+  );
+  const active = job.status === 'queued' || job.status === 'running';
+  return (
+    <section aria-labelledby={headingID}>
+      <h3 id={headingID}>Contacts that could not be reset</h3>
+      <FormError error={list.error} />
+      {!list.items ? (
+        list.error ? null : <Loading label="Loading the contacts that could not be reset…" />
+      ) : list.items.length === 0 ? (
+        <p className="empty">{failed > 0 ? 'None listed: this job kept no record of which contacts failed.' : active ? 'None so far.' : 'None: no contact failed.'}</p>
+      ) : (
+        <table className="table" aria-label="Contacts that could not be reset">
+          <thead>
+            <tr>
+              <th scope="col">Contact</th>
+              <th scope="col">Why</th>
+              <th scope="col">When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((f) => (
+              <tr key={f.contactId}>
+                <td>{f.email ? <Link to={`/admin/contacts/${encodeURIComponent(f.contactId)}`}>{f.email}</Link> : <>A deleted contact ({f.contactId})</>}</td>
+                <td>{f.error}</td>
+                <td>{f.at ? formatDateTime(f.at) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <FormError error={list.moreError} />
+      {list.items && list.hasMore && (
+        <button type="button" className="secondary" aria-label="Show more contacts that could not be reset" disabled={list.loadingMore || list.loading} onClick={() => void list.showMore()}>
+          {list.loadingMore ? 'Loading…' : 'Show more'}
+        </button>
+      )}
+    </section>
+  );
 }
 
 /**
@@ -69,12 +132,26 @@ export function BulkJobProgress({ job, onUpdate }: { job: BulkJob; onUpdate(job:
         {job.ratePerSecond ? ` — ${job.ratePerSecond} per second` : ''}
         {active && job.secondsLeft !== null ? ` — about ${duration(job.secondsLeft)} left` : ''}
       </p>
+      {(job.startedAt || job.finishedAt) && (
+        <p>
+          {job.startedAt ? `Started ${formatDateTime(job.startedAt)}.` : ''}
+          {job.startedAt && job.finishedAt ? ' ' : ''}
+          {job.finishedAt ? `${ENDED[job.status] ?? 'Ended'} ${formatDateTime(job.finishedAt)}.` : ''}
+        </p>
+      )}
+      {job.status === 'failed' && (
+        <p className="error">
+          This job failed and stopped. No reason was stored with the job; the server log has the details. Contacts it never reached were not reset: preview the same filter again to
+          start a new bulk reset for them.
+        </p>
+      )}
       {active && pollError && (
         <p role="alert" className="error">
           Progress could not be updated ({pollError}). The job goes on on the server; trying again every second.
         </p>
       )}
       {job.unknownEmails.length > 0 && <p className="hint">Unknown emails skipped: {job.unknownEmails.join(', ')}</p>}
+      {(job.failed > 0 || !active) && <BulkJobFailures job={job} />}
       <FormError error={cancel.error} />
       {active && (
         <button type="button" className="danger secondary" disabled={cancel.busy} onClick={() => void cancel.run(async () => onUpdate(await stepUp.guard(() => bulkApi.cancel(job.id))))}>

@@ -3,11 +3,12 @@ import { Field } from '../../shared/Field.js';
 import { FormError } from '../../shared/FormError.js';
 import { formatDateTime } from '../../shared/format.js';
 import { useAction } from '../../shared/useAction.js';
-import { useLoad } from '../../shared/useLoad.js';
+import { Loading } from '../../shared/Loading.js';
 import { useTitle } from '../../shared/useTitle.js';
 import { useStepUp } from '../security/useStepUp.js';
+import { usePagedList } from '../usePagedList.js';
 import { BulkJobProgress } from './BulkJobProgress.js';
-import { BULK_STATUS, bulkApi, parseEmails, type BulkFilter, type BulkJob, type DryRun } from './bulk-api.js';
+import { BULK_STATUS, bulkApi, parseEmails, saveFile, type BulkFilter, type BulkJob, type DryRun } from './bulk-api.js';
 
 /**
  * Bulk MFA reset for a security incident (PRODUCT.md §4.7): choose contacts, preview how many
@@ -15,7 +16,7 @@ import { BULK_STATUS, bulkApi, parseEmails, type BulkFilter, type BulkJob, type 
  */
 export function BulkResetPage(): ReactNode {
   useTitle('Bulk MFA reset', 'Portico console');
-  const ids = { all: useId(), totp: useId(), webauthn: useId(), before: useId(), file: useId(), require: useId(), confirm: useId() };
+  const ids = { all: useId(), totp: useId(), webauthn: useId(), before: useId(), file: useId(), require: useId(), confirm: useId(), download: useId() };
   const [all, setAll] = useState(false);
   const [methods, setMethods] = useState<{ totp: boolean; webauthn: boolean }>({ totp: false, webauthn: false });
   const [before, setBefore] = useState('');
@@ -28,7 +29,8 @@ export function BulkResetPage(): ReactNode {
   const previewAction = useAction();
   const startAction = useAction();
   const stepUp = useStepUp();
-  const jobs = useLoad(() => bulkApi.list(), [job?.status]);
+  const downloadAction = useAction();
+  const jobs = usePagedList((cursor) => bulkApi.list(cursor), [job?.status]);
   const onUpdate = useCallback((j: BulkJob) => setJob(j), []);
 
   const filter = (): BulkFilter => {
@@ -46,6 +48,7 @@ export function BulkResetPage(): ReactNode {
   const changed = () => {
     setPreview(null);
     setConfirmText('');
+    downloadAction.clear();
   };
 
   async function loadFile(file: File | undefined) {
@@ -136,6 +139,26 @@ export function BulkResetPage(): ReactNode {
               <p className="hint">
                 {preview.sample.length < preview.matched ? `A sample: ${preview.sample.length} of the ${preview.matched} customers.` : `All ${preview.matched} customers.`}
               </p>
+              <p>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={downloadAction.busy}
+                  aria-describedby={ids.download}
+                  onClick={() =>
+                    void downloadAction.run(async () => {
+                      const csv = await bulkApi.matchesCSV(filter());
+                      saveFile(csv, `bulk-reset-customers-${new Date().toISOString().slice(0, 10)}.csv`);
+                    })
+                  }
+                >
+                  {downloadAction.busy ? 'Preparing the list…' : 'Download the full list (CSV)'}
+                </button>{' '}
+                <span className="hint" id={ids.download}>
+                  Every customer this reset would include: email and contact id, one per line.
+                </span>
+              </p>
+              <FormError error={downloadAction.error} />
               <table className="table" aria-label="Sample of the customers">
                 <thead>
                   <tr>
@@ -191,23 +214,28 @@ export function BulkResetPage(): ReactNode {
 
       <section className="card" aria-label="Recent bulk resets">
         <h2>Recent bulk resets</h2>
-        {jobs.loading && !jobs.data ? (
-          <p>Loading…</p>
-        ) : jobs.error && !jobs.data ? (
-          <FormError error={jobs.error} />
-        ) : jobs.data?.items.length ? (
+        <FormError error={jobs.error} />
+        {!jobs.items ? (
+          jobs.error ? null : <Loading />
+        ) : jobs.items.length ? (
           <ul className="plain">
-            {jobs.data.items.map((j) => (
+            {jobs.items.map((j) => (
               <li key={j.id}>
                 <button type="button" className="link" onClick={() => setJob(j)}>
-                  {formatDateTime(j.createdAt)}: {BULK_STATUS[j.status] ?? j.status}, {j.done} of {j.total} reset
+                  {formatDateTime(j.createdAt)}: {BULK_STATUS[j.status] ?? j.status}, {j.done} of {j.total} reset, {j.failed} failed
                 </button>{' '}
                 — {j.reason}
               </li>
             ))}
           </ul>
         ) : (
-          <p>No bulk reset has been run.</p>
+          <p className="empty">No bulk reset has been run.</p>
+        )}
+        <FormError error={jobs.moreError} />
+        {jobs.items && jobs.hasMore && (
+          <button type="button" className="secondary" aria-label="Show more bulk resets" disabled={jobs.loadingMore || jobs.loading} onClick={() => void jobs.showMore()}>
+            {jobs.loadingMore ? 'Loading…' : 'Show more'}
+          </button>
         )}
       </section>
       {stepUp.dialog}
