@@ -77,10 +77,9 @@ export async function updateStaffMember(
     // Bulk jobs first, audit entries last (ended-authority.ts says why).
     const ended = await staffAuthority(trx, standing);
     const entries: AuditEntry[] = [];
-    const bulkJobsCancelled =
-      standing.active && standing.role === 'admin'
-        ? 0
-        : await cancelBulkJobsStartedBy(ctx, trx, ended, standing.active ? 'the admin who started it is no longer an admin' : 'the admin who started it was deactivated', meta, entries);
+    const bulkJobsCancelled = !ended.endsBulkJobs
+      ? 0
+      : await cancelBulkJobsStartedBy(ctx, trx, ended, standing.active ? 'the admin who started it is no longer an admin' : 'the admin who started it was deactivated', meta, entries);
     const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta, entries);
     const codesVoidedFor = await voidTemporaryCodesIssuedBy(ctx, trx, ended, meta);
     await appendAuditEvents(ctx, trx, entries);

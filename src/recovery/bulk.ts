@@ -11,6 +11,7 @@ import { idCursor, seqCursor } from '../http/schemas.js';
 import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from '../audit/service.js';
 import { RESET_NOTICE_SUBJECT } from './service.js';
 import { bulkResetNotice } from './bulk-notice.js';
+import { actedUnder } from './ended-authority.js';
 import { runDuePendingActions } from './pending-actions.js';
 import { REVOKED } from '../sessions/store.js';
 import { holdSettings } from '../settings/service.js';
@@ -175,17 +176,11 @@ export async function cancelBulkJob(ctx: Context, actor: Actor, id: string, meta
  */
 export async function cancelBulkJobsStartedBy(ctx: Context, trx: Executor, by: { staffID: string | null; tokenIDs: string[] }, why: string, meta: RequestMeta, audit: AuditEntry[]): Promise<number> {
   if (by.staffID === null && !by.tokenIDs.length) return 0;
-  const { staffID, tokenIDs } = by;
   const jobs = await trx
     .updateTable('bulk_jobs')
     .set({ status: 'cancelled', finished_at: ctx.clock.now().toISOString(), lease_owner: null, lease_until: null })
     .where('status', 'in', ['queued', 'running'])
-    .where((eb) =>
-      eb.or([
-        ...(staffID !== null ? [eb.and([eb('actor_type', '=', 'staff'), eb('actor_id', '=', staffID)])] : []),
-        ...(tokenIDs.length ? [eb.and([eb('actor_type', '=', 'token'), eb('actor_id', 'in', tokenIDs)])] : []),
-      ]),
-    )
+    .where(actedUnder(by))
     .returning(['id', 'actor_type', 'actor_id', 'total', 'done', 'failed'])
     .execute();
   // Appended by the caller, last (see ended-authority.ts).

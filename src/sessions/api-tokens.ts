@@ -126,7 +126,7 @@ export async function revokeAPIToken(ctx: Context, actor: Actor, id: string, met
     // Bulk jobs first, audit entries last (recovery/ended-authority.ts says why).
     const ended = tokenAuthority(id);
     const entries: AuditEntry[] = [];
-    const bulkJobsCancelled = await cancelBulkJobsStartedBy(ctx, trx, { staffID: null, tokenIDs: [id] }, 'the API token that started it was revoked', meta, entries);
+    const bulkJobsCancelled = await cancelBulkJobsStartedBy(ctx, trx, ended, 'the API token that started it was revoked', meta, entries);
     const pendingActionsCancelled = await cancelPendingActionsOf(ctx, trx, ended, meta, entries);
     const codesVoidedFor = await voidTemporaryCodesIssuedBy(ctx, trx, ended, meta);
     await appendAuditEvents(ctx, trx, entries);
