@@ -11,8 +11,11 @@ import { auditApi, type AuditFilter } from './audit-api.js';
 import { AuditEntry } from './AuditEntry.js';
 import { AuditFilters } from './AuditFilters.js';
 import { VerifyChain } from './VerifyChain.js';
+import { useStaffDirectory } from '../security/useActorLabel.js';
+import { contactIdsOf, usePeople } from './people.js';
+import { useContactNames } from './useContactNames.js';
 
-const KEYS = ['contactId', 'staffId', 'actorType', 'action', 'since', 'until'] as const;
+const KEYS = ['contactId', 'staffId', 'actorType', 'actorId', 'action', 'since', 'until'] as const;
 
 /** The audit log (PRODUCT.md §5): filters in the URL, newest first, keyset "Load more". */
 export function AuditPage(): ReactNode {
@@ -34,6 +37,10 @@ export function AuditPage(): ReactNode {
   const extra = firstPage && more?.key === key ? more : null;
   const items = [...(firstPage?.items ?? []), ...(extra?.items ?? [])];
   const cursor = !firstPage ? null : extra ? extra.cursor : firstPage.nextCursor;
+  // Names for the ids on the page: staff from the staff list (admins), customers looked up once each.
+  const directory = useStaffDirectory();
+  const contacts = useContactNames(contactIdsOf(items, [filter.actorId, filter.contactId]));
+  const people = usePeople(directory, contacts);
 
   function apply(f: AuditFilter) {
     const next = new URLSearchParams();
@@ -46,7 +53,7 @@ export function AuditPage(): ReactNode {
       <div className="page-head">
         <h1>Audit log</h1>
       </div>
-      <AuditFilters key={key} initial={filter} onApply={apply} />
+      <AuditFilters key={key} initial={filter} onApply={apply} people={people} directory={directory} />
       {isAdmin && (
         <div className="actions">
           <a className="button" href={auditApi.exportURL(filter, 'csv')}>
@@ -69,7 +76,7 @@ export function AuditPage(): ReactNode {
           <table className="table" aria-label="Audit entries">
             <thead>
               <tr>
-                {['Time', 'Actor', 'Target', 'Action', 'Reason', 'Identity check', 'IP', 'Browser', 'Details'].map((h) => (
+                {['Time', 'Done by', 'Concerning', 'Action', 'Reason', 'Identity check', 'IP', 'Browser', 'Details'].map((h) => (
                   <th scope="col" key={h}>
                     {h}
                   </th>
@@ -78,7 +85,7 @@ export function AuditPage(): ReactNode {
             </thead>
             <tbody>
               {items.map((e) => (
-                <AuditEntry key={e.id} e={e} />
+                <AuditEntry key={e.id} e={e} people={people} />
               ))}
             </tbody>
           </table>

@@ -6,6 +6,8 @@ export interface AuditFilter {
   staffId?: string;
   /** contact, staff, token, cli or system. */
   actorType?: string;
+  /** One actor: a staff id, an API token id, or a customer's id (their own acts). */
+  actorId?: string;
   action?: string;
   since?: string;
   until?: string;
@@ -26,7 +28,7 @@ function instant(local: string | undefined): string | undefined {
 }
 
 function params(f: AuditFilter): Record<string, string | undefined> {
-  return { contactId: f.contactId?.trim(), staffId: f.staffId?.trim(), actorType: f.actorType, action: f.action?.trim(), since: instant(f.since), until: instant(f.until) };
+  return { contactId: f.contactId?.trim(), staffId: f.staffId?.trim(), actorType: f.actorType, actorId: f.actorId?.trim(), action: f.action?.trim(), since: instant(f.since), until: instant(f.until) };
 }
 
 export const auditApi = {
