@@ -105,6 +105,14 @@ describe('malformed HTTP requests get problem+json on a listening server', () =>
     expect(JSON.parse(r.body)).toMatchObject({ code: 'csrf_failed' });
   });
 
+  it('a garbage request pipelined after a good one: the good one is answered first, then the 400', async () => {
+    const r = await sendRaw('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGARBAGE\x01 / HTTP/1.1\r\n\r\n');
+    expect(r.status, r.body).toBe(200);
+    const second = r.body.indexOf('HTTP/1.1 400');
+    expect(second, r.body).toBeGreaterThan(0);
+    expect(r.body.slice(second)).toContain('"code":"invalid_input"');
+  });
+
   it('the server keeps answering after all of them', async () => {
     const r = await sendRaw('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     expect(r.status).toBe(200);

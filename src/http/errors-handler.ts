@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -84,35 +85,65 @@ const PARSER_ERRORS: Record<string, string> = {
  * 16 KB, a garbage request line) never reaches a route or `handleError`. It still leaves as
  * problem+json with code `invalid_input` (400; 431 for headers too large, 408 for a request too
  * slow to arrive), with `headers` (the security headers) and `Connection: close`, and the
- * connection is closed: after a parse error nothing more can be read from it. Nothing is
- * written when the connection is gone, or when an answer to a request on it has already begun
- * (a second answer would be read as the answer to the client's next request). Never throws.
+ * connection is closed: after a parse error nothing more can be read from it. When an earlier
+ * request on the connection is still being answered (pipelined), its answer goes first and
+ * this one after it, in the order the client reads them; Node's default wrote over it, and a
+ * request that committed looked refused. A body broken after its request was answered gets no
+ * second answer. Nothing is written to a connection that is gone. Never throws.
  */
 export function handleClientError(error: Error & { code?: string }, socket: Socket, headers: Record<string, string>): void {
   try {
     // A reset connection has nobody left to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-    if (socket.writable && !inFlight?.headersSent) {
-      let problem;
-      if (error.code === 'HPE_HEADER_OVERFLOW') problem = problemFor('invalid_input', 'The request headers are too large (over 16 KB)', { status: 431 });
-      else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = problemFor('invalid_input', 'The request took too long to arrive', { status: 408 });
-      else problem = problemFor('invalid_input', PARSER_ERRORS[error.code ?? ''] ?? 'The request is not valid HTTP');
-      const body = JSON.stringify(problem);
-      const lines = [
-        `HTTP/1.1 ${problem.status} ${STATUS_TEXT[problem.status] ?? 'Bad Request'}`,
-        'content-type: application/problem+json; charset=utf-8',
-        `content-length: ${Buffer.byteLength(body)}`,
-        'cache-control: no-store',
-        'connection: close',
-        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-      ];
-      socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-      // Closed once written (or at once if the peer reads nothing): no further request on it.
-      socket.setTimeout(5_000, () => socket.destroy());
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    // The request the parser was reading when it failed (Node's own field; absent, a new one).
+    const reading = (socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming;
+    if (reading && !reading.complete) {
+      // Broken in the body of a request already routed: that request's answer is the answer
+      // (this one, if none has begun), and nothing but the close follows it.
+      if (!inFlight?.headersSent) return answerClientError(error, socket, headers);
+      if (inFlight.writableFinished) return void socket.end();
+      inFlight.once('finish', () => socket.end());
+      inFlight.once('close', () => socket.destroy());
       return;
     }
+    if (inFlight && !inFlight.writableFinished) {
+      // A request pipelined after one still being answered: answered after it, in the order
+      // the client reads the answers.
+      inFlight.once('finish', () => answerClientError(error, socket, headers));
+      inFlight.once('close', () => {
+        if (!inFlight.writableFinished) socket.destroy();
+      });
+      return;
+    }
+    answerClientError(error, socket, headers);
+  } catch {
     socket.destroy();
+  }
+}
+
+function answerClientError(error: Error & { code?: string }, socket: Socket, headers: Record<string, string>): void {
+  try {
+    if (socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    let problem;
+    if (error.code === 'HPE_HEADER_OVERFLOW') problem = problemFor('invalid_input', 'The request headers are too large (over 16 KB)', { status: 431 });
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = problemFor('invalid_input', 'The request took too long to arrive', { status: 408 });
+    else problem = problemFor('invalid_input', PARSER_ERRORS[error.code ?? ''] ?? 'The request is not valid HTTP');
+    const body = JSON.stringify(problem);
+    const lines = [
+      `HTTP/1.1 ${problem.status} ${STATUS_TEXT[problem.status] ?? 'Bad Request'}`,
+      'content-type: application/problem+json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(body)}`,
+      'cache-control: no-store',
+      'connection: close',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+    // Closed once written (or at once if the peer reads nothing): no further request on it.
+    socket.setTimeout(5_000, () => socket.destroy());
   } catch {
     socket.destroy();
   }
