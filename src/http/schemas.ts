@@ -42,7 +42,11 @@ export function isISOInstant(s: string): boolean {
   date.setUTCFullYear(year);
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
   const [hour, minute, second, zoneHour, zoneMinute] = [m[4], m[5], m[6], m[7], m[8]].map((v) => Number(v ?? 0));
-  return hour <= 23 && minute <= 59 && second <= 59 && zoneHour <= 23 && zoneMinute <= 59 && !Number.isNaN(Date.parse(s));
+  if (hour > 23 || minute > 59 || second > 59 || zoneHour > 23 || zoneMinute > 59) return false;
+  // The instant in UTC too: 9999-12-31T23:00-05:00 is in the year 10000 there, and its ISO text
+  // (+010000-…) sorts below every other.
+  const utc = new Date(Date.parse(s)).getUTCFullYear();
+  return utc >= 0 && utc <= 9999;
 }
 
 export const listQuery = {
