@@ -6,6 +6,7 @@ import { MailSink } from './helpers/mail-sink.js';
 import * as accounts from '../src/accounts/service.js';
 import { issueEmailToken } from '../src/accounts/email-tokens.js';
 import { DAY } from '../src/clock.js';
+import { waitForLockWaits } from './helpers/pg-locks.js';
 
 // A customer moves their account to a new address because someone else reads the old mailbox.
 // Confirming the move voids the reset links mailed to the old address. But a "forgot password"
@@ -25,15 +26,6 @@ afterAll(async () => {
 });
 
 const meta = { ip: '203.0.113.9', userAgent: 'test' };
-
-async function waitForLockWaits(n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const r = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(t.ctx.db);
-    if (Number(r.rows[0].n) >= n) return;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error(`never saw ${n} transactions waiting on a lock`);
-}
 
 async function liveResetLinks(id: string): Promise<number> {
   const rows = await t.ctx.db
@@ -67,7 +59,7 @@ describe.skipIf(dialectUnderTest !== 'postgres')('a reset link asked for while t
     });
     await holding;
     const racing = accounts.requestPasswordReset(t.ctx, 'contact', old, meta);
-    await waitForLockWaits(1);
+    await waitForLockWaits(t, 1);
 
     // Meanwhile the move is confirmed, and commits.
     const change = await issueEmailToken(t.ctx, t.ctx.db, 'email_change', 'contact', id, DAY, moved);
@@ -109,10 +101,10 @@ describe.skipIf(dialectUnderTest !== 'postgres')('a reset link asked for while t
     });
     await holding;
     const racing = accounts.requestPasswordReset(t.ctx, 'contact', old, meta);
-    await waitForLockWaits(1);
+    await waitForLockWaits(t, 1);
     const confirming = accounts.confirmEmailChange(t.ctx, 'contact', change, meta);
     // The move queues behind the link being issued.
-    await waitForLockWaits(2);
+    await waitForLockWaits(t, 2);
     release();
     await blocker;
     await racing;

@@ -4,6 +4,7 @@ import { BulkRunner } from '../src/recovery/bulk.js';
 import { createTestApp, dialectUnderTest, type TestApp } from './helpers/app.js';
 import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 import { seedEnrolledContacts } from './helpers/seed.js';
+import { waitForLockWaits } from './helpers/pg-locks.js';
 
 // Deactivating an admin (or revoking their token) cancels their running bulk reset, their
 // scheduled changes and their codes, in one transaction. A bulk batch holds its job's row from
@@ -51,17 +52,8 @@ async function batchPausedMidway(start: (emails: string[]) => Promise<string>) {
     (e: unknown) => `failed: ${String(e)}`,
   );
   // Until the batch waits on the settings row, holding its job's row.
-  await waitForLockWaits(1);
+  await waitForLockWaits(t, 1);
   return { job, run, release: async () => (release(), await blocker) };
-}
-
-async function waitForLockWaits(n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const r = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(t.ctx.db);
-    if (Number(r.rows[0].n) >= n) return;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error(`never saw ${n} transactions waiting on a lock`);
 }
 
 describe.skipIf(dialectUnderTest !== 'postgres')('cutting off an admin while their bulk reset runs a batch', () => {
@@ -78,7 +70,7 @@ describe.skipIf(dialectUnderTest !== 'postgres')('cutting off an admin while the
     });
     await boss.stepUp();
     const deactivation = boss.client.patch(`/api/v1/staff/${rogue.id}`, { active: false });
-    await waitForLockWaits(2);
+    await waitForLockWaits(t, 2);
     await paused.release();
     const [batch, d] = await Promise.all([paused.run, deactivation]);
     expect(batch).toBe('committed');
@@ -103,7 +95,7 @@ describe.skipIf(dialectUnderTest !== 'postgres')('cutting off an admin while the
     });
     await boss.stepUp();
     const revoke = boss.client.delete(`/api/v1/api-tokens/${made.json().id}`);
-    await waitForLockWaits(2);
+    await waitForLockWaits(t, 2);
     await paused.release();
     const [batch, d] = await Promise.all([paused.run, revoke]);
     expect(batch).toBe('committed');

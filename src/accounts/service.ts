@@ -248,8 +248,9 @@ export async function endEverySession(ctx: Context, trx: Executor, kind: Account
  * Voids the person's password-reset links: a person who changes their password or signs out
  * everywhere may be doing it because someone else got in, perhaps through their mailbox, and a
  * link already mailed would let that someone set the password after all. Taken first in the
- * transaction, in the order using a link takes rows (its token, then the person, then the
- * sessions), so the two never deadlock on PostgreSQL.
+ * transaction: the reset links come before the person, the sessions and the email-change links
+ * in every transaction of a person (a link's use, an email change's confirmation), so that on
+ * PostgreSQL they queue instead of deadlocking.
  */
 async function voidResetLinks(ctx: Context, trx: Executor, kind: AccountKind, id: string): Promise<void> {
   await voidEmailTokens(ctx, trx, 'password_reset', kind, id);
@@ -382,28 +383,36 @@ export async function requestEmailChange(ctx: Context, account: Account, newEmai
 
 export async function confirmEmailChange(ctx: Context, kind: AccountKind, token: string, meta: RequestMeta): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const t = await consumeEmailToken(ctx, trx, 'email_change', token);
-    if (!t || t.subjectKind !== kind || !t.data) throw new AppError('invalid_token');
-    // Queued with whoever issues this person's reset and setup links, before the address moves
-    // (and before the person's row, which a link being used locks after its token): a link
-    // issued meanwhile is voided below, or is issued after the move and sees the new address.
-    await queueWithIssuers(ctx, trx, 'password_reset', kind, t.subjectID);
-    await queueWithIssuers(ctx, trx, 'mfa_setup', kind, t.subjectID);
-    const taken = await store.findAccountByEmail(trx, kind, t.data);
-    if (taken) throw new AppError('conflict', 'That address already belongs to another account');
-    const account = await store.findAccountByID(trx, kind, t.subjectID);
-    if (!account) throw new AppError('invalid_token');
-    const at = ctx.clock.now().toISOString();
-    await store.updateProfile(trx, kind, account.id, { email: t.data }, at);
-    if (kind === 'contact') await store.markEmailVerified(trx, account.id, at);
+    // Whose move it is, read without a lock; using the token up (below) still decides.
+    const peeked = await peekEmailToken(ctx, trx, 'email_change', token);
+    if (!peeked || peeked.subjectKind !== kind || !peeked.data) throw new AppError('invalid_token');
+    const id = peeked.subjectID;
+    // The rows in the order every transaction of this person takes them, so that on PostgreSQL
+    // they queue instead of deadlocking: the reset links (a link's use, a password change,
+    // signing out everywhere take them first), then the person, then the email-change links,
+    // then the setup links (a staff reset takes them after the email-change links).
+    //
     // Links already mailed to the old address would otherwise keep working after the move (a
     // reset link for an hour, an MFA setup link for a day), for whoever holds that mailbox,
-    // which may be the very reason for the change. Sessions are left alone: the change was
-    // asked for from a signed-in session with the password (and a step-up when enrolled), and
-    // "sign out everywhere" or a password change ends them when that is what is wanted.
-    await voidEmailTokens(ctx, trx, 'password_reset', kind, account.id);
+    // which may be the very reason for the change. Queued with whoever issues them, a link
+    // issued meanwhile is voided here, or is issued after the move and sees the new address.
+    // Sessions are left alone: the change was asked for from a signed-in session with the
+    // password (and a step-up when enrolled), and "sign out everywhere" or a password change
+    // ends them when that is what is wanted.
+    await queueWithIssuers(ctx, trx, 'password_reset', kind, id);
+    await voidEmailTokens(ctx, trx, 'password_reset', kind, id);
+    const taken = await store.findAccountByEmail(trx, kind, peeked.data);
+    if (taken) throw new AppError('conflict', 'That address already belongs to another account');
+    const account = await store.findAccountByID(trx, kind, id);
+    if (!account) throw new AppError('invalid_token');
+    const at = ctx.clock.now().toISOString();
+    await store.updateProfile(trx, kind, account.id, { email: peeked.data }, at);
+    const t = await consumeEmailToken(ctx, trx, 'email_change', token);
+    if (!t || t.subjectKind !== kind || t.subjectID !== id || t.data !== peeked.data) throw new AppError('invalid_token');
+    if (kind === 'contact') await store.markEmailVerified(trx, account.id, at);
+    await queueWithIssuers(ctx, trx, 'mfa_setup', kind, id);
     await voidEmailTokens(ctx, trx, 'mfa_setup', kind, account.id);
-    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.email.changed', ...targetOf(account), meta, details: { from: account.email, to: t.data } });
+    await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.email.changed', ...targetOf(account), meta, details: { from: account.email, to: peeked.data } });
   });
 }
 

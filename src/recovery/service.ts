@@ -5,7 +5,7 @@ import type { Executor } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { INCIDENT_NOT_YOU, templates, type Audience, type Circumstances } from '../notify/templates.js';
-import type { Account } from '../accounts/store.js';
+import { findAccountByID, type Account } from '../accounts/store.js';
 import { endEverySession, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
@@ -189,10 +189,14 @@ export async function applyReset(
   } else {
     await voidEmailTokens(ctx, trx, 'mfa_setup', a.target.kind, a.target.id);
   }
+  // The address as it stands now, read once this transaction is queued with an email change's
+  // (issuing the setup link queues it, see confirmEmailChange): the person was read before the
+  // transaction, and a move confirmed since would send the link to the mailbox they left.
+  const to = (await findAccountByID(trx, a.target.kind, a.target.id))?.email ?? a.target.email;
   const result = { factorsRemoved, recoveryCodesRemoved, rememberedDevicesRemoved, sessionsRevoked, enrollmentRequired: requireEnrollment };
   await audit(ctx, trx, a, 'mfa.reset', verification, { ...result, ...extraDetails });
   const scheduledAt = typeof extraDetails.scheduledAt === 'string' ? extraDetails.scheduledAt : undefined;
-  await ctx.mailer.enqueue(trx, resetNotice(a.target.email, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL, false, a.target.kind, scheduledAt));
+  await ctx.mailer.enqueue(trx, resetNotice(to, { at: ctx.clock.now(), ip: a.meta.ip, userAgent: a.meta.userAgent, actor: a.actorLabel }, factorsRemoved, setupURL, false, a.target.kind, scheduledAt));
   return result;
 }
 
