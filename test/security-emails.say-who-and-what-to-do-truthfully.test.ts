@@ -6,7 +6,7 @@ import { BulkRunner } from '../src/recovery/bulk.js';
 // A security email says who did it, from where, and what to do if it was not the reader. Two
 // said it wrong:
 // - the lockout after wrong codes said "By: you", though the codes were typed by whoever was
-//   signing in, perhaps with a stolen password;
+//   signing in (or stepping up), perhaps with a stolen password;
 // - a bulk reset (an incident: nobody asked) told every customer "if you did not ask our
 //   support team for this, contact support", sending thousands to the help desk on the day
 //   impostors call customers "from support", and showed "From: an unknown address".
@@ -32,7 +32,7 @@ describe('security emails say who did it and what to do, truthfully', () => {
     const mail = await t.mail.waitFor(email, 'Two-step verification locked after wrong codes', 15_000);
     for (const body of [mail.text, mail.html]) {
       expect(body).not.toContain('By: you');
-      expect(body).toContain('By: someone signing in to your account');
+      expect(body).toContain('By: whoever entered the codes for your account');
       expect(body).toContain('If this was not you, change your password now and contact support');
       expect(body).not.toContain('If you did not ask our support team');
     }

@@ -217,7 +217,7 @@ export async function announceCodeFailure(
           : []),
       ],
       // Not "by you": whoever typed the codes, which the owner may not have been.
-      { at: now, ...meta, actor: enteredBy ? 'our support team, checking who they were talking to' : 'someone signing in to your account' },
+      { at: now, ...meta, actor: enteredBy ? 'our support team, checking who they were talking to' : 'whoever entered the codes for your account' },
       undefined,
       enteredBy ? undefined : selfNotYou(account.kind),
     ),

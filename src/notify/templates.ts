@@ -91,7 +91,7 @@ export const CUSTOMER_SELF_NOT_YOU = 'If this was not you, change your password 
  * desk; and those are the days impostors call customers "from support".
  */
 export const INCIDENT_NOT_YOU =
-  'You do not need to contact us about this email: set up two-step verification again when you next sign in. Our support team will never ask you for a code or your password; if anyone does, do not give it to them.';
+  'You do not need to contact us about this email. Our support team will never ask you for a code or your password; if anyone does, do not give it to them.';
 
 /**
  * Every change to a customer's MFA (PRODUCT.md §3): what changed, when, by whom, from where,
