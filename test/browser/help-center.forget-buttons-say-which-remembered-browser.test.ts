@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { signUpContact } from '../helpers/app.js';
-import { codeFor, enrollTOTP, nextStep } from '../helpers/mfa.js';
+import { enrollTOTP } from '../helpers/mfa.js';
 import { rememberedBrowser } from '../helpers/remembered-devices.js';
 import { hasChromium, useWebAppAndBrowser, openPage } from './browser.js';
-import { signInWithPassword } from './mfa-steps.js';
+import { signInToHelpCenter } from './mfa-steps.js';
 
 // Two remembered browsers of the same kind ("Chrome on Linux") must not give two buttons of
 // the same name: each Forget, and the question it asks, says which one by its date.
@@ -22,11 +22,7 @@ describe.skipIf(!hasChromium)('help center: each Forget button says which rememb
 
     const w = await openPage(suite.browser, suite.web.baseURL);
     const p = w.page;
-    await signInWithPassword(p, customer.email);
-    nextStep(t);
-    await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
-    await p.getByRole('button', { name: 'Verify' }).click();
-    await p.waitForURL((u) => !u.pathname.includes('sign-in'));
+    await signInToHelpCenter(t, p, customer.email, secret);
     await p.goto('/account/security');
     const devices = p.getByRole('list', { name: 'Remembered browsers' });
     await devices.getByRole('listitem').nth(1).waitFor();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signUpContact } from '../helpers/app.js';
-import { codeFor, enrollTOTP, nextStep, staffWithMFA } from '../helpers/mfa.js';
+import { enrollTOTP, staffWithMFA } from '../helpers/mfa.js';
 import { hasChromium, useWebAppAndBrowser, openPage } from './browser.js';
-import { signInWithPassword } from './mfa-steps.js';
+import { signInToHelpCenter } from './mfa-steps.js';
 
 describe.skipIf(!hasChromium)('help center: under the required MFA policy the last method cannot be removed', () => {
   const suite = useWebAppAndBrowser();
@@ -20,11 +20,7 @@ describe.skipIf(!hasChromium)('help center: under the required MFA policy the la
     const { secret } = await enrollTOTP(t, customer.client, 'contact', 'Phone');
     const c = await openPage(suite.browser, suite.web.baseURL);
     const p = c.page;
-    await signInWithPassword(p, customer.email);
-    nextStep(t);
-    await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
-    await p.getByRole('button', { name: 'Verify' }).click();
-    await p.waitForURL((u) => !u.pathname.includes('sign-in'));
+    await signInToHelpCenter(t, p, customer.email, secret);
     await p.goto('/account/security');
     const methods = p.getByRole('table', { name: 'Sign-in methods' });
     const remove = methods.getByRole('button', { name: 'Remove Phone' });

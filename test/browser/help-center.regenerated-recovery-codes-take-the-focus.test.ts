@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signUpContact } from '../helpers/app.js';
-import { codeFor, enrollTOTP, nextStep } from '../helpers/mfa.js';
+import { enrollTOTP } from '../helpers/mfa.js';
 import { hasChromium, useWebAppAndBrowser, openPage } from './browser.js';
-import { signInWithPassword } from './mfa-steps.js';
+import { signInToHelpCenter } from './mfa-steps.js';
 
 // "Yes, generate new codes" takes its card off the page: the keyboard focus must not fall to
 // <body>, but land on the new codes, so a screen reader reads what to save and a keyboard user
@@ -16,11 +16,7 @@ describe.skipIf(!hasChromium)('help center: new recovery codes take the focus', 
     const { secret } = await enrollTOTP(t, customer.client, 'contact', 'Phone');
     const w = await openPage(suite.browser, suite.web.baseURL);
     const p = w.page;
-    await signInWithPassword(p, customer.email);
-    nextStep(t);
-    await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
-    await p.getByRole('button', { name: 'Verify' }).click();
-    await p.waitForURL((u) => !u.pathname.includes('sign-in'));
+    await signInToHelpCenter(t, p, customer.email, secret);
     await p.goto('/account/security');
 
     // By keyboard, as a screen-reader user would.

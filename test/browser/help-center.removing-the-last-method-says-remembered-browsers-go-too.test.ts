@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { signUpContact } from '../helpers/app.js';
-import { codeFor, enrollTOTP, nextStep } from '../helpers/mfa.js';
+import { enrollTOTP } from '../helpers/mfa.js';
 import { rememberedBrowser } from '../helpers/remembered-devices.js';
 import { hasChromium, useWebAppAndBrowser, openPage } from './browser.js';
-import { signInWithPassword } from './mfa-steps.js';
+import { signInToHelpCenter } from './mfa-steps.js';
 
 // Removing the last method also forgets every remembered browser (removeMyFactor): the
 // question asked before it must say so, with the right number, and nothing when there is none.
@@ -19,11 +19,7 @@ describe.skipIf(!hasChromium)('help center: removing the last method says the re
 
     const w = await openPage(suite.browser, suite.web.baseURL);
     const p = w.page;
-    await signInWithPassword(p, customer.email);
-    nextStep(t);
-    await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
-    await p.getByRole('button', { name: 'Verify' }).click();
-    await p.waitForURL((u) => !u.pathname.includes('sign-in'));
+    await signInToHelpCenter(t, p, customer.email, secret);
     await p.goto('/account/security');
     const methods = p.getByRole('table', { name: 'Sign-in methods' });
     const devices = p.getByRole('list', { name: 'Remembered browsers' });

@@ -60,6 +60,15 @@ export function unexpected(problems: string[], statuses: number[]): string[] {
   return problems.filter((m) => !statuses.some((s) => m.includes(`status of ${s}`)));
 }
 
+/** Signs a customer in through the help center's pages: password, then the authenticator code, until they are in. */
+export async function signInToHelpCenter(t: TestApp, p: Page, email: string, secret: Buffer): Promise<void> {
+  await signInWithPassword(p, email);
+  nextStep(t);
+  await p.getByLabel('6-digit code from your authenticator app').fill(codeFor(t, secret));
+  await p.getByRole('button', { name: 'Verify' }).click();
+  await p.waitForURL((u) => !u.pathname.includes('sign-in'));
+}
+
 /** Signs a staff member in through the console's pages: password, then (with a secret) the authenticator code. */
 export async function signInToConsole(t: TestApp, w: WatchedPage, email: string, secret?: Buffer): Promise<void> {
   const p = w.page;
