@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 import { runPortico } from './helpers/cli.js';
+import { refuseWrites } from './helpers/refuse-writes.js';
 
 // PRODUCT.md §4, §6: the CLI break-glass is the one MFA reset that no waiting period and no
 // step-up guard, so the admins' email is what makes it visible. The reset and that email are
@@ -32,17 +32,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function refuseOutboxRowsTo(email: string): Promise<void> {
-  if (t.ctx.dialect === 'sqlite') {
-    await sql.raw(`CREATE TRIGGER refuse_notice BEFORE INSERT ON outbox WHEN new.recipient = '${email}' BEGIN SELECT RAISE(ABORT, 'injected failure: outbox refused'); END`).execute(t.ctx.db);
-  } else {
-    await sql.raw(`CREATE FUNCTION refuse_notice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure: outbox refused'; END $$`).execute(t.ctx.db);
-    await sql.raw(`CREATE TRIGGER refuse_notice BEFORE INSERT ON outbox FOR EACH ROW WHEN (new.recipient = '${email}') EXECUTE FUNCTION refuse_notice()`).execute(t.ctx.db);
-  }
-}
-
-async function acceptOutboxRowsAgain(): Promise<void> {
-  await sql.raw(t.ctx.dialect === 'sqlite' ? 'DROP TRIGGER refuse_notice' : 'DROP TRIGGER refuse_notice ON outbox').execute(t.ctx.db);
+function refuseOutboxRowsTo(email: string): Promise<() => Promise<void>> {
+  return refuseWrites(t.ctx, { table: 'outbox', on: ['INSERT'], column: 'recipient', value: email, message: 'injected failure: outbox refused' });
 }
 
 async function factorCount(id: string): Promise<number> {
@@ -54,7 +45,7 @@ const resetArgs = (): string[] => ['mfa', 'reset', '--email', lockedOut.email, '
 
 describe('portico mfa reset --staff when the admins cannot be notified', () => {
   it('commits nothing and exits non-zero with one clear line', async () => {
-    await refuseOutboxRowsTo(otherAdmin.email);
+    const acceptOutboxRowsAgain = await refuseOutboxRowsTo(otherAdmin.email);
     const r = await runPortico(resetArgs(), t.cliEnv()).finally(acceptOutboxRowsAgain);
     // The reset rolled back with it: factor, session, no audit entry, no email queued to anyone.
     expect(await factorCount(lockedOut.id)).toBe(1);

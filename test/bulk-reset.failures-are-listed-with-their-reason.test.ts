@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 import { seedEnrolledContacts } from './helpers/seed.js';
 import { BulkRunner } from '../src/recovery/bulk.js';
+import { refuseWrites } from './helpers/refuse-writes.js';
 
 // PRODUCT.md §4.7: a bulk reset is an incident tool with visible progress. When contacts fail,
 // the admin must learn WHICH ones and why, not only "2 failed": GET
@@ -27,12 +27,7 @@ afterAll(async () => {
 });
 
 async function refuseFactorDeletionFor(contactID: string): Promise<void> {
-  if (t.ctx.dialect === 'sqlite') {
-    await sql.raw(`CREATE TRIGGER refuse_listed_reset BEFORE DELETE ON mfa_factors WHEN old.owner_id = '${contactID}' BEGIN SELECT RAISE(ABORT, 'injected failure: DELETE FROM mfa_factors refused'); END`).execute(t.ctx.db);
-  } else {
-    await sql.raw(`CREATE FUNCTION refuse_listed_reset() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure: DELETE FROM mfa_factors refused'; END $$`).execute(t.ctx.db);
-    await sql.raw(`CREATE TRIGGER refuse_listed_reset BEFORE DELETE ON mfa_factors FOR EACH ROW WHEN (old.owner_id = '${contactID}') EXECUTE FUNCTION refuse_listed_reset()`).execute(t.ctx.db);
-  }
+  await refuseWrites(t.ctx, { table: 'mfa_factors', on: ['DELETE'], column: 'owner_id', value: contactID, message: 'injected failure: DELETE FROM mfa_factors refused' });
 }
 
 function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): { code: string; status: number } }, status: number, code: string): void {

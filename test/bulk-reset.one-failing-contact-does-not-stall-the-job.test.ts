@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { staffWithMFA, type StaffWithMFA } from './helpers/mfa.js';
 import { seedEnrolledContacts } from './helpers/seed.js';
 import { BulkRunner } from '../src/recovery/bulk.js';
+import { refuseWrites } from './helpers/refuse-writes.js';
 
 // PRODUCT.md §4.7: a bulk reset runs as a background job with visible progress. A contact whose
 // reset keeps failing must not stall it: that contact is counted as failed (with the error
@@ -24,12 +24,7 @@ afterAll(async () => {
 });
 
 async function refuseFactorDeletionFor(contactID: string): Promise<void> {
-  if (t.ctx.dialect === 'sqlite') {
-    await sql.raw(`CREATE TRIGGER refuse_reset BEFORE DELETE ON mfa_factors WHEN old.owner_id = '${contactID}' BEGIN SELECT RAISE(ABORT, 'injected failure for this contact'); END`).execute(t.ctx.db);
-  } else {
-    await sql.raw(`CREATE FUNCTION refuse_reset() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure for this contact'; END $$`).execute(t.ctx.db);
-    await sql.raw(`CREATE TRIGGER refuse_reset BEFORE DELETE ON mfa_factors FOR EACH ROW WHEN (old.owner_id = '${contactID}') EXECUTE FUNCTION refuse_reset()`).execute(t.ctx.db);
-  }
+  await refuseWrites(t.ctx, { table: 'mfa_factors', on: ['DELETE'], column: 'owner_id', value: contactID, message: 'injected failure for this contact' });
 }
 
 describe('a bulk reset with one contact whose reset always fails', () => {

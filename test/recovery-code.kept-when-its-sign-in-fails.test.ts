@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, PASSWORD, signUpContact, type TestApp } from './helpers/app.js';
 import { codeFor, enrollTOTP, nextStep } from './helpers/mfa.js';
+import { refuseWrites } from './helpers/refuse-writes.js';
 
 /**
  * A recovery code is spent in the transaction of the session it opens (STYLE.md 5: one
@@ -21,21 +21,8 @@ afterAll(async () => {
 });
 
 /** Makes every write of a session row for `contactID` fail until the returned function is called. */
-async function refuseSessionWrites(contactID: string): Promise<() => Promise<void>> {
-  if (t.ctx.dialect === 'sqlite') {
-    await sql.raw(`CREATE TRIGGER refuse_insert BEFORE INSERT ON sessions WHEN new.subject_id = '${contactID}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).execute(t.ctx.db);
-    await sql.raw(`CREATE TRIGGER refuse_update BEFORE UPDATE ON sessions WHEN new.subject_id = '${contactID}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).execute(t.ctx.db);
-    return async () => {
-      await sql.raw('DROP TRIGGER refuse_insert').execute(t.ctx.db);
-      await sql.raw('DROP TRIGGER refuse_update').execute(t.ctx.db);
-    };
-  }
-  await sql.raw(`CREATE FUNCTION refuse_session() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`).execute(t.ctx.db);
-  await sql.raw(`CREATE TRIGGER refuse_session BEFORE INSERT OR UPDATE ON sessions FOR EACH ROW WHEN (new.subject_id = '${contactID}') EXECUTE FUNCTION refuse_session()`).execute(t.ctx.db);
-  return async () => {
-    await sql.raw('DROP TRIGGER refuse_session ON sessions').execute(t.ctx.db);
-    await sql.raw('DROP FUNCTION refuse_session()').execute(t.ctx.db);
-  };
+function refuseSessionWrites(contactID: string): Promise<() => Promise<void>> {
+  return refuseWrites(t.ctx, { table: 'sessions', on: ['INSERT', 'UPDATE'], column: 'subject_id', value: contactID, message: 'injected failure' });
 }
 
 async function unusedCodes(contactID: string): Promise<number> {
