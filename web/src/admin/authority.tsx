@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ApiError, request, type StaffRole } from '../api.js';
+import { ConfirmQuestion, useConfirmFocus } from '../shared/ConfirmButton.js';
 
 /**
  * What ending a staff member's or an API token's authority would take back with it, counted by
@@ -71,24 +72,7 @@ interface ConfirmAfterCountingProps {
 export function ConfirmAfterCounting({ label, confirmLabel, count, question, danger = true, disabled, onConfirm }: ConfirmAfterCountingProps): ReactNode {
   const [step, setStep] = useState<'idle' | 'counting' | 'asking'>('idle');
   const [counts, setCounts] = useState<TakenBack | null>(null);
-  const questionID = useId();
-  const opener = useRef<HTMLButtonElement>(null);
-  const yes = useRef<HTMLButtonElement>(null);
-  // Where the focus goes once the step it belongs to has rendered; null leaves it alone.
-  const focusNext = useRef<'yes' | 'opener' | null>(null);
-  // The action may take this button off the page: then nothing is set.
-  const mounted = useRef(false);
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-  useEffect(() => {
-    const target = focusNext.current === 'yes' ? yes.current : focusNext.current === 'opener' ? opener.current : null;
-    focusNext.current = null;
-    target?.focus();
-  }, [step]);
+  const focus = useConfirmFocus(step);
 
   async function ask() {
     setStep('counting');
@@ -97,17 +81,17 @@ export function ConfirmAfterCounting({ label, confirmLabel, count, question, dan
       found = count ? await count() : null;
     } catch (err) {
       if (stepUpCancelled(err)) {
-        if (mounted.current) back();
+        if (focus.mounted.current) back();
         return;
       }
     }
-    if (!mounted.current) return;
+    if (!focus.mounted.current) return;
     setCounts(found);
-    focusNext.current = 'yes';
+    focus.next.current = 'yes';
     setStep('asking');
   }
   function back() {
-    focusNext.current = 'opener';
+    focus.next.current = 'opener';
     setStep('idle');
   }
 
@@ -115,7 +99,7 @@ export function ConfirmAfterCounting({ label, confirmLabel, count, question, dan
     return (
       // Not disabled while counting: the focus stays on it (a step-up dialog returns it here).
       <button
-        ref={opener}
+        ref={focus.opener}
         type="button"
         className={danger ? 'danger secondary' : 'secondary'}
         disabled={disabled}
@@ -129,37 +113,5 @@ export function ConfirmAfterCounting({ label, confirmLabel, count, question, dan
       </button>
     );
   }
-  return (
-    <span
-      className="confirm"
-      role="group"
-      aria-label={`Confirm: ${label}`}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.stopPropagation();
-          back();
-        }
-      }}
-    >
-      <span id={questionID} className="confirm-question">
-        {question(counts)}
-      </span>
-      <button
-        ref={yes}
-        type="button"
-        className={danger ? 'danger' : ''}
-        disabled={disabled}
-        aria-describedby={questionID}
-        onClick={async () => {
-          await onConfirm();
-          if (mounted.current) back();
-        }}
-      >
-        {confirmLabel}
-      </button>
-      <button type="button" className="secondary" onClick={back}>
-        Cancel
-      </button>
-    </span>
-  );
+  return <ConfirmQuestion label={label} question={question(counts)} confirmLabel={confirmLabel} danger={danger} disabled={disabled} focus={focus} onConfirm={onConfirm} onBack={back} />;
 }

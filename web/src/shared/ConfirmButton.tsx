@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 
 interface ConfirmButtonProps {
   /** The button's text before confirming. */
@@ -19,12 +19,44 @@ interface ConfirmButtonProps {
  */
 export function ConfirmButton({ label, question, confirmLabel, danger = true, disabled, onConfirm }: ConfirmButtonProps): ReactNode {
   const [asking, setAsking] = useState(false);
-  const questionID = useId();
+  const focus = useConfirmFocus(asking);
+
+  function ask() {
+    focus.next.current = 'yes';
+    setAsking(true);
+  }
+  function back() {
+    focus.next.current = 'opener';
+    setAsking(false);
+  }
+
+  if (!asking) {
+    return (
+      <button ref={focus.opener} type="button" className={danger ? 'danger secondary' : 'secondary'} disabled={disabled} onClick={ask}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <ConfirmQuestion label={label} question={question} confirmLabel={confirmLabel ?? `Yes, ${label.toLowerCase()}`} danger={danger} disabled={disabled} focus={focus} onConfirm={onConfirm} onBack={back} />
+  );
+}
+
+/** Where a two-step confirmation's focus goes, and whether it is still on the page. */
+export interface ConfirmFocus {
+  opener: RefObject<HTMLButtonElement | null>;
+  yes: RefObject<HTMLButtonElement | null>;
+  /** Where the focus goes once the step it belongs to has rendered; null leaves it alone. */
+  next: RefObject<'yes' | 'opener' | null>;
+  /** The action may take the confirmation off the page (a sign-out navigates away): then nothing is set. */
+  mounted: RefObject<boolean>;
+}
+
+/** The focus of a two-step confirmation whose step is `step`: set `next` before changing it. */
+export function useConfirmFocus(step: unknown): ConfirmFocus {
   const opener = useRef<HTMLButtonElement>(null);
   const yes = useRef<HTMLButtonElement>(null);
-  // Where the focus goes once the step it belongs to has rendered; null leaves it alone.
-  const focusNext = useRef<'yes' | 'opener' | null>(null);
-  // The action may take this button off the page (a sign-out navigates away): then nothing is set.
+  const next = useRef<'yes' | 'opener' | null>(null);
   const mounted = useRef(false);
   useEffect(() => {
     mounted.current = true;
@@ -33,27 +65,28 @@ export function ConfirmButton({ label, question, confirmLabel, danger = true, di
     };
   }, []);
   useEffect(() => {
-    const target = focusNext.current === 'yes' ? yes.current : focusNext.current === 'opener' ? opener.current : null;
-    focusNext.current = null;
+    const target = next.current === 'yes' ? yes.current : next.current === 'opener' ? opener.current : null;
+    next.current = null;
     target?.focus();
-  }, [asking]);
+  }, [step]);
+  return { opener, yes, next, mounted };
+}
 
-  function ask() {
-    focusNext.current = 'yes';
-    setAsking(true);
-  }
-  function back() {
-    focusNext.current = 'opener';
-    setAsking(false);
-  }
+interface ConfirmQuestionProps {
+  label: string;
+  question: string;
+  confirmLabel: string;
+  danger: boolean;
+  disabled?: boolean;
+  focus: ConfirmFocus;
+  onConfirm(): void | Promise<void>;
+  /** Back to the button: on Cancel, on Escape, and after the action when still on the page. */
+  onBack(): void;
+}
 
-  if (!asking) {
-    return (
-      <button ref={opener} type="button" className={danger ? 'danger secondary' : 'secondary'} disabled={disabled} onClick={ask}>
-        {label}
-      </button>
-    );
-  }
+/** The asking step of a two-step confirmation: the question, "Yes, …" (described by it) and Cancel. */
+export function ConfirmQuestion({ label, question, confirmLabel, danger, disabled, focus, onConfirm, onBack }: ConfirmQuestionProps): ReactNode {
+  const questionID = useId();
   return (
     <span
       className="confirm"
@@ -62,7 +95,7 @@ export function ConfirmButton({ label, question, confirmLabel, danger = true, di
       onKeyDown={(e) => {
         if (e.key === 'Escape') {
           e.stopPropagation();
-          back();
+          onBack();
         }
       }}
     >
@@ -70,19 +103,19 @@ export function ConfirmButton({ label, question, confirmLabel, danger = true, di
         {question}
       </span>
       <button
-        ref={yes}
+        ref={focus.yes}
         type="button"
         className={danger ? 'danger' : ''}
         disabled={disabled}
         aria-describedby={questionID}
         onClick={async () => {
           await onConfirm();
-          if (mounted.current) back();
+          if (focus.mounted.current) onBack();
         }}
       >
-        {confirmLabel ?? `Yes, ${label.toLowerCase()}`}
+        {confirmLabel}
       </button>
-      <button type="button" className="secondary" onClick={back}>
+      <button type="button" className="secondary" onClick={onBack}>
         Cancel
       </button>
     </span>
