@@ -4,6 +4,8 @@ import { codeFor, enrollTOTP, secretFromBase32, staffWithMFA } from './helpers/m
 import { MailSink } from './helpers/mail-sink.js';
 import { BulkRunner } from '../src/recovery/bulk.js';
 import { generateID } from '../src/crypto/random.js';
+import { confirmEmailChange } from '../src/accounts/service.js';
+import { issueEmailToken } from '../src/accounts/email-tokens.js';
 
 /**
  * A bulk reset queues each contact's email as what it says (a few hundred bytes) and the
@@ -101,6 +103,27 @@ describe("a bulk reset's email", () => {
     expect(mail.text).not.toContain('/setup-mfa');
     await until(async () => (await queued()).sent_at !== null);
     expect(await setupTokens(id)).toHaveLength(0);
+  });
+
+  it('follows an address the customer moved to before it went out: the live link reaches the new mailbox, nothing the old one', async () => {
+    const { email, id, queued } = await resetWhileMailIsDown();
+    const row = await queued();
+    // The customer confirms a move to a new address while the provider is still down.
+    const moved = `moved-${id.slice(-8).toLowerCase()}@example.com`;
+    await confirmEmailChange(t.ctx, 'contact', await issueEmailToken(t.ctx, t.ctx.db, 'email_change', 'contact', id, 24 * HOUR, moved), { ip: null, userAgent: null });
+
+    t.clock.advance(HOUR);
+    t.mail.refuse = false;
+    const mail = await t.mail.waitFor(moved, 'Your two-step verification was reset');
+    const token = MailSink.token(mail, '/setup-mfa');
+    await until(async () => (await t.ctx.db.selectFrom('outbox').select('sent_at').where('id', '=', row.id).executeTakeFirstOrThrow()).sent_at !== null);
+    // The outbox says where it went.
+    expect((await t.ctx.db.selectFrom('outbox').select('recipient').where('id', '=', row.id).executeTakeFirstOrThrow()).recipient).toBe(moved);
+    expect(t.mail.to(email).filter((m) => m.subject === 'Your two-step verification was reset')).toEqual([]);
+
+    const c = t.client();
+    expect((await c.post('/api/v1/auth/login', { email: moved, password: PASSWORD })).json().state).toBe('mfa_required');
+    expect((await c.post('/api/v1/auth/setup-link', { token })).json().state).toBe('enrollment_required');
   });
 
   it('an email whose renderer is unknown fails like a refused delivery and is kept', async () => {

@@ -27,7 +27,7 @@ export interface Mailer {
   stop(): Promise<void>;
 }
 
-/** Turns the stored values of an email rendered at delivery into the email to send. */
+/** Turns the stored values of an email rendered at delivery into the email to send; `recipient` is the address stored when it was queued, and the email goes to its own `to`. */
 export type DeliveryRenderer = (values: Record<string, unknown>, recipient: string) => Promise<Email>;
 
 /** What the `rendered_at_delivery` column holds. */
@@ -74,11 +74,13 @@ export function createMailer(db: DB, transport: Transport, clock: Clock, log: Fa
     try {
       // Never send an email whose row is not yet committed (src/db/sqlite-group-commit.ts).
       await untilCommitted(db);
-      await transport.send(row.rendered_at_delivery ? await render(row.rendered_at_delivery, row.recipient) : { to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body }, row.id);
-      // A sent email's bodies are not kept: they may hold a single-use link.
+      const email = row.rendered_at_delivery ? await render(row.rendered_at_delivery, row.recipient) : { to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body };
+      await transport.send(email, row.id);
+      // A sent email's bodies are not kept: they may hold a single-use link. Its recipient is the
+      // one it went to (rendered at delivery, it follows an address changed since it was queued).
       await db
         .updateTable('outbox')
-        .set({ sent_at: clock.now().toISOString(), attempts: row.attempts + 1, locked_until: null, last_error: null, text_body: '', html_body: '' })
+        .set({ sent_at: clock.now().toISOString(), recipient: email.to, attempts: row.attempts + 1, locked_until: null, last_error: null, text_body: '', html_body: '' })
         .where('id', '=', id)
         .execute();
       return true;

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { DeliveryRenderer, RenderedAtDelivery } from '../notify/mailer.js';
 import { issueEmailToken } from '../accounts/email-tokens.js';
 import { link } from '../accounts/service.js';
+import { findAccountByID } from '../accounts/store.js';
 import { findMFAAccount } from '../mfa/state-store.js';
 import { takeMFAAdvisoryLock } from '../mfa/store.js';
 import { resetNotice, setupPath } from './service.js';
@@ -39,13 +40,17 @@ export function bulkResetNoticeRenderer(ctx: Context): DeliveryRenderer {
     const owner = { kind: 'contact' as const, id: v.contactId };
     // Under the person's MFA lock, as an enrollment clears the setup and voids the links under it:
     // a link is issued only while a setup is still asked for, never just after it was done.
-    const token = v.setup
-      ? await ctx.db.transaction().execute(async (trx) => {
-          if (ctx.dialect === 'postgres') await takeMFAAdvisoryLock(trx, owner);
-          return (await findMFAAccount(trx, owner))?.setup_required ? issueEmailToken(ctx, trx, 'mfa_setup', 'contact', v.contactId, DAY) : null;
-        })
-      : null;
+    const { token, to } = await ctx.db.transaction().execute(async (trx) => {
+      if (ctx.dialect === 'postgres') await takeMFAAdvisoryLock(trx, owner);
+      const token = v.setup && (await findMFAAccount(trx, owner))?.setup_required ? await issueEmailToken(ctx, trx, 'mfa_setup', 'contact', v.contactId, DAY) : null;
+      // The address as it stands now, read once issuing the link has queued this transaction
+      // with an email change's (see confirmEmailChange): the notice may leave hours after the
+      // job stored the address, and a move confirmed since must not send a live link to the
+      // mailbox the customer left. The email is for the account, so it follows the move.
+      const to = (await findAccountByID(trx, 'contact', v.contactId))?.email ?? recipient;
+      return { token, to };
+    });
     const setupURL = token ? link(ctx, `${setupPath(owner)}?token=${token}`) : null;
-    return resetNotice(recipient, { at: new Date(v.at), ip: null, userAgent: null, actor: 'our support team' }, v.factorsRemoved, setupURL, true);
+    return resetNotice(to, { at: new Date(v.at), ip: null, userAgent: null, actor: 'our support team' }, v.factorsRemoved, setupURL, true);
   };
 }
