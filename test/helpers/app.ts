@@ -57,7 +57,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const schema = TEST_PG_URL ? `t_${randomBytes(6).toString('hex')}` : undefined;
   const config = loadConfig({
     PORTICO_DATA_DIR: dir,
-    DATABASE_URL: TEST_PG_URL ?? `sqlite:${join(dir, 'portico.db')}`,
+    DATABASE_URL: TEST_PG_URL && schema ? testAppDatabaseURL(TEST_PG_URL, schema) : `sqlite:${join(dir, 'portico.db')}`,
     PORTICO_SECRET_KEY: randomBytes(32).toString('base64'),
     SMTP_URL: smtpURL,
     LOG_LEVEL: 'silent',
@@ -109,6 +109,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       if (mail.errors.length) throw new Error(`the SMTP sink saw errors: ${mail.errors.map((e) => e.message).join('; ')}`);
     },
   };
+}
+
+/**
+ * The PostgreSQL URL of one test app: the shared test database, with an `application_name`
+ * unique to the app (`portico-<its schema>`, 22 bytes: PostgreSQL keeps 63), so that
+ * pg_stat_activity tells its connections (the app's pool, and CLI processes run with cliEnv)
+ * from those of test files running alongside; test/helpers/pg-locks.ts counts lock waits by it.
+ */
+function testAppDatabaseURL(base: string, schema: string): string {
+  const u = new URL(base);
+  u.searchParams.set('application_name', `portico-${schema}`);
+  return u.toString();
 }
 
 export const PASSWORD = 'correct horse battery';
