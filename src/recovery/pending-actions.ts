@@ -13,6 +13,8 @@ import { link } from '../accounts/service.js';
 import { getSettings } from '../settings/service.js';
 import * as mfaStore from '../mfa/store.js';
 import { ownerOf } from '../mfa/lockout.js';
+import { findMFAAccount } from '../mfa/state-store.js';
+import type { Owner } from '../mfa/store.js';
 import { findHeldCode, takeBackHeldCode, voidTemporaryCodes } from '../mfa/temporary-codes.js';
 import { addSystemNote } from '../tickets/service.js';
 import { applyReset, type StaffAction } from './service.js';
@@ -75,7 +77,21 @@ export async function waitingPeriodApplies(ctx: Context, trx: Executor, a: Staff
   if (a.actor.type === 'cli' || a.target.kind !== 'contact') return false;
   const { waitingPeriodHours } = await getSettings(ctx, trx);
   if (waitingPeriodHours <= 0) return false;
-  return (await mfaStore.countActiveFactors(trx, ownerOf(a.target))) > 0;
+  return hasMFAToProtect(trx, ownerOf(a.target));
+}
+
+/**
+ * Whether a person "has factors" for the waiting period and a required identity check
+ * (PRODUCT.md §4.6, §4.10): active factors, or a reset with setup required that they have not
+ * finished. Such an account is still protected: only the emailed setup link or a temporary
+ * code sets it up again (§4.1). Counted as having none, right after a reset (a bulk reset of an
+ * incident included) a caller holding only the password could be given a temporary code at
+ * once and without a check, or a second reset without setup, and enroll their own factor
+ * before the owner had read the reset email.
+ */
+export async function hasMFAToProtect(trx: Executor, owner: Owner): Promise<boolean> {
+  if ((await mfaStore.countActiveFactors(trx, owner)) > 0) return true;
+  return (await findMFAAccount(trx, owner))?.setup_required === 1;
 }
 
 export async function openRecoveryTicket(trx: Executor, contactID: string): Promise<string | null> {

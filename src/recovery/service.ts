@@ -19,7 +19,7 @@ import { authenticatorName } from '../mfa/webauthn.js';
 import { holdActingAuthority } from '../sessions/api-tokens.js';
 import { consumeIdentityCheck } from './identity-checks.js';
 import { mayActOn } from './who-may-act.js';
-import { listPendingActions, scheduleAction, waitingPeriodApplies, whenText, type Scheduled } from './pending-actions.js';
+import { hasMFAToProtect, listPendingActions, scheduleAction, waitingPeriodApplies, whenText, type Scheduled } from './pending-actions.js';
 
 /** How the staff member checked who they were talking to (API.md `verification`). */
 export interface Verification {
@@ -51,8 +51,8 @@ function targetColumns(a: Account): { contactID?: string; staffID?: string } {
 /**
  * Checks the identity-check rules before an action and returns what the audit entry records.
  * An `email_code` names a confirmed check of this person, used up inside the action's
- * transaction; when the admin setting requires it, a person with factors can only be acted on
- * after such a check.
+ * transaction; when the admin setting requires it, a person with factors (or a reset's setup
+ * still to do: hasMFAToProtect) can only be acted on after such a check.
  */
 async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): Promise<Record<string, unknown>> {
   const v = a.verification;
@@ -63,7 +63,7 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
   }
   const settings = await getSettings(ctx, trx);
   if (a.actor.type !== 'cli' && settings.requireEmailVerification && v.method !== 'email_code') {
-    if ((await mfaStore.countActiveFactors(trx, ownerOf(a.target))) > 0) {
+    if (await hasMFAToProtect(trx, ownerOf(a.target))) {
       throw new AppError('verification_required', 'Confirm the customer\'s identity with an emailed code first (identity check)');
     }
   }

@@ -142,9 +142,12 @@ export function summarize(r: ActionResult): Array<[string, string]> {
   return lines;
 }
 
-/** The actions the waiting period delays (on a customer who has factors): a reset, a temporary code, removing the last factor. */
+/**
+ * The actions the waiting period delays on a customer who has factors, or a reset's setup still
+ * to do (the server's hasMFAToProtect): a reset, a temporary code, removing the last factor.
+ */
 export function delayedByWaitingPeriod(kind: ActionKind, p: SecurityPanelData): boolean {
-  if (!p.factors.length) return false;
+  if (!p.factors.length) return p.setupLinkRequired === true && (kind === 'reset' || kind === 'temporaryCode');
   return kind === 'reset' || kind === 'temporaryCode' || (kind === 'removeFactor' && p.factors.length === 1);
 }
 
