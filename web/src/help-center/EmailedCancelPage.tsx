@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { request } from '../api.js';
+import { ApiError, request } from '../api.js';
 import { formatDateTime, timeLeft } from '../shared/format.js';
 import { FormError } from '../shared/FormError.js';
 import { useAction } from '../shared/useAction.js';
@@ -54,6 +54,11 @@ function ScheduledChangeFacts({ change }: { change: ScheduledChange }): ReactNod
   );
 }
 
+/** What a failed request said, in words ("Could not reach the server…", the API's detail). */
+function errorDetail(error: unknown): string {
+  return error instanceof ApiError ? error.detail : error instanceof Error ? error.message : String(error);
+}
+
 /**
  * A page opened from an emailed "it was not me" link. Opening it changes nothing: only the
  * button POSTs the token, so a mail scanner that follows links cancels nothing.
@@ -68,12 +73,24 @@ function EmailedCancelPage({ title, explanation, button, done, endpoint, lookup 
   useTitle(title);
   // The links carry 32 random bytes in base64url: anything else was cut or mangled on the way.
   const wellFormed = /^[A-Za-z0-9_-]{43}$/.test(token);
+  // Whether the last lookup failed; cleared when one answers. Unless it said the link is not valid,
+  // the failure (a network blip, a 503 while the server restarts, a proxy's error page) keeps the
+  // button, with a way to ask for the details again.
+  const [lookupFailed, setLookupFailed] = useState(false);
+  function lookUp() {
+    if (!lookup || !wellFormed || looking.busy) return;
+    void looking.run(async () => setChange(await request<ScheduledChange>('POST', lookup, { token }))).then((ok) => setLookupFailed(!ok));
+  }
   useEffect(() => {
-    if (lookup && wellFormed) void looking.run(async () => setChange(await request<ScheduledChange>('POST', lookup, { token })));
+    lookUp();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lookup, token]);
-  // Nothing left to cancel: a link that is not valid, or a change no longer pending.
-  const nothingToCancel = looking.error !== null || (lookup !== undefined && token !== '' && !wellFormed) || (change !== null && change.status !== 'pending');
+  // The lookup's own answer that the link is not valid (unknown, or mangled on the way).
+  const invalidLink = looking.error instanceof ApiError && looking.error.code === 'invalid_token';
+  // Only then is there nothing left to cancel, or when the change is no longer pending. Any other
+  // failure of the lookup says nothing about the change: the customer must still be able to stop it.
+  const nothingToCancel = invalidLink || (lookup !== undefined && token !== '' && !wellFormed) || (change !== null && change.status !== 'pending');
+  const detailsUnavailable = lookupFailed && !invalidLink && change === null;
 
   async function cancel() {
     if (await action.run(() => request('POST', endpoint, { token }))) setCancelled(true);
@@ -105,10 +122,25 @@ function EmailedCancelPage({ title, explanation, button, done, endpoint, lookup 
             </p>
           )}
           {change && <ScheduledChangeFacts change={change} />}
-          <FormError error={looking.error} />
+          {invalidLink && <FormError error={looking.error} />}
+          {detailsUnavailable && (
+            <div className="load-failed">
+              {looking.error !== null && (
+                <div role="alert" className="error">
+                  <p>Could not load the details of this change: {errorDetail(looking.error)}</p>
+                  <p>You can still cancel it: the “{button}” button below works without them.</p>
+                </div>
+              )}
+              {looking.busy && <p role="status">Loading the details…</p>}
+              {/* aria-disabled, not disabled, while it runs: the button keeps the focus. */}
+              <button type="button" className="secondary" onClick={lookUp} aria-disabled={looking.busy}>
+                Load the details again
+              </button>
+            </div>
+          )}
           <FormError error={action.error} />
           {!nothingToCancel && (
-            <button type="button" className="danger" onClick={cancel} disabled={action.busy || looking.busy || !token}>
+            <button type="button" className="danger" onClick={cancel} disabled={action.busy || (looking.busy && !lookupFailed) || !token}>
               {action.busy ? 'Cancelling…' : button}
             </button>
           )}
