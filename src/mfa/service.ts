@@ -8,6 +8,7 @@ import { appendAuditEvent } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { findAccountByID, type Account } from '../accounts/store.js';
 import { voidEmailTokens } from '../accounts/email-tokens.js';
+import { endEverySession } from '../accounts/service.js';
 import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionRow } from '../sessions/service.js';
 import { getSettings } from '../settings/service.js';
@@ -260,6 +261,18 @@ async function afterFactorAdded(
   // had no factor (policy `required`, or a supervisor's) would otherwise still add a factor with
   // no step-up after this one exists, become a full session, and remove the owner's.
   await voidTemporaryCodes(ctx, trx, owner);
+  // Factors retired by a temporary code's or a required enrollment's flow were lost or taken:
+  // whatever they let in goes with them (PRODUCT.md §4.3, §4.4). A phisher who had the password,
+  // a session and a remembered browser would otherwise keep the session, and with the browser and
+  // the password sign in past the owner's new factor without its second step. Every other
+  // session ends (and the email changes they asked for: before the setup links, the order an
+  // email change's confirmation takes them), and every remembered browser is forgotten.
+  let otherSessionsEnded = 0;
+  let rememberedDevicesForgotten = 0;
+  if (retired > 0) {
+    otherSessionsEnded = await endEverySession(ctx, trx, account.kind, account.id, session);
+    rememberedDevicesForgotten = await forgetRememberedDevices(ctx, trx, account);
+  }
   await voidEmailTokens(ctx, trx, 'mfa_setup', account.kind, account.id);
   const ended = await trx.deleteFrom('sessions').where('kind', '=', owner.kind).where('subject_id', '=', owner.id).where('level', '=', 'enrollment').where('id_hash', '!=', session.idHash).executeTakeFirst();
   const enrollmentSessionsEnded = Number(ended.numDeletedRows);
@@ -283,13 +296,21 @@ async function afterFactorAdded(
     action: 'mfa.factor.enrolled',
     ...target(account),
     meta,
-    details: { factorId: factor.id, type: factor.type, name: factor.name, retiredFactors: retired, recoveryCodesIssued: recoveryCodes?.length ?? 0, ...(enrollmentSessionsEnded ? { enrollmentSessionsEnded } : {}) },
+    details: {
+      factorId: factor.id,
+      type: factor.type,
+      name: factor.name,
+      retiredFactors: retired,
+      recoveryCodesIssued: recoveryCodes?.length ?? 0,
+      ...(enrollmentSessionsEnded ? { enrollmentSessionsEnded } : {}),
+      ...(retired ? { otherSessionsEnded, rememberedDevicesForgotten } : {}),
+    },
   });
   const kind = factor.type === 'totp' ? 'An authenticator app' : 'A passkey or security key';
-  await ctx.mailer.enqueue(
-    trx,
-    selfNotice(ctx, account, 'A sign-in method was added to your account', `${kind} named "${factor.name}" was added to your account's two-step verification${retired ? `, replacing ${retired} earlier method${retired === 1 ? '' : 's'}` : ''}.`, meta),
-  );
+  const replaced = retired
+    ? `, replacing ${retired} earlier method${retired === 1 ? '' : 's'}. Every other sign-in to your account was ended and every remembered browser forgotten, so only this browser is signed in now`
+    : '';
+  await ctx.mailer.enqueue(trx, selfNotice(ctx, account, 'A sign-in method was added to your account', `${kind} named "${factor.name}" was added to your account's two-step verification${replaced}.`, meta));
   return { factor: presentFactor(factor), recoveryCodes, session: newSession };
 }
 
