@@ -25,6 +25,8 @@ export const ROLE_SCOPES: Record<StaffRole, readonly Scope[]> = {
 export interface APIToken {
   id: string;
   staffId: string;
+  /** The staff member who made it (an admin may make one in a colleague's name); null: the CLI. */
+  createdBy: string | null;
   name: string;
   scopes: string[];
   createdAt: string;
@@ -60,33 +62,42 @@ export async function createAPIToken(
     // owner's role no longer allows) or after it (which revokes or cuts this token).
     await lockActiveAdmins(trx, ctx.dialect);
     const people = [...new Set([owner.id, ...(actor.type === 'staff' && actor.id ? [actor.id] : [])])].sort();
+    let maker: Account | null = null;
     for (const personID of people) {
       const person = await findAccountHeld(trx, ctx.dialect, 'staff', personID);
       if (!person?.active) throw new AppError('invalid_input', 'Tokens belong to active staff members, made by active staff members');
       const beyond = personID === owner.id ? input.scopes.filter((s) => !ROLE_SCOPES[person.role!].includes(s as Scope)) : [];
       if (beyond.length) throw new AppError('invalid_input', `A ${person.role} cannot hold: ${beyond.join(', ')}`);
+      if (actor.type === 'staff' && personID === actor.id) maker = person;
     }
     await trx
       .insertInto('api_tokens')
       .values({ id, staff_id: owner.id, name: input.name, token_hash: hashToken(token), scopes: JSON.stringify([...new Set(input.scopes)]), created_at: now.toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null, created_by: actor.type === 'staff' ? actor.id : null })
       .execute();
     await appendAuditEvent(ctx, trx, { actor, action: 'api_token.created', staffID: owner.id, meta, details: { tokenId: id, name: input.name, scopes: input.scopes, expiresAt } });
+    // Who made it, by name: a token acts in its owner's name, and one made in a colleague's
+    // name must not leave the admins (or the colleague) to guess who did it.
+    const by = actor.type === 'cli' ? 'an operator on the server (CLI)' : maker ? `${maker.name} (${maker.email})` : 'an admin';
+    const what = `with scopes: ${input.scopes.join(', ')}. It expires ${expiresAt.slice(0, 10)}.`;
     for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
       await ctx.mailer.enqueue(
         trx,
-        templates.adminAlert(admin.email, `API token "${input.name}" created`, [`An API token "${input.name}" for ${owner.name} (${owner.email}) was created with scopes: ${input.scopes.join(', ')}. It expires ${expiresAt.slice(0, 10)}.`], {
-          at: now,
-          ...meta,
-          actor: actor.type === 'cli' ? 'an operator on the server (CLI)' : 'an admin',
-        }),
+        templates.adminAlert(admin.email, `API token "${input.name}" created`, [`An API token "${input.name}" for ${owner.name} (${owner.email}) was created by ${by} ${what}`], { at: now, ...meta, actor: by }),
+      );
+    }
+    // The owner, when someone else made it: whatever it does is recorded in their name.
+    if (!(actor.type === 'staff' && actor.id === owner.id)) {
+      await ctx.mailer.enqueue(
+        trx,
+        templates.adminAlert(owner.email, 'An API token was created in your name', [`An API token "${input.name}" was created in your name by ${by} ${what} Whatever it does is recorded as done with your token.`], { at: now, ...meta, actor: by }),
       );
     }
   });
   return { id, token, expiresAt, scopes: input.scopes };
 }
 
-function present(r: { id: string; staff_id: string; name: string; scopes: string; created_at: string; expires_at: string; last_used_at: string | null; revoked_at: string | null }): APIToken {
-  return { id: r.id, staffId: r.staff_id, name: r.name, scopes: JSON.parse(r.scopes), createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+function present(r: { id: string; staff_id: string; created_by: string | null; name: string; scopes: string; created_at: string; expires_at: string; last_used_at: string | null; revoked_at: string | null }): APIToken {
+  return { id: r.id, staffId: r.staff_id, createdBy: r.created_by, name: r.name, scopes: JSON.parse(r.scopes), createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
 }
 
 export interface APITokenPage {

@@ -20,9 +20,13 @@ export function registerAPITokenRoutes(app: App, ctx: Context): void {
     async (req) => {
       await requireStaff(ctx, req, { minRole: 'admin', sessionOnly: true, stepUp: true });
       const page = await listAPITokens(ctx, { limit: req.query.limit, cursor: req.query.cursor });
-      // Whose each token is, by name: staffId alone says nothing to the admin reading the list.
-      const owners = await findTokenOwners(ctx, page.items.map((t) => t.staffId));
-      return { items: page.items.map((t) => ({ ...t, owner: owners.get(t.staffId) ?? null })), nextCursor: page.nextCursor };
+      // Whose each token is, and who made it, by name: ids alone say nothing to the admin
+      // reading the list, and a token made in a colleague's name acts as theirs.
+      const people = await findTokenOwners(ctx, page.items.flatMap((t) => [t.staffId, ...(t.createdBy ? [t.createdBy] : [])]));
+      return {
+        items: page.items.map((t) => ({ ...t, owner: people.get(t.staffId) ?? null, creator: t.createdBy ? (people.get(t.createdBy) ?? null) : null })),
+        nextCursor: page.nextCursor,
+      };
     },
   );
 

@@ -60,7 +60,7 @@ export function TokensPage(): ReactNode {
         <table className="table" aria-label="API tokens">
           <thead>
             <tr>
-              {['Name', 'Owner', 'Scopes', 'Created', 'Expires', 'Last used', 'Status', 'Actions'].map((h) => (
+              {['Name', 'Owner', 'Created by', 'Scopes', 'Created', 'Expires', 'Last used', 'Status', 'Actions'].map((h) => (
                 <th scope="col" key={h}>
                   {h}
                 </th>
@@ -72,6 +72,7 @@ export function TokensPage(): ReactNode {
               <tr key={t.id}>
                 <td>{t.name}</td>
                 <td title={t.owner?.email}>{ownerName(t)}</td>
+                <td title={t.creator?.email}>{t.creator?.name ?? t.createdBy ?? '—'}</td>
                 <td>{t.scopes.join(', ')}</td>
                 <td>{formatDateTime(t.createdAt)}</td>
                 <td>{formatDateTime(t.expiresAt)}</td>

@@ -14,6 +14,9 @@ export interface APIToken {
   staffId: string;
   /** Whose it is (null only if the staff member cannot be found). */
   owner: TokenOwner | null;
+  /** Who made it (an admin may make one in a colleague's name); null: the CLI, or not recorded. */
+  createdBy: string | null;
+  creator: TokenOwner | null;
   name: string;
   scopes: string[];
   createdAt: string;
