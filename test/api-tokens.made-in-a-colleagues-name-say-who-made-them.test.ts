@@ -49,4 +49,16 @@ describe("a token made in a colleague's name", () => {
     const row = (await maker.client.get('/api/v1/api-tokens')).json().items.find((i: { id: string }) => i.id === own.json().id);
     expect(row).toMatchObject({ createdBy: maker.id, creator: { id: maker.id } });
   });
+
+  it('a bulk reset started through it names the token, its owner and its maker to the admins', async () => {
+    const otherAdmin = await staffWithMFA(t, 'admin');
+    await maker.stepUp();
+    const made = await maker.client.post('/api/v1/api-tokens', { name: 'incident bot', scopes: ['mfa:bulk'], staffId: otherAdmin.id, expiresInDays: 30 });
+    expect(made.statusCode, made.body).toBe(201);
+    const started = await t.app.inject({ method: 'POST', url: '/api/v1/mfa/bulk-resets', headers: { authorization: `Bearer ${made.json().token}` }, payload: { filter: { emails: ['nobody-here@example.com', colleague.email] }, reason: 'drill' } });
+    expect(started.statusCode, started.body).toBe(202);
+    const [owner, by] = [await nameOf(otherAdmin.id), await nameOf(maker.id)];
+    const alert = await t.mail.waitFor(maker.email, /^Bulk MFA reset started for/);
+    expect(alert.text).toContain(`was started by the API token "incident bot" of ${owner.name} (${owner.email}), made by ${by.name} (${by.email})`);
+  });
 });

@@ -40,7 +40,10 @@ describe('bulk job creation in chunks', () => {
     // One audit entry and the admins' email name the frozen count.
     const started = await t.ctx.db.selectFrom('audit_events').select('details').where('action', '=', 'mfa.bulk_reset.started').execute();
     expect(started.some((e) => JSON.parse(e.details!).jobId === job.id && JSON.parse(e.details!).total === job.total)).toBe(true);
-    await t.mail.waitFor(admin.email, new RegExp(`Bulk MFA reset started for ${job.total} contacts`));
+    const alert = await t.mail.waitFor(admin.email, new RegExp(`Bulk MFA reset started for ${job.total} contacts`));
+    // Naming who started it: an incident tool exempt from the waiting period must not be anonymous.
+    const { name } = await t.ctx.db.selectFrom('staff').select('name').where('id', '=', admin.id).executeTakeFirstOrThrow();
+    expect(alert.text).toContain(`was started by ${name} (${admin.email})`);
   });
 
   it('reports unknown emails from every chunk of an email list', async () => {

@@ -8,7 +8,7 @@ import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { listStaff, normalizeEmail } from '../accounts/store.js';
 import { mailboxKey } from '../accounts/mailbox.js';
-import { holdActingAuthority } from '../sessions/api-tokens.js';
+import { actorInWords, holdActingAuthority } from '../sessions/api-tokens.js';
 import { getBulkJob, type BulkJob } from './bulk.js';
 
 /**
@@ -229,14 +229,15 @@ export async function createBulkJob(
         meta,
         details: { jobId: id, filter: input.filter, total, unknownEmails: unknownEmails.length, ownAccountsLeftOut, requireEnrollment: input.requireEnrollment, waitingPeriod: 'exempt (incident response)' },
       });
+      const by = await actorInWords(trx, actor);
       for (const admin of (await listStaff(trx)).filter((s) => s.role === 'admin' && s.active)) {
         await ctx.mailer.enqueue(
           trx,
           templates.adminAlert(
             admin.email,
             `Bulk MFA reset started for ${total} contacts`,
-            [`A bulk MFA reset of ${total} contacts was started. Reason given: ${input.reason}`, 'Bulk resets are exempt from the waiting period. You can watch or cancel it in the console.'],
-            { at: now, ...meta, actor: actor.type === 'cli' ? 'an operator (CLI)' : 'an admin' },
+            [`A bulk MFA reset of ${total} contacts was started by ${by}. Reason given: ${input.reason}`, 'Bulk resets are exempt from the waiting period. You can watch or cancel it in the console.'],
+            { at: now, ...meta, actor: by },
           ),
         );
       }

@@ -190,6 +190,25 @@ export async function holdActingAuthority(ctx: Context, trx: Executor, actor: Ac
 }
 
 /**
+ * Who acted, in words for an admin's alert: a staff member or an API token's owner (and its
+ * maker, when someone else made it) by name and address, the CLI as such. "An admin" alone let
+ * whoever started an incident tool go unnamed to the admins who must judge it.
+ */
+export async function actorInWords(trx: Executor, actor: Actor): Promise<string> {
+  if (actor.type === 'cli') return 'an operator on the server (CLI)';
+  if (!actor.id || (actor.type !== 'staff' && actor.type !== 'token')) return 'Portico';
+  const person = async (id: string) => {
+    const p = await trx.selectFrom('staff').select(['name', 'email']).where('id', '=', id).executeTakeFirst();
+    return p ? `${p.name} (${p.email})` : `staff member ${id}`;
+  };
+  if (actor.type === 'staff') return person(actor.id);
+  const token = await trx.selectFrom('api_tokens').select(['name', 'staff_id', 'created_by']).where('id', '=', actor.id).executeTakeFirst();
+  if (!token) return `API token ${actor.id}`;
+  const made = token.created_by && token.created_by !== token.staff_id ? `, made by ${await person(token.created_by)}` : '';
+  return `the API token "${token.name}" of ${await person(token.staff_id)}${made}`;
+}
+
+/**
  * Revokes every token of a staff member (deactivation), and every token they made for someone
  * else: a deactivated admin must not keep acting through a token in a colleague's name.
  * Returns how many.
