@@ -13,9 +13,12 @@ import { pathToFileURL } from 'node:url';
 // libuv's thread pool runs the argon2id hashes (19 MiB each). With its default 4 threads on a
 // 2-core machine, four hashes at once evict each other from the CPU caches and take turns on
 // the cores: the raw verify rate was ~174/s there against ~190/s with one thread per core,
-// and sign-ins followed (bench/signin.ts). One thread per core (at least 2), unless the
-// operator set UV_THREADPOOL_SIZE. libuv reads it when the pool first starts, which is later
-// than this line: nothing above has queued any work yet.
+// and sign-ins followed (bench/signin.ts). libuv reads UV_THREADPOOL_SIZE once, when the pool
+// first starts, and on Node 20 that is before this line: node reads this ES module itself
+// through the pool (fs.promises), so `portico serve` runs with libuv's 4 threads unless
+// UV_THREADPOOL_SIZE is set in the real environment (measured on Node 20.20: 11 threads unset
+// or at 4, 9 at 2). Which is also why it cannot come from `.env`, read later still. The line
+// below is kept for a node that reads its entry module synchronously, where it would apply.
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()));
 
 const root = resolve(import.meta.dirname, '..');

@@ -32,6 +32,18 @@ export interface BuildOptions {
   logger?: boolean;
 }
 
+/**
+ * TRUST_PROXY as Fastify's trustProxy. A hop count n trusts the n proxies nearest Portico:
+ * Fastify 5.12 ignores a bare number on purpose ("Hop-count-only trust … Fail closed": no
+ * forwarding header is then believed), so it gets the same rule as a function. proxy-addr asks
+ * it about the peer (hop 0), then about each X-Forwarded-For entry from the right (hop 1, 2,
+ * …), and request.ip is the first address it does not trust, else the leftmost entry: with
+ * n = 1 and `X-Forwarded-For: a, b`, that is b, what the one trusted proxy saw.
+ */
+function fastifyTrustProxy(tp: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof tp === 'number' ? (_address, hop) => hop < tp : tp;
+}
+
 /** Builds the HTTP application on a context; `listen` is the caller's business. */
 export async function buildApp(ctx: Context, options: BuildOptions = {}): Promise<App> {
   const securityHeaders = computeHeaders({
@@ -55,8 +67,7 @@ export async function buildApp(ctx: Context, options: BuildOptions = {}): Promis
   const app = Fastify({
     loggerInstance: options.logger === false ? undefined : ctx.log,
     logger: options.logger === false ? false : undefined,
-    // Fastify takes a hop count too, though its types omit it.
-    trustProxy: ctx.config.trustProxy as boolean | string[],
+    trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
     bodyLimit: 256 * 1024,
     // The router's own refusals (an over-long id, a malformed URL) leave as problem+json too.
     // They skip the request hooks, so they are given the security headers here.

@@ -50,8 +50,10 @@ describe('loadConfig', () => {
       RATE_LIMIT_LOGIN_PER_MINUTE: '7',
       RATE_LIMIT_SIGNUP_PER_HOUR: '8',
       LOG_LEVEL: 'warn',
+      PORTICO_JOB_LEASE_SECONDS: '45',
     });
-    expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', publicURL: 'https://help.example.com', databaseURL: 'postgres://u@db/portico', smtpURL: 'smtps://u:p@mail.example.com', trustProxy: ['10.0.0.1', '10.0.0.2'], rateLimitLoginPerMinute: 7, rateLimitSignupPerHour: 8, logLevel: 'warn' });
+    expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', publicURL: 'https://help.example.com', databaseURL: 'postgres://u@db/portico', smtpURL: 'smtps://u:p@mail.example.com', trustProxy: ['10.0.0.1', '10.0.0.2'], rateLimitLoginPerMinute: 7, rateLimitSignupPerHour: 8, logLevel: 'warn', jobLeaseSeconds: 45 });
+    expect(loadConfig({ PORTICO_DATA_DIR: dir }).jobLeaseSeconds).toBe(30);
     expect(c.secretKey.toString('base64')).toBe(key);
     expect(loadConfig({ PORTICO_DATA_DIR: dir, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ PORTICO_DATA_DIR: dir, TRUST_PROXY: '2' }).trustProxy).toBe(2);
@@ -69,6 +71,10 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_LOGIN_PER_MINUTE', '0', /^RATE_LIMIT_LOGIN_PER_MINUTE: must be a whole number from 1 to 100000$/],
     ['RATE_LIMIT_SIGNUP_PER_HOUR', '-3', /^RATE_LIMIT_SIGNUP_PER_HOUR: must be a whole number/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL: /],
+    ['PORTICO_JOB_LEASE_SECONDS', 'abc', /^PORTICO_JOB_LEASE_SECONDS: must be a whole number from 1 to 3600$/],
+    ['PORTICO_JOB_LEASE_SECONDS', '0', /^PORTICO_JOB_LEASE_SECONDS: must be a whole number from 1 to 3600$/],
+    ['PORTICO_JOB_LEASE_SECONDS', '2.5', /^PORTICO_JOB_LEASE_SECONDS: must be a whole number from 1 to 3600$/],
+    ['PORTICO_JOB_LEASE_SECONDS', '86400', /^PORTICO_JOB_LEASE_SECONDS: must be a whole number from 1 to 3600$/],
   ])('%s=%s gives one clear line', (name, value, pattern) => {
     const problems = problemsFor({ [name]: value });
     expect(problems).toHaveLength(1);

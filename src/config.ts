@@ -13,6 +13,7 @@ export interface Config {
   secretKey: Buffer;
   smtpURL: string | null;
   mailFrom: string;
+  /** TRUST_PROXY: off, everything, a hop count (that many proxies in front), or proxy addresses. */
   trustProxy: boolean | number | string[];
   rateLimitLoginPerMinute: number;
   rateLimitSignupPerHour: number;
@@ -20,6 +21,8 @@ export interface Config {
   /** Per address and per kind of email: reset links, and "someone tried to sign up with your address". */
   rateLimitEmailsPerAddressPerHour: number;
   logLevel: string;
+  /** How long a claimed bulk job stays claimed without a renewal (PORTICO_JOB_LEASE_SECONDS). */
+  jobLeaseSeconds: number;
   /** True when the secret key was generated into the data folder on this start. */
   secretKeyGenerated: boolean;
 }
@@ -62,6 +65,8 @@ const envSchema = z.object({
   RATE_LIMIT_EMAILS_PER_ADDRESS_PER_HOUR: intIn(1, 100000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PORTICO_DATA_DIR: z.string().min(1).optional(),
+  // A batch renews the lease; a crashed instance's job waits this long for another to resume it.
+  PORTICO_JOB_LEASE_SECONDS: intIn(1, 3600).optional(),
 });
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
@@ -122,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
     rateLimitPasswordResetPerHour: e.RATE_LIMIT_PASSWORD_RESET_PER_HOUR ?? 10,
     rateLimitEmailsPerAddressPerHour: e.RATE_LIMIT_EMAILS_PER_ADDRESS_PER_HOUR ?? 3,
     logLevel: e.LOG_LEVEL ?? 'info',
+    jobLeaseSeconds: e.PORTICO_JOB_LEASE_SECONDS ?? 30,
     secretKeyGenerated,
   };
 }

@@ -12,9 +12,14 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const HEAP_GROWING_PERCENT = 50;
 
-/** Whether the operator set the heap's growth already (NODE_OPTIONS or node's own arguments). */
-export function heapGrowthGiven(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a));
+/**
+ * Whether the operator set the heap's growth already, on node's own command line
+ * (`node --heap-growing-percent=80 bin/portico.js serve`). That is the only place it can be
+ * given: node refuses the flag in NODE_OPTIONS ("--heap-growing-percent= is not allowed in
+ * NODE_OPTIONS") and exits before any of Portico runs.
+ */
+export function heapGrowthGiven(execArgv: readonly string[]): boolean {
+  return execArgv.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a));
 }
 
 /**
@@ -22,8 +27,8 @@ export function heapGrowthGiven(execArgv: readonly string[], nodeOptions: string
  * V8 reads this flag each time it sets the next collection's limit, so setting it once the
  * process runs takes effect from the next full collection. Returns whether it was set.
  */
-export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS): boolean {
-  if (heapGrowthGiven(execArgv, nodeOptions)) return false;
+export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv): boolean {
+  if (heapGrowthGiven(execArgv)) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }

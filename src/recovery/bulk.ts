@@ -48,8 +48,13 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** How long a claimed job stays claimed without a renewal (PORTICO_JOB_LEASE_SECONDS, default 30). */
-const LEASE_MS = Math.max(1, Number(process.env.PORTICO_JOB_LEASE_SECONDS) || 30) * 1000;
+/**
+ * When a job claimed or renewed now stops being claimed without a renewal: the configured
+ * PORTICO_JOB_LEASE_SECONDS (validated with the rest of the configuration, `.env` included).
+ */
+function leaseUntil(ctx: Context): string {
+  return new Date(ctx.clock.now().getTime() + ctx.config.jobLeaseSeconds * 1000).toISOString();
+}
 
 function present(ctx: Context, r: Selectable<BulkJobsTable>): BulkJob {
   const processed = Number(r.done) + Number(r.failed);
@@ -399,7 +404,7 @@ export class BulkRunner {
     if (!candidate) return false;
     const claimed = await ctx.db
       .updateTable('bulk_jobs')
-      .set({ lease_owner: this.instanceID, lease_until: new Date(ctx.clock.now().getTime() + LEASE_MS).toISOString(), status: 'running' })
+      .set({ lease_owner: this.instanceID, lease_until: leaseUntil(ctx), status: 'running' })
       .where('id', '=', candidate.id)
       .where('status', 'in', ['queued', 'running'])
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
@@ -470,7 +475,7 @@ export class BulkRunner {
       // Renewing the lease inside the batch's transaction proves the job is still ours.
       const renewed = await trx
         .updateTable('bulk_jobs')
-        .set({ lease_until: new Date(ctx.clock.now().getTime() + LEASE_MS).toISOString() })
+        .set({ lease_until: leaseUntil(ctx) })
         .where('id', '=', jobID)
         .where('lease_owner', '=', this.instanceID)
         .where('status', '=', 'running')
