@@ -60,7 +60,7 @@ export function pendingEffect(pa: PendingAction): string | null {
     const removes = 'Removes every sign-in method, recovery code and remembered browser, and signs the customer out everywhere';
     return p.requireEnrollment
       ? `${removes}; the customer must set up MFA again at the next sign-in.`
-      : `${removes}; the customer can sign in with the password alone until they set up MFA again.`;
+      : `${removes}; the customer can sign in with the password alone until they set up MFA again (where the MFA policy requires it, they must set it up right after the password).`;
   }
   if (pa.kind === 'temporary_code' && typeof p.ttlMinutes === 'number') {
     const until = typeof p.expiresAt === 'string' ? ` (until ${formatDateTime(p.expiresAt)})` : '';

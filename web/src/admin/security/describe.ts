@@ -73,7 +73,7 @@ export function describeAction(kind: ActionKind, p: SecurityPanelData, o: Action
         ...tempCode,
         o.requireEnrollment
           ? `${cap(person)} must set up MFA at the next sign-in, through the setup link emailed to the address on file (24 hours) or a temporary access code`
-          : `${cap(person)} can sign in with the password alone until they set up MFA again`,
+          : `${cap(person)} can sign in with the password alone until they set up MFA again (where MFA is required, by the policy or a supervisor's or admin's role, they must set it up right after the password)`,
       ];
     case 'removeFactor': {
       if (!factor) return [];
