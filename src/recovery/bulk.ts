@@ -119,7 +119,8 @@ export function failureMessage(stored: string | null): string {
   const raw = (stored ?? '').trim();
   if (!raw) return 'The reset failed; no reason was recorded. Their two-step verification was left as it was.';
   if (raw === CONTACT_GONE) return 'The contact was deleted before the job reached them; there was nothing left to reset.';
-  if (/deadlock|lock|busy|timeout|timed out|serializ|could not obtain|canceling statement/i.test(raw)) {
+  // Whole words: "block", "clock" or a column such as locked_until say nothing of contention.
+  if (/\b(deadlock|lock|locked|busy)\b|timeout|timed out|serializ|could not obtain|canceling statement/i.test(raw)) {
     return `Other activity on this contact's account kept it busy on all ${BATCH_RETRIES} tries; their two-step verification was left as it was. Reset it from their contact page.`;
   }
   if (/connect|connection|terminat|ECONN|shutdown|too many clients/i.test(raw)) {
