@@ -144,22 +144,34 @@ export async function confirmCodeFailure(ctx: Context, account: Account, meta: R
 
 /**
  * Counts one failed code check that was judged without taking a check first (identity checks,
- * which limit their own tries). Returns 'hard' or 'temporary' when this failure locked the
- * account (the owner is emailed and the lock audited), else null.
+ * which limit their own tries), in a transaction of its own. The failure is counted, and the
+ * lock it reaches set, by the one conditional write that counts second-step codes (takeFailure),
+ * so a right code passed meanwhile, which ends the run of failures, is never followed by a lock
+ * that no failure of the new run reached; and only the write that set a lock announces it (the
+ * owner's email, the audit entry). While the second step is locked already, the failure counts
+ * nowhere, as no code check counts then, and is audited as such (`counted: false`). Returns
+ * 'hard' or 'temporary' when this failure locked the account, else null.
  */
 export async function recordCodeFailure(ctx: Context, account: Account, meta: RequestMeta, check: string, enteredBy?: EnteredBy): Promise<'hard' | 'temporary' | null> {
   const owner = ownerOf(account);
-  const now = ctx.clock.now();
-  const failures = await stateStore.incrementFailures(ctx.db, owner, now.toISOString());
-  let lock: 'hard' | 'temporary' | null = null;
-  if (failures >= HARD_LOCK_AT) lock = 'hard';
-  else if (failures % LOCK_EVERY === 0) lock = 'temporary';
-  await ctx.db.transaction().execute(async (trx) => {
-    if (lock === 'hard') await stateStore.updateMFAAccount(trx, owner, { hard_locked: 1 }, now.toISOString());
-    if (lock === 'temporary') await stateStore.updateMFAAccount(trx, owner, { locked_until: new Date(now.getTime() + LOCK_FOR).toISOString() }, now.toISOString());
-    await announceCodeFailure(ctx, trx, account, meta, check, failures, lock, now, enteredBy);
-  });
-  return lock;
+  // A lock read as ending between the write and the read that explains it: take again (the
+  // last time round, the failure is audited as not counted all the same).
+  for (let i = 0; ; i++) {
+    const now = ctx.clock.now();
+    const counted = await ctx.db.transaction().execute(async (trx) => {
+      const failure = await takeFailure(ctx, trx, owner);
+      if (failure) {
+        // The audit chain's head last: every transaction appends there as its final write.
+        await announceCodeFailure(ctx, trx, account, meta, check, failure.failures, failure.lock, now, enteredBy);
+        return { lock: failure.lock };
+      }
+      const state = await lockState(ctx, owner, trx);
+      if (!state.locked && i < 2) return null;
+      await announceCodeFailure(ctx, trx, account, meta, check, state.failures, null, now, enteredBy, false);
+      return { lock: null };
+    });
+    if (counted) return counted.lock;
+  }
 }
 
 /**
@@ -187,13 +199,15 @@ export async function announceCodeFailure(
   lock: 'hard' | 'temporary' | null,
   now: Date,
   enteredBy?: EnteredBy,
+  /** False for a failure judged while the second step was locked: it did not add to `failures`. */
+  counted = true,
 ): Promise<void> {
   await appendAuditEvent(ctx, trx, {
     actor: enteredBy?.actor ?? { type: account.kind, id: account.id },
     action: 'mfa.challenge.failed',
     ...(account.kind === 'contact' ? { contactID: account.id } : { staffID: account.id }),
     meta,
-    details: { check, consecutiveFailures: failures, ...(enteredBy ? { checkId: enteredBy.checkID } : {}) },
+    details: { check, consecutiveFailures: failures, ...(enteredBy ? { checkId: enteredBy.checkID } : {}), ...(counted ? {} : { counted: false }) },
   });
   if (!lock) return;
   await appendAuditEvent(ctx, trx, {

@@ -281,17 +281,6 @@ export async function updateMFAAccount(
     .execute();
 }
 
-/** Adds one code failure and returns the new consecutive count (one statement decides). */
-export async function incrementFailures(db: Executor, owner: Owner, at: string): Promise<number> {
-  const r = await db
-    .insertInto('mfa_accounts')
-    .values({ owner_kind: owner.kind, owner_id: owner.id, failures: 1, locked_until: null, retire_factor_ids: null, updated_at: at })
-    .onConflict((oc) => oc.columns(['owner_kind', 'owner_id']).doUpdateSet((eb) => ({ failures: eb('mfa_accounts.failures', '+', 1), updated_at: at })))
-    .returning(['failures'])
-    .executeTakeFirstOrThrow();
-  return Number(r.failures);
-}
-
 /**
  * Takes one code check from the account's failure counter before the code is judged: counts
  * it as the next consecutive failure, which it stays unless the code turns out right. One

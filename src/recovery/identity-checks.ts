@@ -63,8 +63,10 @@ export async function startIdentityCheck(ctx: Context, actor: Actor, staffID: st
  * (the check is unconfirmed, unexpired and has tries left), so parallel guesses cannot exceed
  * MAX_TRIES, and a right code is confirmed by that same write, so two confirmations cannot both
  * pass. A wrong code that was judged also counts against the account's code counter (PRODUCT.md
- * §7); a try refused before judging (no tries left, expired) counts nowhere, and answers the
- * same whether or not the code was right.
+ * §7), in a transaction of its own after the try, by the conditional write that counts
+ * second-step codes (recordCodeFailure): a sign-in that passes meanwhile ends the run, and only
+ * the failure that reaches a lock sets and announces it. A try refused before judging (no tries
+ * left, expired) counts nowhere, and answers the same whether or not the code was right.
  */
 export async function confirmIdentityCheck(ctx: Context, actor: Actor, staffID: string, target: Account, checkID: string, code: string, meta: RequestMeta): Promise<void> {
   const nowISO = ctx.clock.now().toISOString();
