@@ -13,6 +13,7 @@ import * as sessions from '../sessions/service.js';
 import type { SessionLevel, SessionRow } from '../sessions/service.js';
 import { decideLevelInTransaction, openSecondStep, type SecondStepDecision } from '../mfa/sign-in.js';
 import { liftHardLockAfterPasswordReset } from '../mfa/lockout.js';
+import { takeMFAAdvisoryLock } from '../mfa/store.js';
 import { consumeEmailToken, issueEmailToken, peekEmailToken, queueWithIssuers, voidEmailTokens } from './email-tokens.js';
 import { clearLoginFailures, takePasswordTry } from './login-backoff.js';
 import * as store from './store.js';
@@ -182,8 +183,15 @@ export async function signIn(
     // The person is read again there, held (after the MFA state, in the order staff changes
     // take them): the password was checked on a read from before, and a deactivation or a
     // promotion to a role that needs MFA, racing this sign-in, must come wholly before it
-    // (no session) or after it (its session ended, or sent to set up MFA).
-    const decided = await decideLevelInTransaction(ctx, trx, account, rememberedDeviceToken, () => getAccountHeld(ctx, trx, kind, account.id));
+    // (no session) or after it (its session ended, or sent to set up MFA). So must a password
+    // reset or change: one that committed since the check (the person held now has another
+    // password) came before this sign-in, whose password was then the old one, refused as a
+    // wrong one (its try stays counted); otherwise it waits for this sign-in and ends its session.
+    const held = async () => {
+      const person = await getAccountHeld(ctx, trx, kind, account.id);
+      return person && person.passwordHash === account.passwordHash ? person : null;
+    };
+    const decided = await decideLevelInTransaction(ctx, trx, account, rememberedDeviceToken, held);
     if (!decided) throw new AppError('invalid_credentials');
     const { decision, account: current } = decided;
     if (previous) await sessions.endSession(trx, previous);
@@ -248,9 +256,10 @@ export async function endEverySession(ctx: Context, trx: Executor, kind: Account
  * Voids the person's password-reset links: a person who changes their password or signs out
  * everywhere may be doing it because someone else got in, perhaps through their mailbox, and a
  * link already mailed would let that someone set the password after all. Taken first in the
- * transaction: the reset links come before the person, the sessions and the email-change links
- * in every transaction of a person (a link's use, an email change's confirmation), so that on
- * PostgreSQL they queue instead of deadlocking.
+ * transaction: the reset links come before the person's MFA lock and state (which a link's use
+ * takes next), the person, the sessions and the email-change links in every transaction of a
+ * person (a link's use, an email change's confirmation), so that on PostgreSQL they queue
+ * instead of deadlocking. No transaction that holds the MFA lock touches the reset links.
  */
 async function voidResetLinks(ctx: Context, trx: Executor, kind: AccountKind, id: string): Promise<void> {
   await voidEmailTokens(ctx, trx, 'password_reset', kind, id);
@@ -304,18 +313,31 @@ export async function resetPassword(ctx: Context, kind: AccountKind, token: stri
   if (!live || live.subjectKind !== kind) throw new AppError('invalid_token');
   const passwordHash = await hashPassword(password);
   const account = await ctx.db.transaction().execute(async (trx) => {
+    // The reset links first, as in every transaction of a person (voidResetLinks).
     const t = await consumeEmailToken(ctx, trx, 'password_reset', token);
     if (!t || t.subjectKind !== kind) throw new AppError('invalid_token');
+    // Then the person's MFA state, before the person: their MFA lock, then their MFA state row
+    // (lifting a hard lock writes it), in the order a sign-in takes them (mfa/sign-in.ts,
+    // decideLevelInTransaction: the MFA lock and the state row, then the person held) and a
+    // staff change does (accounts/staff.ts: the MFA lock, then the person). The person first,
+    // a hard-locked person's reset (the very case it exists for) and a sign-in deadlocked on
+    // PostgreSQL: the reset held the person and waited for the state row the sign-in held,
+    // the sign-in held it and waited for the person, and one of them was answered 409. Now
+    // one waits for the other's MFA lock, and the sign-in comes wholly before the reset (and
+    // is signed out by it) or after it (and needs the new password).
+    //
+    // The MFA state row is also written before the sessions, in the order a passed second step
+    // writes them (mfa_accounts, then its session): the other way round, a reset racing the
+    // second step whose right code was the check that set the hard lock deadlocked too.
+    const owner = { kind, id: t.subjectID };
+    if (ctx.dialect === 'postgres') await takeMFAAdvisoryLock(trx, owner);
+    const unlocked = await liftHardLockAfterPasswordReset(ctx, trx, owner);
+    // A deactivated person's link does nothing: throwing rolls the lift back with the rest.
     const account = await store.findAccountByID(trx, kind, t.subjectID);
     if (!account || !account.active) throw new AppError('invalid_token');
     const at = ctx.clock.now().toISOString();
     await store.updatePassword(trx, kind, account.id, passwordHash, at);
     if (kind === 'contact' && !account.emailVerifiedAt) await store.markEmailVerified(trx, account.id, at);
-    // The MFA state row before the sessions, in the order a passed second step writes them
-    // (mfa_accounts, then its session): the other way round, a reset racing the second step
-    // whose right code was the check that set the hard lock deadlocked on PostgreSQL, and one
-    // of them was answered 409: the reset, or the sign-in with its recovery code spent.
-    const unlocked = await liftHardLockAfterPasswordReset(ctx, trx, { kind, id: account.id });
     const revoked = await endEverySession(ctx, trx, kind, account.id);
     const details = { sessionsRevoked: revoked, secondStepUnlocked: unlocked, ...(account.passwordHash ? {} : { firstPassword: true }) };
     await appendAuditEvent(ctx, trx, { actor: actorOf(account), action: 'auth.password.reset', ...targetOf(account), meta, details });
@@ -389,8 +411,9 @@ export async function confirmEmailChange(ctx: Context, kind: AccountKind, token:
     const id = peeked.subjectID;
     // The rows in the order every transaction of this person takes them, so that on PostgreSQL
     // they queue instead of deadlocking: the reset links (a link's use, a password change,
-    // signing out everywhere take them first), then the person, then the email-change links,
-    // then the setup links (a staff reset takes them after the email-change links).
+    // signing out everywhere take them first), then the person (a link's use and a sign-in
+    // take the MFA lock and state just before it; this takes neither), then the email-change
+    // links, then the setup links (a staff reset takes them after the email-change links).
     //
     // Links already mailed to the old address would otherwise keep working after the move (a
     // reset link for an hour, an MFA setup link for a day), for whoever holds that mailbox,
