@@ -26,7 +26,7 @@ import {
 } from './lockout.js';
 import { checkSecondFactor, consumeTOTPMatch, matchTOTPFactors, type CheckResult, type SecondFactorInput } from './factor-check.js';
 import { rememberDevice } from './remembered-devices.js';
-import { findUsableTemporaryCode, takeTemporaryCode } from './temporary-codes.js';
+import { announceTemporaryCodeUse, findUsableTemporaryCode, takeTemporaryCode } from './temporary-codes.js';
 
 export interface VerifyOutcome {
   session: NewSession;
@@ -199,13 +199,24 @@ async function judgeSecondStep(
     // The code is taken in the transaction of the enrollment-only session it opens, and names
     // that session: only an enrollment there retires the factors of the code's issue. A wrong
     // code costs a read; a right one that a racing sign-in took first rolls this one back.
+    // On PostgreSQL the rows go in the order every transaction of this person takes them: the
+    // MFA state (its failures cleared), the challenge and the session (as a reset: MFA state,
+    // sessions, codes), then the code's row, and the audit chain's head last. So the code is
+    // taken as soon as the new session's id is known, before any audit entry: every transaction
+    // that voids a code (a newer code, the owner's "it was not me", a cancelled scheduled code,
+    // the issuer's deactivation, a token's revocation) writes the code's row and then appends,
+    // and with the head taken first a sign-in and a void deadlocked (one answered 409).
     const codeID = await findUsableTemporaryCode(ctx, account, input.code);
     if (!codeID) return wrong;
     try {
       return await ctx.db.transaction().execute(async (trx) => {
         await passTakenCheck(ctx, trx, pending, check);
-        const outcome = await completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'temporary_code', factorID: null }, enrollmentRequired);
-        if (!(await takeTemporaryCode(ctx, trx, account, codeID, outcome.session.session.idHash, meta))) throw new Spent();
+        const outcome = await completeSecondStep(ctx, trx, pending, account, input, meta, { method: 'temporary_code', factorID: null }, enrollmentRequired, {
+          spend: async (session) => {
+            if (!(await takeTemporaryCode(ctx, trx, account, codeID, session.session.idHash))) throw new Spent();
+          },
+        });
+        await announceTemporaryCodeUse(ctx, trx, account, meta);
         return outcome;
       });
     } catch (error) {
@@ -218,7 +229,7 @@ async function judgeSecondStep(
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       await spendInOrder(trx, result, () => passTakenCheck(ctx, trx, pending, check));
-      return completeSecondStep(ctx, trx, pending, account, input, meta, result, enrollmentRequired, result.announce);
+      return completeSecondStep(ctx, trx, pending, account, input, meta, result, enrollmentRequired, { announce: result.announce });
     });
   } catch (error) {
     // A racing request spent the same recovery code or passkey counter first.
@@ -290,7 +301,9 @@ async function returnTries(ctx: Context, session: SessionRow, purpose: 'sign_in'
 
 /**
  * A passed second step, inside the sign-in's transaction and after its limits' writes: new
- * session, remembered device, audit entry (the audit chain's head is every transaction's last write).
+ * session, what the answer spends that needs the new session's id (`spend`, a temporary code:
+ * right after the session, before the audit chain's head), remembered device, what the spend
+ * tells (`announce`), audit entry (the audit chain's head is every transaction's last write).
  */
 async function completeSecondStep(
   ctx: Context,
@@ -301,10 +314,11 @@ async function completeSecondStep(
   meta: RequestMeta,
   result: { method: SecondFactorInput['method']; factorID: string | null },
   enrollmentRequired: boolean,
-  announce?: (trx: Executor) => Promise<void>,
+  steps: { spend?: (session: NewSession) => Promise<void>; announce?: (trx: Executor) => Promise<void> } = {},
 ): Promise<VerifyOutcome> {
   const enrollOnly = result.method === 'temporary_code' || enrollmentRequired;
   const session = await sessions.rotateSession(ctx, trx, pending, enrollOnly ? 'enrollment' : 'full', meta, { stepUp: true });
+  await steps.spend?.(session);
   let rememberCookie: VerifyOutcome['rememberCookie'];
   // The settings matter only when this browser asks to be remembered.
   if (!enrollOnly && input.rememberDevice && account.kind === 'contact') {
@@ -312,7 +326,7 @@ async function completeSecondStep(
     const settings = await getSettingsHeld(ctx, trx);
     if (settings.rememberDeviceDays > 0 && settings.policy !== 'off') rememberCookie = await rememberDevice(ctx, trx, account, settings.rememberDeviceDays, meta);
   }
-  await announce?.(trx);
+  await steps.announce?.(trx);
   await appendAuditEvent(ctx, trx, {
     actor: { type: account.kind, id: account.id },
     action: enrollOnly ? 'auth.login.enrollment_only' : 'auth.login.succeeded',

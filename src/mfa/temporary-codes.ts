@@ -101,8 +101,15 @@ function usableCodes(db: Executor, account: Account, nowISO: string) {
  * (PRODUCT.md §4.4), so a sign-in that stops here leaves nothing behind that a later
  * enrollment, the owner's own in an ordinary session, could act on. That session's end (sign
  * out, expiry, a staff sign-out everywhere) ends the list's reach with it.
+ *
+ * Only the write: the caller tells of it (announceTemporaryCodeUse) once its other rows are
+ * written. On PostgreSQL the code's row comes before the audit chain's head, as in every
+ * transaction that voids a code (a newer code, the owner's cancel of a recovery request or of
+ * a scheduled code, the issuer's deactivation, a token's revocation: each voids the code's row,
+ * then appends); taken after the head, a sign-in and a void deadlocked, and one was answered
+ * 409.
  */
-export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Account, codeID: string, sessionHash: string, meta: RequestMeta): Promise<boolean> {
+export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Account, codeID: string, sessionHash: string): Promise<boolean> {
   const nowISO = ctx.clock.now().toISOString();
   const r = await trx
     .updateTable('temporary_codes')
@@ -115,7 +122,11 @@ export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Ac
     .where('expires_at', '>', nowISO)
     .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', nowISO)]))
     .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return false;
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** The audit entry and the owner's email of a code taken by takeTemporaryCode, in the same transaction. */
+export async function announceTemporaryCodeUse(ctx: Context, trx: Executor, account: Account, meta: RequestMeta): Promise<void> {
   await appendAuditEvent(ctx, trx, {
     actor: { type: account.kind, id: account.id },
     action: 'mfa.temporary_code.used',
@@ -131,7 +142,6 @@ export async function takeTemporaryCode(ctx: Context, trx: Executor, account: Ac
       { at: ctx.clock.now(), ...meta },
     ),
   );
-  return true;
 }
 
 /**

@@ -17,8 +17,11 @@ import { KIND_TEXT, openRecoveryTicket, takeBackScheduledCode, tellOwnerItIsOff,
 // order: bulk jobs (cancelBulkJobsStartedBy), pending actions, codes; their audit entries are
 // collected in `audit` and appended by the caller last. The audit head is the row every
 // transaction writes last: a bulk batch holds its job's row and then appends, and a sign-in
-// with a code holds the code's row and then appends, so writing the head before those rows
-// deadlocked a deactivation against them on PostgreSQL.
+// with a code takes the code's row (by its conditional write, right after the new session:
+// mfa/second-step.ts) and only then appends, so writing the head before those rows deadlocked
+// a deactivation against them on PostgreSQL. (Until the sign-in took its code before its audit
+// entry, it appended first and then wanted the code's row, and deadlocked against every
+// transaction here that voids a code.)
 
 /**
  * Whose authority ended: a staff member (in person, and through the API tokens they own or
