@@ -10,7 +10,7 @@ import { cancelPendingActionsOf, staffAuthority, voidTemporaryCodesIssuedBy } fr
 import { cancelBulkJobsStartedBy } from '../recovery/bulk.js';
 import { lockMFAOwner } from '../mfa/store.js';
 import { mustHaveMFA } from '../mfa/sign-in.js';
-import { issueEmailToken } from './email-tokens.js';
+import { issueEmailToken, voidEmailTokens } from './email-tokens.js';
 import { endEverySession, link } from './service.js';
 import * as store from './store.js';
 import type { Account, StaffRole } from './store.js';
@@ -26,9 +26,10 @@ export async function listStaffPage(ctx: Context, page: { limit: number; cursor?
 }
 
 /**
- * Changes a staff member's role or deactivates them. Deactivation ends their sessions and
- * revokes their API tokens in the same transaction. Nobody changes their own role or status,
- * and the last active admin cannot be demoted or deactivated.
+ * Changes a staff member's role or deactivates them. Deactivation ends their sessions, revokes
+ * their API tokens and voids the password-reset links already mailed to them in the same
+ * transaction. Nobody changes their own role or status, and the last active admin cannot be
+ * demoted or deactivated.
  *
  * A promotion to a role that changes other people's MFA (supervisor, admin) of someone without
  * a factor also ends their sessions (PRODUCT.md §1: such staff must use MFA themselves): an
@@ -48,6 +49,17 @@ export async function updateStaffMember(
   return ctx.db.transaction().execute(async (trx) => {
     const target = await store.findAccountByID(trx, 'staff', id);
     if (!target) throw new AppError('not_found');
+    // A deactivation is how an admin answers a staff account taken over, perhaps through its
+    // mailbox: a reset link asked for before it must not set the password once the account is
+    // reactivated (a deactivated person's link does nothing meanwhile, resetPassword). Voided as
+    // the person's own sign-out everywhere voids them (accounts/service.ts, voidResetLinks), and
+    // before anything else is locked here: the reset links come before the person's MFA lock,
+    // any staff row and the person's row in every transaction that takes them (a link's use
+    // takes the link, then the MFA lock, then the person; support's sign-out everywhere the
+    // links, then the MFA lock, then the acting staff member's row), and the active admins'
+    // rows locked below would otherwise be held while waiting for a link that such a
+    // transaction holds. Refused below (the last admin, a demoted actor), the void rolls back.
+    if (change.active === false) await voidEmailTokens(ctx, trx, 'password_reset', 'staff', id);
     // A role that changes other people's MFA needs a factor (the policy concerns customers only:
     // for staff, the role decides). Read under the person's MFA lock, taken before any other
     // lock here, so a removal of their last factor cannot slip in between.

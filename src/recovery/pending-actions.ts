@@ -10,7 +10,6 @@ import { appendAuditEvent, type Actor } from '../audit/service.js';
 import { templates } from '../notify/templates.js';
 import { findAccountByID, type Account } from '../accounts/store.js';
 import { link } from '../accounts/service.js';
-import { getSettings } from '../settings/service.js';
 import * as mfaStore from '../mfa/store.js';
 import { ownerOf } from '../mfa/lockout.js';
 import { findMFAAccount } from '../mfa/state-store.js';
@@ -73,9 +72,15 @@ export const KIND_TEXT: Record<PendingActionsTable['kind'], string> = {
 
 export const whenText = (iso: string) => `${iso.replace('T', ' ').slice(0, 16)} UTC`;
 
-export async function waitingPeriodApplies(ctx: Context, trx: Executor, a: StaffAction): Promise<boolean> {
+/**
+ * Whether the waiting period applies to an action, under `waitingPeriodHours` as the action read
+ * it: the one reading (getSettingsHeld, under the person's lock) that the action also schedules
+ * with (scheduleAction) and, for a temporary code, holds the code back by. Read apart, an admin
+ * changing the period in between gave a code usable after 1 hour while the action, and the
+ * email telling the customer how long they have to cancel it, said 24.
+ */
+export async function waitingPeriodApplies(trx: Executor, a: StaffAction, waitingPeriodHours: number): Promise<boolean> {
   if (a.actor.type === 'cli' || a.target.kind !== 'contact') return false;
-  const { waitingPeriodHours } = await getSettings(ctx, trx);
   if (waitingPeriodHours <= 0) return false;
   return hasMFAToProtect(trx, ownerOf(a.target));
 }
@@ -94,11 +99,21 @@ export async function hasMFAToProtect(trx: Executor, owner: Owner): Promise<bool
   return (await findMFAAccount(trx, owner))?.setup_required === 1;
 }
 
+/** When a waiting period of `hours` that starts at `now` ends (ISO). */
+export function waitingPeriodEnd(now: Date, hours: number): string {
+  return new Date(now.getTime() + hours * 3600_000).toISOString();
+}
+
 export async function openRecoveryTicket(trx: Executor, contactID: string): Promise<string | null> {
   const t = await trx.selectFrom('tickets').select('id').where('contact_id', '=', contactID).where('recovery', '=', 1).where('status', '!=', 'solved').orderBy('seq', 'desc').executeTakeFirst();
   return t?.id ?? null;
 }
 
+/**
+ * Schedules an action for the end of the waiting period: `waitingPeriodHours` from `now`, both
+ * as the caller read them once for the whole action (waitingPeriodApplies). A temporary code
+ * held back by the same two is usable exactly when the action falls due and the email says.
+ */
 export async function scheduleAction(
   ctx: Context,
   trx: Executor,
@@ -106,10 +121,10 @@ export async function scheduleAction(
   kind: PendingActionsTable['kind'],
   params: Record<string, unknown>,
   verification: Record<string, unknown> | null,
+  waitingPeriodHours: number,
+  now: Date = ctx.clock.now(),
 ): Promise<Scheduled> {
-  const now = ctx.clock.now();
-  const { waitingPeriodHours } = await getSettings(ctx, trx);
-  const effectiveAt = new Date(now.getTime() + waitingPeriodHours * 3600_000).toISOString();
+  const effectiveAt = waitingPeriodEnd(now, waitingPeriodHours);
   const id = generateID('pa', now);
   const token = generateToken();
   await trx
@@ -229,6 +244,10 @@ export async function cancelPendingAction(
 ): Promise<PendingAction> {
   return ctx.db.transaction().execute(async (trx) => {
     const nowISO = ctx.clock.now().toISOString();
+    // The person's MFA lock before the action's row, as the runner and the owner's "it was not
+    // me" take them (lockOwnerOfAction). An id or a token that names no action finds no one to
+    // lock, and the conditional write below answers for it.
+    await lockOwnerOfAction(ctx, trx, 'staff' in by ? { id: by.id } : { tokenHash: hashToken(by.token) });
     let q = trx.updateTable('pending_actions').set({ status: 'cancelled', finished_at: nowISO, cancelled_by: 'staff' in by ? 'staff' : 'contact' }).where('status', '=', 'pending');
     q = 'staff' in by ? q.where('id', '=', by.id) : q.where('cancel_token_hash', '=', hashToken(by.token));
     const row = await q.returningAll().executeTakeFirst();
@@ -304,13 +323,42 @@ async function scheduledCodeState(ctx: Context, trx: Executor, row: Selectable<P
   return code.expires_at <= ctx.clock.now().toISOString() ? 'expired' : 'live';
 }
 
-/** Applies every pending action that has fallen due; each in its own transaction, decided by one conditional write. */
+/**
+ * Takes the MFA lock (mfaStore.lockMFAOwner, the lock every toolkit action takes first: see
+ * lockTarget in service.ts) of the person a pending action would change, before the action's
+ * row is written. The owner of an action never changes, so a plain read finds whose lock to
+ * take. Returns false when no action has this id or token.
+ *
+ * Every transaction that both decides a pending action and changes its person's MFA state takes
+ * the person's MFA lock first and the action's row after it: the runner applying it, a staff
+ * cancel or the emailed cancel (cancelPendingAction), the owner's "it was not me" on the
+ * recovery request (cancelRecoveryRequest), and the toolkit actions that schedule one. Taking
+ * the row first, the runner held it and then waited in applyReset for the MFA lock that the
+ * owner's "it was not me" held while it waited for the row: a deadlock on PostgreSQL, in which
+ * the runner lost. The cancellations when an authority ends (ended-authority.ts) write many
+ * people's actions after staff rows and take no MFA lock at all, before or after them, so they
+ * queue on the rows with the others and cannot close a cycle through the MFA lock.
+ */
+async function lockOwnerOfAction(ctx: Context, trx: Executor, which: { id: string } | { tokenHash: string }): Promise<boolean> {
+  let q = trx.selectFrom('pending_actions').select(['owner_kind', 'owner_id']);
+  q = 'id' in which ? q.where('id', '=', which.id) : q.where('cancel_token_hash', '=', which.tokenHash);
+  const whose = await q.executeTakeFirst();
+  if (!whose) return false;
+  await mfaStore.lockMFAOwner(trx, ctx.dialect, { kind: whose.owner_kind, id: whose.owner_id });
+  return true;
+}
+
+/**
+ * Applies every pending action that has fallen due; each in its own transaction, decided by one
+ * conditional write taken under the person's MFA lock (lockOwnerOfAction), whatever its kind.
+ */
 export async function runDuePendingActions(ctx: Context): Promise<number> {
   const nowISO = ctx.clock.now().toISOString();
   const due = await ctx.db.selectFrom('pending_actions').select('id').where('status', '=', 'pending').where('effective_at', '<=', nowISO).orderBy('effective_at').limit(100).execute();
   let applied = 0;
   for (const { id } of due) {
     const ok = await ctx.db.transaction().execute(async (trx) => {
+      if (!(await lockOwnerOfAction(ctx, trx, { id }))) return false;
       const row = await trx.updateTable('pending_actions').set({ status: 'done', finished_at: nowISO }).where('id', '=', id).where('status', '=', 'pending').returningAll().executeTakeFirst();
       if (!row) return false;
       const target = await findAccountByID(trx, row.owner_kind, row.owner_id);

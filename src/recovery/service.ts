@@ -9,7 +9,7 @@ import { findAccountByID, type Account } from '../accounts/store.js';
 import { endEverySession, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
-import { getSettings } from '../settings/service.js';
+import { getSettingsHeld, type Settings } from '../settings/service.js';
 import * as mfaStore from '../mfa/store.js';
 import * as stateStore from '../mfa/state-store.js';
 import { lockState, ownerOf, unlockSecondStep } from '../mfa/lockout.js';
@@ -19,7 +19,7 @@ import { authenticatorName } from '../mfa/webauthn.js';
 import { holdActingAuthority } from '../sessions/api-tokens.js';
 import { consumeIdentityCheck } from './identity-checks.js';
 import { mayActOn } from './who-may-act.js';
-import { hasMFAToProtect, listPendingActions, scheduleAction, waitingPeriodApplies, whenText, type Scheduled } from './pending-actions.js';
+import { hasMFAToProtect, listPendingActions, scheduleAction, waitingPeriodApplies, waitingPeriodEnd, whenText, type Scheduled } from './pending-actions.js';
 
 /** How the staff member checked who they were talking to (API.md `verification`). */
 export interface Verification {
@@ -52,16 +52,16 @@ function targetColumns(a: Account): { contactID?: string; staffID?: string } {
  * Checks the identity-check rules before an action and returns what the audit entry records.
  * An `email_code` names a confirmed check of this person, used up inside the action's
  * transaction; when the admin setting requires it, a person with factors (or a reset's setup
- * still to do: hasMFAToProtect) can only be acted on after such a check.
+ * still to do: hasMFAToProtect) can only be acted on after such a check. `settings` are the
+ * action's one reading of them (readSettings).
  */
-async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): Promise<Record<string, unknown>> {
+async function applyVerification(ctx: Context, trx: Executor, a: StaffAction, settings: Settings): Promise<Record<string, unknown>> {
   const v = a.verification;
   // A checkId names an emailed-code check (API.md); with another method it would be recorded
   // as if a check had been used, without being confirmed or used up.
   if (v.checkId !== undefined && v.method !== 'email_code') {
     throw new AppError('invalid_input', `verification.checkId goes only with method email_code (a confirmed identity check); with method ${v.method}, leave checkId out and describe the check in verification.note`);
   }
-  const settings = await getSettings(ctx, trx);
   if (a.actor.type !== 'cli' && settings.requireEmailVerification && v.method !== 'email_code') {
     if (await hasMFAToProtect(trx, ownerOf(a.target))) {
       throw new AppError('verification_required', 'Confirm the customer\'s identity with an emailed code first (identity check)');
@@ -77,8 +77,9 @@ async function applyVerification(ctx: Context, trx: Executor, a: StaffAction): P
 
 /**
  * Takes the person's MFA lock (mfaStore.lockMFAOwner) as the first statement of an action's
- * transaction, and returns their active factors as they are then: every count or list a toolkit
- * action decides on is read after it, in the transaction that acts.
+ * transaction (after the person's password-reset links, in the one action that voids them:
+ * revokeAllSessions), and returns their active factors as they are then: every count or list a
+ * toolkit action decides on is read after it, in the transaction that acts.
  *
  * Then whoever acts, as they stand now and held (holdActingAuthority): the staff member, or the
  * API token with its owner and maker. Their rights were checked on a read from before the
@@ -96,6 +97,22 @@ async function lockTarget(ctx: Context, trx: Executor, a: StaffAction): Promise<
     await holdActingAuthority(ctx, trx, actor, (role) => mayActOn(role, a.target.kind), 'act on this account');
   }
   return factors;
+}
+
+/**
+ * The settings, read once per action, right after lockTarget, and held (getSettingsHeld): the
+ * identity-check rule, whether the waiting period applies, how long it is, when a scheduled
+ * action falls due and from when a temporary code works all come from this one reading, and a
+ * change of the settings comes wholly before the action or after it. Read three times apart, an
+ * admin changing the waiting period during an issue gave a code usable after 1 hour while the
+ * action and the customer's email said 24. The settings row is held after the person's locks:
+ * a settings change takes it first of all and never a person's MFA lock or factors, and the
+ * transactions that hold it before people's rows (a bulk batch before its contacts' factors, a
+ * second step before the browser it remembers) hold it shared, as this does, so that they and
+ * an action never wait for each other on it.
+ */
+async function readSettings(ctx: Context, trx: Executor): Promise<Settings> {
+  return getSettingsHeld(ctx, trx);
 }
 
 async function audit(ctx: Context, trx: Executor, a: StaffAction, action: AuditAction, verification: Record<string, unknown> | null, details: Record<string, unknown>): Promise<void> {
@@ -147,14 +164,18 @@ export interface ResetResult {
 export async function resetMFA(ctx: Context, a: StaffAction, requireEnrollment: boolean): Promise<ResetResult | Scheduled> {
   return ctx.db.transaction().execute(async (trx) => {
     await lockTarget(ctx, trx, a);
-    const verification = await applyVerification(ctx, trx, a);
-    return resetOrSchedule(ctx, trx, a, requireEnrollment, verification);
+    const settings = await readSettings(ctx, trx);
+    const verification = await applyVerification(ctx, trx, a, settings);
+    return resetOrSchedule(ctx, trx, a, requireEnrollment, verification, settings);
   });
 }
 
-/** Under the person's lock: a reset is scheduled when the waiting period applies, else applied. */
-async function resetOrSchedule(ctx: Context, trx: Executor, a: StaffAction, requireEnrollment: boolean, verification: Record<string, unknown>): Promise<ResetResult | Scheduled> {
-  if (await waitingPeriodApplies(ctx, trx, a)) return scheduleAction(ctx, trx, a, 'reset', { requireEnrollment }, verification);
+/**
+ * Under the person's lock: a reset is scheduled when the waiting period applies, else applied;
+ * both decided and scheduled on the action's one reading of the settings (readSettings).
+ */
+async function resetOrSchedule(ctx: Context, trx: Executor, a: StaffAction, requireEnrollment: boolean, verification: Record<string, unknown>, settings: Settings): Promise<ResetResult | Scheduled> {
+  if (await waitingPeriodApplies(trx, a, settings.waitingPeriodHours)) return scheduleAction(ctx, trx, a, 'reset', { requireEnrollment }, verification, settings.waitingPeriodHours);
   return applyReset(ctx, trx, a, requireEnrollment, verification, {});
 }
 
@@ -168,7 +189,8 @@ export async function applyReset(
   extraDetails: Record<string, unknown>,
 ): Promise<ResetResult> {
   const owner = ownerOf(a.target);
-  // Already held when a staff member resets; taken here for a scheduled reset falling due.
+  // Already held when a staff member resets, and when a scheduled reset falls due (the runner
+  // takes it before the action's row: lockOwnerOfAction); taken again, it stacks.
   await lockTarget(ctx, trx, a);
   const now = ctx.clock.now().toISOString();
   // The MFA state row before the sessions, in the order a passed second step writes them
@@ -210,12 +232,13 @@ export async function removeFactor(ctx: Context, a: StaffAction, factorID: strin
   const owner = ownerOf(a.target);
   return ctx.db.transaction().execute(async (trx) => {
     const factors = await lockTarget(ctx, trx, a);
+    const settings = await readSettings(ctx, trx);
     const factor = factors.find((f) => f.id === factorID);
     if (!factor) throw new AppError('not_found', 'This person has no factor with this id');
-    const verification = await applyVerification(ctx, trx, a);
+    const verification = await applyVerification(ctx, trx, a, settings);
     if (factors.length === 1) {
       // Without any factor left, a password alone must not enroll a new one: treat it as a reset.
-      const r = await resetOrSchedule(ctx, trx, a, true, verification);
+      const r = await resetOrSchedule(ctx, trx, a, true, verification, settings);
       return 'pendingActionId' in r ? r : { factorsRemoved: r.factorsRemoved, sessionsRevoked: r.sessionsRevoked };
     }
     if (!(await mfaStore.deleteFactor(trx, owner, factorID))) throw new AppError('not_found', 'This person has no factor with this id');
@@ -233,7 +256,7 @@ export async function removeFactor(ctx: Context, a: StaffAction, factorID: strin
 export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number; rememberedDevicesRemoved: number }> {
   return ctx.db.transaction().execute(async (trx) => {
     const factors = await lockTarget(ctx, trx, a);
-    const verification = await applyVerification(ctx, trx, a);
+    const verification = await applyVerification(ctx, trx, a, await readSettings(ctx, trx));
     const owner = ownerOf(a.target);
     if (!factors.length) throw new AppError('conflict', 'This person has no factor to replace; use Reset MFA with setup required instead');
     await stateStore.updateMFAAccount(trx, owner, { enrollment_required: 1, retire_factor_ids: JSON.stringify(factors.map((f) => f.id)) }, ctx.clock.now().toISOString());
@@ -254,7 +277,7 @@ export async function requireEnrollment(ctx: Context, a: StaffAction): Promise<{
 export async function cancelRequiredEnrollment(ctx: Context, a: StaffAction): Promise<{ cancelled: true }> {
   return ctx.db.transaction().execute(async (trx) => {
     await lockTarget(ctx, trx, a);
-    const verification = await applyVerification(ctx, trx, a);
+    const verification = await applyVerification(ctx, trx, a, await readSettings(ctx, trx));
     const owner = ownerOf(a.target);
     const r = await trx
       .updateTable('mfa_accounts')
@@ -290,12 +313,16 @@ export async function issueTemporaryAccessCode(ctx: Context, a: StaffAction, ttl
     if (!factors.length && (await stateStore.findMFAAccount(trx, owner))?.setup_required !== 1) {
       throw new AppError('conflict', 'This person has no second step for a code to stand in for: they sign in with their password (and set up a method right after it if one is required)');
     }
-    const verification = await applyVerification(ctx, trx, a);
-    if (await waitingPeriodApplies(ctx, trx, a)) {
-      const hours = (await getSettings(ctx, trx)).waitingPeriodHours;
-      const validFrom = new Date(ctx.clock.now().getTime() + hours * 3600_000).toISOString();
+    const settings = await readSettings(ctx, trx);
+    const verification = await applyVerification(ctx, trx, a, settings);
+    const hours = settings.waitingPeriodHours;
+    if (await waitingPeriodApplies(trx, a, hours)) {
+      // One reading of the period and of the time for the code and the action alike: the code
+      // works from the moment the action falls due and the customer's email names, not before.
+      const now = ctx.clock.now();
+      const validFrom = waitingPeriodEnd(now, hours);
       const issued = await issueTemporaryCode(ctx, trx, owner, a.actor.id, ttlMinutes, validFrom);
-      const scheduled = await scheduleAction(ctx, trx, a, 'temporary_code', { ttlMinutes, expiresAt: issued.expiresAt }, verification);
+      const scheduled = await scheduleAction(ctx, trx, a, 'temporary_code', { ttlMinutes, expiresAt: issued.expiresAt }, verification, hours, now);
       // Handed out now, usable when the period ends: the log of issued codes names it too.
       await audit(ctx, trx, a, 'mfa.temporary_code.issued', verification, { expiresAt: issued.expiresAt, ttlMinutes, validFrom, pendingActionId: scheduled.pendingActionId });
       return { ...scheduled, code: issued.code, expiresAt: issued.expiresAt };
@@ -316,7 +343,7 @@ export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unl
   return ctx.db.transaction().execute(async (trx) => {
     // As every toolkit action: the person's MFA lock, then the acting staff member re-checked.
     await lockTarget(ctx, trx, a);
-    const verification = await applyVerification(ctx, trx, a);
+    const verification = await applyVerification(ctx, trx, a, await readSettings(ctx, trx));
     // Read under that lock: of two staff unlocking at once, the second finds the account
     // unlocked already, and only one email tells the customer.
     const unlocked = await unlockSecondStep(ctx, trx, ownerOf(a.target));
@@ -333,14 +360,35 @@ export async function unlockAccount(ctx: Context, a: StaffAction): Promise<{ unl
   });
 }
 
+/**
+ * Sign out everywhere, by support (PRODUCT.md §4): every session ends, and the password-reset
+ * links already mailed are voided, as when the person signs out everywhere or changes their
+ * password themselves (accounts/service.ts, voidResetLinks). A customer who reports a takeover
+ * is signed out everywhere by support: a reset link that whoever reads their mailbox asked for
+ * must not then set the password all the same.
+ *
+ * The reset links are the first rows of the transaction, before the person's MFA lock: every
+ * transaction of a person that touches them takes them first (a link's use, which takes the MFA
+ * lock right after them; a password change; signing out everywhere; an email change's
+ * confirmation; a deactivation), and none that holds the MFA lock, a factor row or a staff row
+ * touches them afterwards. Voided after lockTarget, this waited for a link's use holding the
+ * link and waiting for the MFA lock held here; or, after the acting staff member's row (held by
+ * lockTarget), for a deactivation of the person holding their links and waiting to lock every
+ * admin's row. Refused later in the transaction (the actor's rights, the identity check), the
+ * void is rolled back with the rest.
+ */
 export async function revokeAllSessions(ctx: Context, a: StaffAction): Promise<{ sessionsRevoked: number }> {
   return ctx.db.transaction().execute(async (trx) => {
-    // As every toolkit action: the person's MFA lock, then the acting staff member re-checked.
+    await voidEmailTokens(ctx, trx, 'password_reset', a.target.kind, a.target.id);
+    // Then as every toolkit action: the person's MFA lock, then the acting staff member re-checked.
     await lockTarget(ctx, trx, a);
-    const verification = await applyVerification(ctx, trx, a);
+    const verification = await applyVerification(ctx, trx, a, await readSettings(ctx, trx));
     const sessionsRevoked = await endEverySession(ctx, trx, a.target.kind, a.target.id);
     await audit(ctx, trx, a, 'sessions.revoked_by_staff', verification, { sessionsRevoked });
-    await ctx.mailer.enqueue(trx, notice(ctx, a, 'You were signed out everywhere', ['Our support team signed your account out on every device.']));
+    await ctx.mailer.enqueue(
+      trx,
+      notice(ctx, a, 'You were signed out everywhere', ['Our support team signed your account out on every device. Any password-reset link sent to you before now no longer works.']),
+    );
     return { sessionsRevoked };
   });
 }
@@ -349,7 +397,7 @@ export async function revokeRememberedDevices(ctx: Context, a: StaffAction): Pro
   return ctx.db.transaction().execute(async (trx) => {
     // As every toolkit action: the person's MFA lock, then the acting staff member re-checked.
     await lockTarget(ctx, trx, a);
-    const verification = await applyVerification(ctx, trx, a);
+    const verification = await applyVerification(ctx, trx, a, await readSettings(ctx, trx));
     const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
     await audit(ctx, trx, a, 'mfa.remembered_devices.revoked_by_staff', verification, { rememberedDevicesRemoved });
     await ctx.mailer.enqueue(trx, notice(ctx, a, 'Remembered browsers were forgotten', ['Our support team removed every remembered browser from your account: each will ask for your second step again.']));
