@@ -218,6 +218,12 @@ export async function signOut(ctx: Context, session: SessionRow, meta: RequestMe
 export async function signOutEverywhere(ctx: Context, session: SessionRow, meta: RequestMeta): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
     await voidResetLinks(ctx, trx, session.kind, session.subjectID);
+    await queueWithSessionEnders(ctx, trx, session.kind, session.subjectID);
+    // The session asking, as it stands once queued: ended meanwhile (by an enrollment that
+    // retired the factors it was opened with, say), it no longer speaks for the person, and
+    // must not sign out the sessions opened since.
+    const live = await trx.selectFrom('sessions').select('id_hash').where('id_hash', '=', session.idHash).where('kind', '=', session.kind).executeTakeFirst();
+    if (!live) throw new AppError('unauthenticated', 'This session has ended: sign in again');
     const n = await endEverySession(ctx, trx, session.kind, session.subjectID);
     await appendAuditEvent(ctx, trx, {
       actor: { type: session.kind, id: session.subjectID },
@@ -250,6 +256,18 @@ export async function endEverySession(ctx: Context, trx: Executor, kind: Account
   const n = await sessions.endAllSessions(trx, kind, id, keep);
   await voidPendingEmailChanges(ctx, trx, kind, id);
   return n;
+}
+
+/**
+ * Queues a transaction that ends all of a person's sessions but its own behind the others that
+ * do (PostgreSQL; SQLite runs one at a time): the person's MFA lock, taken after the reset
+ * links and before the person and any session, as a link's use, a staff action and an
+ * enrollment that retires lost factors (mfa/service.ts afterFactorAdded) take it. Two such
+ * transactions each keep their own session and delete the other's; without a lock taken
+ * first by both, each held the session the other had yet to rotate, and they deadlocked.
+ */
+async function queueWithSessionEnders(ctx: Context, trx: Executor, kind: AccountKind, id: string): Promise<void> {
+  if (ctx.dialect === 'postgres') await takeMFAAdvisoryLock(trx, { kind, id });
 }
 
 /**
@@ -364,6 +382,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(next);
   return ctx.db.transaction().execute(async (trx) => {
     await voidResetLinks(ctx, trx, account.kind, account.id);
+    await queueWithSessionEnders(ctx, trx, account.kind, account.id);
     await store.updatePassword(trx, account.kind, account.id, passwordHash, ctx.clock.now().toISOString());
     const revoked = await endEverySession(ctx, trx, account.kind, account.id, session);
     const renewed = await sessions.rotateSession(ctx, trx, session, session.level, meta);

@@ -8,7 +8,7 @@ import { appendAuditEvent, appendAuditEvents, type Actor, type AuditEntry } from
 import { revokeStaffTokens } from '../sessions/api-tokens.js';
 import { cancelPendingActionsOf, staffAuthority, voidTemporaryCodesIssuedBy } from '../recovery/ended-authority.js';
 import { cancelBulkJobsStartedBy } from '../recovery/bulk.js';
-import { lockMFAOwner } from '../mfa/store.js';
+import { lockMFAOwner, takeMFAAdvisoryLock } from '../mfa/store.js';
 import { mustHaveMFA } from '../mfa/sign-in.js';
 import { issueEmailToken, voidEmailTokens } from './email-tokens.js';
 import { endEverySession, link } from './service.js';
@@ -59,7 +59,12 @@ export async function updateStaffMember(
     // links, then the MFA lock, then the acting staff member's row), and the active admins'
     // rows locked below would otherwise be held while waiting for a link that such a
     // transaction holds. Refused below (the last admin, a demoted actor), the void rolls back.
-    if (change.active === false) await voidEmailTokens(ctx, trx, 'password_reset', 'staff', id);
+    if (change.active === false) {
+      await voidEmailTokens(ctx, trx, 'password_reset', 'staff', id);
+      // Then the person's MFA lock, before any session, as every transaction that ends all of
+      // someone's sessions takes it (an enrollment retiring lost factors ends them too).
+      if (ctx.dialect === 'postgres') await takeMFAAdvisoryLock(trx, { kind: 'staff', id });
+    }
     // A role that changes other people's MFA needs a factor (the policy concerns customers only:
     // for staff, the role decides). Read under the person's MFA lock, taken before any other
     // lock here, so a removal of their last factor cannot slip in between.

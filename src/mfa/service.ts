@@ -11,7 +11,7 @@ import { voidEmailTokens } from '../accounts/email-tokens.js';
 import { endEverySession } from '../accounts/service.js';
 import * as sessions from '../sessions/service.js';
 import type { NewSession, SessionRow } from '../sessions/service.js';
-import { getSettings } from '../settings/service.js';
+import { getSettings, holdSettings } from '../settings/service.js';
 import * as store from './store.js';
 import * as stateStore from './state-store.js';
 import type { Factor } from './store.js';
@@ -270,6 +270,9 @@ async function afterFactorAdded(
   let otherSessionsEnded = 0;
   let rememberedDevicesForgotten = 0;
   if (retired > 0) {
+    // The settings row before the remembered devices, as every writer of several of them holds
+    // it (a shorter remember period rewrites them all, in another order).
+    await holdSettings(ctx, trx);
     otherSessionsEnded = await endEverySession(ctx, trx, account.kind, account.id, session);
     rememberedDevicesForgotten = await forgetRememberedDevices(ctx, trx, account);
   }
@@ -356,6 +359,7 @@ export async function removeMyFactor(ctx: Context, session: SessionRow, account:
     let devicesRemoved = 0;
     if (count === 1) {
       codesRemoved = await store.deleteRecoveryCodes(trx, owner);
+      await holdSettings(ctx, trx);
       devicesRemoved = await forgetRememberedDevices(ctx, trx, account);
     }
     await appendAuditEvent(ctx, trx, {

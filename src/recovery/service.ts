@@ -9,7 +9,7 @@ import { findAccountByID, type Account } from '../accounts/store.js';
 import { endEverySession, link } from '../accounts/service.js';
 import { issueEmailToken, voidEmailTokens } from '../accounts/email-tokens.js';
 import * as sessions from '../sessions/service.js';
-import { getSettingsHeld, type Settings } from '../settings/service.js';
+import { getSettingsHeld, holdSettings, type Settings } from '../settings/service.js';
 import * as mfaStore from '../mfa/store.js';
 import * as stateStore from '../mfa/state-store.js';
 import { lockState, ownerOf, unlockSecondStep } from '../mfa/lockout.js';
@@ -201,6 +201,9 @@ export async function applyReset(
   await stateStore.updateMFAAccount(trx, owner, { setup_required: requireEnrollment ? 1 : 0, enrollment_required: 0, retire_factor_ids: null }, now);
   const factorsRemoved = await mfaStore.deleteFactors(trx, owner);
   const recoveryCodesRemoved = await mfaStore.deleteRecoveryCodes(trx, owner);
+  // The settings row before the remembered devices (a staff action holds it already; the runner
+  // applying a scheduled reset takes it here), as every writer of several of them holds it.
+  await holdSettings(ctx, trx);
   const rememberedDevicesRemoved = await forgetRememberedDevices(ctx, trx, a.target);
   const sessionsRevoked = await endEverySession(ctx, trx, a.target.kind, a.target.id);
   await voidTemporaryCodes(ctx, trx, owner);
